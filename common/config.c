@@ -1,0 +1,655 @@
+/*
+ * Command line and config file parsing.
+ *
+ * Both go through config_set(), so an option means the same thing in
+ * either place and is checked the same way.  The command line is parsed
+ * here rather than with getopt_long(3) because the parser must run again
+ * on SIGHUP and in the tests, and resetting getopt is not portable.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "version.h"
+
+#define WHITELIST_TIME_MAX	(366LL * 24 * 3600)
+#define MAX_ENTRIES_MAX		(1LL << 30)
+
+const struct mx_option mx_options[OPT_COUNT] = {
+	{ OPT_FAKE_MAILSERVER, "fake-mailserver", 'f', OPT_TYPE_ADDR,
+	  MX_PORT_ALL, false, "address", NULL, 0, 0,
+	  "fake MX address (repeatable; at least one)" },
+	{ OPT_REAL_MAILSERVER, "real-mailserver", 'r', OPT_TYPE_ADDR,
+	  MX_PORT_ALL, false, "address", NULL, 0, 0,
+	  "real MX address (repeatable; at least one)" },
+	{ OPT_WHITELIST_TIME, "whitelist-time", 't', OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "seconds", "3600", 1, WHITELIST_TIME_MAX,
+	  "how long a sender stays whitelisted after its last use" },
+	{ OPT_QUEUE_NUM, "queue-num", 'n', OPT_TYPE_NUMBER,
+	  MX_PORT_LINUX, false, "number", NULL, 0, 65535,
+	  "NFQUEUE number to read (required)" },
+	{ OPT_PFLOG_INTERFACE, "pflog-interface", 'p', OPT_TYPE_STRING,
+	  MX_PORT_PF, false, "interface", "pflog0", 0, 0,
+	  "pflog interface to capture from" },
+	{ OPT_PCAP_FILTER, "pcap-filter", 'l', OPT_TYPE_STRING,
+	  MX_PORT_PF, false, "filter", "port 25", 0, 0,
+	  "pcap filter expression for the capture" },
+	{ OPT_CONFIG, "config", 'c', OPT_TYPE_STRING,
+	  MX_PORT_ALL, true, "file", CONFIG_DEFAULT_FILE, 0, 0,
+	  "configuration file" },
+	{ OPT_STDOUT, "stdout", 's', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
+	  "log to standard output instead of syslog" },
+	{ OPT_QUIET, "quiet", 'q', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
+	  "log only warnings and statistics" },
+	{ OPT_DEBUG, "debug", 'd', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
+	  "log every decision" },
+	{ OPT_FOREGROUND, "foreground", 'F', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
+	  "stay in the foreground (no pidfile unless one is set)" },
+	{ OPT_NO_RDNS_WHITELIST, "no-rdns-whitelist", 'b', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
+	  "do not whitelist the other addresses of a sender's name" },
+	{ OPT_MAX_ENTRIES, "max-entries", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "100000", 1, MAX_ENTRIES_MAX,
+	  "most whitelist entries; when full, the next to expire goes" },
+	{ OPT_PIDFILE, "pidfile", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "file", "/var/run/mxallowd.pid", 0, 0,
+	  "where to write the process id" },
+	{ OPT_TABLE, "table", 0, OPT_TYPE_STRING,
+	  MX_PORT_PF, false, "name", "mx-white", 0, 0,
+	  "pf table that holds the whitelisted senders" },
+	{ OPT_REPLAY, "replay", 'R', OPT_TYPE_STRING,
+	  MX_PORT_ALL, true, "file", NULL, 0, 0,
+	  "replay a pcap savefile offline, print the decisions, and exit" },
+	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
+	  "show this help and exit" },
+	{ OPT_VERSION, "version", 'V', OPT_TYPE_FLAG,
+	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
+	  "show the version and exit" },
+};
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+replace_string(char **slot, const char *value)
+{
+	char *copy;
+
+	if ((copy = strdup(value)) == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+void
+config_init(struct mx_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->whitelist_time = 3600;
+	cfg->queue_num = -1;
+	cfg->max_entries = 100000;
+}
+
+void
+config_free(struct mx_config *cfg)
+{
+	addrlist_free(&cfg->fake);
+	addrlist_free(&cfg->real);
+	free(cfg->pflog_interface);
+	free(cfg->pcap_filter);
+	free(cfg->pidfile);
+	free(cfg->config_file);
+	free(cfg->table);
+	free(cfg->replay);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct mx_option *
+config_option(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < OPT_COUNT; i++)
+		if (strcmp(mx_options[i].name, name) == 0)
+			return &mx_options[i];
+	return NULL;
+}
+
+static const struct mx_option *
+option_by_short(int c)
+{
+	size_t i;
+
+	for (i = 0; i < OPT_COUNT; i++)
+		if (mx_options[i].short_name == c)
+			return &mx_options[i];
+	return NULL;
+}
+
+/* "yes"/"no" and friends, for flags given a value in the config file. */
+static int
+parse_bool(const char *value, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_number(const struct mx_option *opt, const char *value, long long *out)
+{
+	char *end;
+	long long n;
+
+	if (!isdigit((unsigned char)value[0]))
+		return -1;
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (errno != 0 || *end != '\0' || n < opt->min || n > opt->max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static bool *
+flag_field(struct mx_config *cfg, enum mx_option_id id)
+{
+	switch (id) {
+	case OPT_STDOUT:
+		return &cfg->to_stdout;
+	case OPT_QUIET:
+		return &cfg->quiet;
+	case OPT_DEBUG:
+		return &cfg->debug;
+	case OPT_FOREGROUND:
+		return &cfg->foreground;
+	case OPT_NO_RDNS_WHITELIST:
+		return &cfg->no_rdns_whitelist;
+	default:
+		return NULL;
+	}
+}
+
+static char **
+string_field(struct mx_config *cfg, enum mx_option_id id)
+{
+	switch (id) {
+	case OPT_PFLOG_INTERFACE:
+		return &cfg->pflog_interface;
+	case OPT_PCAP_FILTER:
+		return &cfg->pcap_filter;
+	case OPT_PIDFILE:
+		return &cfg->pidfile;
+	case OPT_CONFIG:
+		return &cfg->config_file;
+	case OPT_TABLE:
+		return &cfg->table;
+	case OPT_REPLAY:
+		return &cfg->replay;
+	default:
+		return NULL;
+	}
+}
+
+static long long *
+number_field(struct mx_config *cfg, enum mx_option_id id)
+{
+	switch (id) {
+	case OPT_WHITELIST_TIME:
+		return &cfg->whitelist_time;
+	case OPT_QUEUE_NUM:
+		return &cfg->queue_num;
+	case OPT_MAX_ENTRIES:
+		return &cfg->max_entries;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Apply one option.  value is NULL for a flag given without one.  On
+ * error, err holds a message without the file or option prefix.
+ */
+static int
+config_set(struct mx_config *cfg, const struct mx_option *opt,
+    const char *value, unsigned port, char *err, size_t errlen)
+{
+	struct mx_addr addr;
+	bool on = true;
+
+	if ((opt->ports & port) == 0) {
+		seterr(err, errlen, "applies only to the %s port",
+		    port == MX_PORT_LINUX ? "pf (BSD)" : "Linux (NFQUEUE)");
+		return -1;
+	}
+	if (opt->type != OPT_TYPE_FLAG && (value == NULL || *value == '\0')) {
+		seterr(err, errlen, "needs a value (%s)", opt->arg_name);
+		return -1;
+	}
+	switch (opt->type) {
+	case OPT_TYPE_ADDR:
+		if (!addr_parse(value, &addr)) {
+			seterr(err, errlen, "'%s' is not an IPv4 or IPv6 "
+			    "address", value);
+			return -1;
+		}
+		if (addrlist_add(opt->id == OPT_FAKE_MAILSERVER ?
+		    &cfg->fake : &cfg->real, &addr) == -1)
+			goto nomem;
+		break;
+	case OPT_TYPE_NUMBER:
+		if (parse_number(opt, value, number_field(cfg, opt->id))
+		    == -1) {
+			seterr(err, errlen, "'%s' is not a whole number from "
+			    "%lld to %lld", value, opt->min, opt->max);
+			return -1;
+		}
+		break;
+	case OPT_TYPE_STRING:
+		if (replace_string(string_field(cfg, opt->id), value) == -1)
+			goto nomem;
+		break;
+	case OPT_TYPE_FLAG:
+		if (value != NULL && parse_bool(value, &on) == -1) {
+			seterr(err, errlen, "'%s' is not yes or no", value);
+			return -1;
+		}
+		if (flag_field(cfg, opt->id) != NULL)
+			*flag_field(cfg, opt->id) = on;
+		break;
+	}
+	cfg->given |= 1U << opt->id;
+	return 0;
+nomem:
+	seterr(err, errlen, "out of memory");
+	return -1;
+}
+
+static enum config_args_result
+apply_arg(struct mx_config *cfg, const struct mx_option *opt,
+    const char *value, unsigned port, char *err, size_t errlen)
+{
+	char msg[256];
+
+	if (config_set(cfg, opt, value, port, msg, sizeof(msg)) == -1) {
+		if (opt->short_name != 0)
+			seterr(err, errlen, "-%c/--%s: %s", opt->short_name,
+			    opt->name, msg);
+		else
+			seterr(err, errlen, "--%s: %s", opt->name, msg);
+		return CONFIG_ARGS_ERROR;
+	}
+	if (opt->id == OPT_HELP)
+		return CONFIG_ARGS_HELP;
+	if (opt->id == OPT_VERSION)
+		return CONFIG_ARGS_VERSION;
+	return CONFIG_ARGS_OK;
+}
+
+static enum config_args_result
+parse_long(struct mx_config *cfg, const char *arg, char **next,
+    bool *used_next, unsigned port, char *err, size_t errlen)
+{
+	const struct mx_option *opt;
+	const char *eq = strchr(arg, '=');
+	char name[64];
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (len >= sizeof(name) || (memcpy(name, arg, len), name[len] = '\0',
+	    (opt = config_option(name)) == NULL)) {
+		seterr(err, errlen, "unknown option --%.*s", (int)len, arg);
+		return CONFIG_ARGS_ERROR;
+	}
+	if (opt->type == OPT_TYPE_FLAG) {
+		if (eq != NULL) {
+			seterr(err, errlen, "--%s takes no value", opt->name);
+			return CONFIG_ARGS_ERROR;
+		}
+		return apply_arg(cfg, opt, NULL, port, err, errlen);
+	}
+	if (eq != NULL)
+		return apply_arg(cfg, opt, eq + 1, port, err, errlen);
+	*used_next = true;
+	return apply_arg(cfg, opt, *next, port, err, errlen);
+}
+
+static enum config_args_result
+parse_short(struct mx_config *cfg, const char *arg, char **next,
+    bool *used_next, unsigned port, char *err, size_t errlen)
+{
+	const struct mx_option *opt;
+	enum config_args_result res;
+
+	for (; *arg != '\0'; arg++) {
+		if ((opt = option_by_short(*arg)) == NULL) {
+			seterr(err, errlen, "unknown option -%c", *arg);
+			return CONFIG_ARGS_ERROR;
+		}
+		if (opt->type != OPT_TYPE_FLAG) {
+			/* -t60 or -t 60: the value ends the group. */
+			if (arg[1] != '\0')
+				return apply_arg(cfg, opt, arg + 1, port, err,
+				    errlen);
+			*used_next = true;
+			return apply_arg(cfg, opt, *next, port, err, errlen);
+		}
+		res = apply_arg(cfg, opt, NULL, port, err, errlen);
+		if (res != CONFIG_ARGS_OK)
+			return res;
+	}
+	return CONFIG_ARGS_OK;
+}
+
+enum config_args_result
+config_parse_args(struct mx_config *cfg, int argc, char **argv,
+    unsigned port, char *err, size_t errlen)
+{
+	enum config_args_result res;
+	bool used_next;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		used_next = false;
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0')
+			break;
+		if (arg[1] == '-')
+			res = parse_long(cfg, arg + 2, &argv[i + 1],
+			    &used_next, port, err, errlen);
+		else
+			res = parse_short(cfg, arg + 1, &argv[i + 1],
+			    &used_next, port, err, errlen);
+		if (res != CONFIG_ARGS_OK)
+			return res;
+		if (used_next)
+			i++;
+	}
+	if (i < argc) {
+		seterr(err, errlen, "unexpected argument '%s'", argv[i]);
+		return CONFIG_ARGS_ERROR;
+	}
+	return CONFIG_ARGS_OK;
+}
+
+/* Split "key value" (or "key=value"); trims blanks; strips comments. */
+static void
+split_line(char *line, char **key, char **value)
+{
+	char *p, *end;
+
+	if ((p = strchr(line, '#')) != NULL)
+		*p = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	end = line + strlen(line);
+	while (end > line && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	*key = line;
+	for (p = line; *p != '\0' && *p != '=' &&
+	    !isspace((unsigned char)*p); p++)
+		;
+	*value = NULL;
+	if (*p == '\0')
+		return;
+	*p++ = '\0';
+	while (isspace((unsigned char)*p) || *p == '=')
+		p++;
+	if (*p != '\0')
+		*value = p;
+}
+
+static int
+parse_line(struct mx_config *cfg, char *line, unsigned port, char *msg,
+    size_t msglen)
+{
+	const struct mx_option *opt;
+	char *key, *value, reason[256];
+
+	split_line(line, &key, &value);
+	if (*key == '\0')
+		return 0;
+	if ((opt = config_option(key)) == NULL) {
+		seterr(msg, msglen, "unknown option '%s'", key);
+		return -1;
+	}
+	if (opt->command_line_only) {
+		seterr(msg, msglen, "%s can only be given on the command line",
+		    key);
+		return -1;
+	}
+	if (config_set(cfg, opt, value, port, reason, sizeof(reason)) == -1) {
+		seterr(msg, msglen, "%s: %s", key, reason);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read a config file into cfg.  A missing file is an error only when
+ * must_exist (the file was named with -c).  Stops at the first error and
+ * reports it as "file:line: message".
+ */
+int
+config_parse_file(struct mx_config *cfg, const char *path, bool must_exist,
+    unsigned port, char *err, size_t errlen)
+{
+	FILE *fp;
+	char *line = NULL, msg[512];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	int rc = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if ((size_t)len != strlen(line))
+			seterr(msg, sizeof(msg), "line contains a NUL byte");
+		if ((size_t)len != strlen(line) ||
+		    parse_line(cfg, line, port, msg, sizeof(msg)) == -1) {
+			seterr(err, errlen, "%s:%lu: %s", path, lineno, msg);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* Copy every option the command line gave over those of the file. */
+static int
+override(struct mx_config *dst, const struct mx_config *src)
+{
+	size_t i;
+	char **s;
+
+	for (i = 0; i < OPT_COUNT; i++) {
+		enum mx_option_id id = mx_options[i].id;
+
+		if ((src->given & (1U << id)) == 0)
+			continue;
+		switch (mx_options[i].type) {
+		case OPT_TYPE_ADDR:
+			/* A list on the command line replaces the file's. */
+			if (id == OPT_FAKE_MAILSERVER) {
+				addrlist_free(&dst->fake);
+				if (addrlist_copy(&dst->fake, &src->fake) == -1)
+					return -1;
+			} else {
+				addrlist_free(&dst->real);
+				if (addrlist_copy(&dst->real, &src->real) == -1)
+					return -1;
+			}
+			break;
+		case OPT_TYPE_NUMBER:
+			*number_field(dst, id) =
+			    *number_field((struct mx_config *)src, id);
+			break;
+		case OPT_TYPE_STRING:
+			s = string_field((struct mx_config *)src, id);
+			if (replace_string(string_field(dst, id), *s) == -1)
+				return -1;
+			break;
+		case OPT_TYPE_FLAG:
+			if (flag_field(dst, id) != NULL)
+				*flag_field(dst, id) =
+				    *flag_field((struct mx_config *)src, id);
+			break;
+		}
+		dst->given |= 1U << id;
+	}
+	return 0;
+}
+
+static int
+fill_defaults(struct mx_config *cfg)
+{
+	size_t i;
+	char **s;
+
+	for (i = 0; i < OPT_COUNT; i++) {
+		if (mx_options[i].type != OPT_TYPE_STRING ||
+		    mx_options[i].default_value == NULL)
+			continue;
+		s = string_field(cfg, mx_options[i].id);
+		if (*s == NULL && (*s = strdup(mx_options[i].default_value))
+		    == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+int
+config_validate(const struct mx_config *cfg, unsigned port, char *err,
+    size_t errlen)
+{
+	size_t i;
+	char buf[MX_ADDRSTRLEN];
+
+	if (cfg->fake.count == 0) {
+		seterr(err, errlen, "no fake-mailserver given (-f)");
+		return -1;
+	}
+	if (cfg->real.count == 0) {
+		seterr(err, errlen, "no real-mailserver given (-r)");
+		return -1;
+	}
+	for (i = 0; i < cfg->fake.count; i++) {
+		if (addrlist_contains(&cfg->real, &cfg->fake.addrs[i])) {
+			seterr(err, errlen, "%s is both a fake and a real "
+			    "mailserver", addr_format(&cfg->fake.addrs[i],
+			    buf, sizeof(buf)));
+			return -1;
+		}
+	}
+	if ((port & MX_PORT_LINUX) && cfg->queue_num < 0 &&
+	    cfg->replay == NULL) {
+		seterr(err, errlen, "no queue-num given (-n): it must match "
+		    "the --queue-num of the NFQUEUE firewall rule");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The configuration in force: the config file (the one named on the
+ * command line, or the default one if it exists) with the command line's
+ * options on top, checked for completeness.  Used at start and on SIGHUP.
+ */
+int
+config_load(struct mx_config *out, const struct mx_config *cmdline,
+    unsigned port, char *err, size_t errlen)
+{
+	const char *path = cmdline->config_file ? cmdline->config_file :
+	    CONFIG_DEFAULT_FILE;
+
+	config_init(out);
+	if (config_parse_file(out, path, cmdline->config_file != NULL, port,
+	    err, errlen) == -1)
+		goto fail;
+	if (override(out, cmdline) == -1 || fill_defaults(out) == -1) {
+		seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (config_validate(out, port, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	config_free(out);
+	return -1;
+}
+
+void
+config_usage(FILE *out, const char *progname, unsigned port)
+{
+	char left[64];
+	size_t i;
+
+	fprintf(out, "usage: %s [options] -f address -r address%s\n",
+	    progname, (port & MX_PORT_LINUX) ? " -n number" : "");
+	fprintf(out, "mxallowd %s: whitelist MTAs that fall back from a fake "
+	    "MX to the real one\n\n", MXALLOWD_VERSION);
+	for (i = 0; i < OPT_COUNT; i++) {
+		const struct mx_option *o = &mx_options[i];
+
+		if ((o->ports & port) == 0)
+			continue;
+		if (o->short_name != 0)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    o->short_name, o->name, o->arg_name ? " " : "",
+			    o->arg_name ? o->arg_name : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg_name ? " " : "",
+			    o->arg_name ? o->arg_name : "");
+		fprintf(out, "  %-34s %s", left, o->help);
+		if (o->default_value != NULL)
+			fprintf(out, " (default: %s)", o->default_value);
+		fputc('\n', out);
+	}
+	fprintf(out, "\nConfig file lines are the long options without the "
+	    "dashes, e.g. \"fake-mailserver 192.0.2.10\".\n");
+}

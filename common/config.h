@@ -1,0 +1,104 @@
+/*
+ * Configuration: the command line and the config file, which share one
+ * option table (config file keys are the long option names).
+ */
+#ifndef MX_CONFIG_H
+#define MX_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+/* Which port the running binary is: options may belong to one only. */
+#define MX_PORT_LINUX	0x1
+#define MX_PORT_PF	0x2
+#define MX_PORT_ALL	(MX_PORT_LINUX | MX_PORT_PF)
+
+enum mx_option_id {
+	OPT_FAKE_MAILSERVER,
+	OPT_REAL_MAILSERVER,
+	OPT_WHITELIST_TIME,
+	OPT_QUEUE_NUM,
+	OPT_PFLOG_INTERFACE,
+	OPT_PCAP_FILTER,
+	OPT_CONFIG,
+	OPT_STDOUT,
+	OPT_QUIET,
+	OPT_DEBUG,
+	OPT_FOREGROUND,
+	OPT_NO_RDNS_WHITELIST,
+	OPT_MAX_ENTRIES,
+	OPT_PIDFILE,
+	OPT_TABLE,
+	OPT_REPLAY,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_COUNT
+};
+
+enum mx_option_type {
+	OPT_TYPE_ADDR,		/* repeatable address literal */
+	OPT_TYPE_NUMBER,
+	OPT_TYPE_STRING,
+	OPT_TYPE_FLAG
+};
+
+struct mx_option {
+	enum mx_option_id	 id;
+	const char		*name;
+	int			 short_name;	/* 0: long form only */
+	enum mx_option_type	 type;
+	unsigned		 ports;
+	bool			 command_line_only;
+	const char		*arg_name;
+	const char		*default_value;	/* NULL: none */
+	long long		 min, max;	/* numbers only */
+	const char		*help;
+};
+
+extern const struct mx_option mx_options[OPT_COUNT];
+
+struct mx_config {
+	struct mx_addrlist	 fake;
+	struct mx_addrlist	 real;
+	long long		 whitelist_time;
+	long long		 queue_num;
+	long long		 max_entries;
+	char			*pflog_interface;
+	char			*pcap_filter;
+	char			*pidfile;
+	char			*table;
+	char			*replay;
+	char			*config_file;
+	bool			 to_stdout;
+	bool			 quiet;
+	bool			 debug;
+	bool			 foreground;
+	bool			 no_rdns_whitelist;
+	uint32_t		 given;		/* bit per option id */
+};
+
+#define CONFIG_DEFAULT_FILE	"/etc/mxallowd.conf"
+
+enum config_args_result {
+	CONFIG_ARGS_OK,
+	CONFIG_ARGS_ERROR,
+	CONFIG_ARGS_HELP,
+	CONFIG_ARGS_VERSION
+};
+
+void	config_init(struct mx_config *);
+void	config_free(struct mx_config *);
+enum config_args_result config_parse_args(struct mx_config *, int, char **,
+	    unsigned, char *, size_t);
+int	config_parse_file(struct mx_config *, const char *, bool, unsigned,
+	    char *, size_t);
+int	config_load(struct mx_config *, const struct mx_config *, unsigned,
+	    char *, size_t);
+int	config_validate(const struct mx_config *, unsigned, char *, size_t);
+void	config_usage(FILE *, const char *, unsigned);
+const struct mx_option *config_option(const char *);
+
+#endif

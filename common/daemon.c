@@ -1,0 +1,338 @@
+/*
+ * Start-up, the event loop, and signal handling.
+ *
+ * Signals only set a flag and write a byte to a pipe that the loop polls,
+ * so every piece of real work (reloading, logging statistics, exiting)
+ * happens in the loop, between packets, never inside a handler.
+ */
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "version.h"
+
+static volatile sig_atomic_t	got_reload, got_stats, got_quit;
+static int			signal_pipe[2] = { -1, -1 };
+
+int64_t
+mxd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+uint64_t
+mxd_random_seed(void)
+{
+	uint64_t seed = 0;
+	int fd;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) != -1) {
+		if (read(fd, &seed, sizeof(seed)) != (ssize_t)sizeof(seed))
+			seed = 0;
+		close(fd);
+	}
+	if (seed == 0)
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return seed;
+}
+
+static void
+on_signal(int sig)
+{
+	int saved_errno = errno;
+	char c = 0;
+
+	switch (sig) {
+	case SIGHUP:
+		got_reload = 1;
+		break;
+	case SIGUSR1:
+		got_stats = 1;
+		break;
+	default:
+		got_quit = 1;
+		break;
+	}
+	/* A full pipe already holds a wake-up: losing this byte is fine. */
+	(void)!write(signal_pipe[1], &c, 1);
+	errno = saved_errno;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+	int i;
+
+	if (pipe(signal_pipe) == -1)
+		fatal("pipe");
+	for (i = 0; i < 2; i++) {
+		if (fcntl(signal_pipe[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC) == -1)
+			fatal("fcntl");
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+drain_signal_pipe(void)
+{
+	char buf[64];
+
+	while (read(signal_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
+    enum wl_removal why)
+{
+	struct mxd *d = arg;
+	char buf[MX_ADDRSTRLEN];
+
+	(void)expires;
+	if (why == WL_EXPIRED)
+		d->stats.expired++;
+	else if (why == WL_EVICTED)
+		d->stats.evictions++;
+	if (log_debug_enabled())
+		log_debug("%s %s", why == WL_EVICTED ? "evicted" : "expired",
+		    addr_format(addr, buf, sizeof(buf)));
+	if (d->port->removed != NULL)
+		d->port->removed(d, addr, why);
+}
+
+static enum log_level
+config_log_level(const struct mx_config *cfg)
+{
+	if (cfg->debug)
+		return LOG_LEVEL_DEBUG;
+	return cfg->quiet ? LOG_LEVEL_QUIET : LOG_LEVEL_INFO;
+}
+
+static void
+point_policy(struct mxd *d)
+{
+	d->policy.fake = &d->cfg.fake;
+	d->policy.real = &d->cfg.real;
+	d->policy.whitelist_time = d->cfg.whitelist_time;
+	d->policy.wl = d->wl;
+	d->policy.stats = &d->stats;
+}
+
+/* Decide, and log the decision when debugging. */
+enum mx_action
+mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
+{
+	enum mx_action action = policy_decide(&d->policy, pkt, now);
+	char src[MX_ADDRSTRLEN], dst[MX_ADDRSTRLEN];
+
+	if (action != MX_IGNORE && log_debug_enabled())
+		log_debug("%s %s -> %s", policy_action_name(action),
+		    addr_format(&pkt->src, src, sizeof(src)),
+		    addr_format(&pkt->dst, dst, sizeof(dst)));
+	return action;
+}
+
+/*
+ * SIGHUP: read the configuration again.  A configuration with errors, or
+ * one the port refuses, is logged and the old one stays in force.  The
+ * whitelist is kept; a shorter whitelist-time or max-entries applies to
+ * the entries already there too.
+ */
+static void
+reload(struct mxd *d)
+{
+	struct mx_config next;
+	char err[512];
+
+	if (config_load(&next, &d->cmdline, d->port->id, err, sizeof(err))
+	    == -1) {
+		log_warnx("reload failed, configuration unchanged: %s", err);
+		return;
+	}
+	if (d->port->reconfigure != NULL &&
+	    d->port->reconfigure(d, &next) == -1) {
+		log_warnx("reload refused, configuration unchanged");
+		config_free(&next);
+		return;
+	}
+	if (next.whitelist_time < d->cfg.whitelist_time)
+		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
+	wl_set_max(d->wl, (size_t)next.max_entries);
+	log_set_level(config_log_level(&next));
+	config_free(&d->cfg);
+	d->cfg = next;
+	point_policy(d);
+	log_info("configuration reloaded: %zu fake and %zu real MX addresses, "
+	    "whitelist-time %llds", d->cfg.fake.count, d->cfg.real.count,
+	    d->cfg.whitelist_time);
+}
+
+/* Hold the pidfile's lock for the daemon's life: it marks us running. */
+static int
+open_pidfile(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		fatal("pidfile %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatalx("pidfile %s is locked: is mxallowd already "
+			    "running?", path);
+		fatal("lock %s", path);
+	}
+	return fd;
+}
+
+static void
+write_pidfile(int fd, const char *path)
+{
+	char buf[32];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len)
+		fatal("write pidfile %s", path);
+}
+
+static int
+poll_timeout(const struct mxd *d, int64_t now)
+{
+	int64_t next = wl_next_expiry(d->wl);
+
+	if (next == WL_NEVER)
+		return -1;
+	if (next <= now)
+		return 0;
+	/* Wake at least hourly; a long sleep gains nothing. */
+	return next - now > 3600 ? 3600 * 1000 : (int)(next - now) * 1000;
+}
+
+static void
+event_loop(struct mxd *d)
+{
+	struct pollfd pfd[2];
+
+	pfd[0].fd = d->port->fd(d);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = signal_pipe[0];
+	pfd[1].events = POLLIN;
+	while (!got_quit) {
+		int64_t now = mxd_now();
+
+		wl_expire(d->wl, now);
+		if (poll(pfd, 2, poll_timeout(d, now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[1].revents & POLLIN)
+			drain_signal_pipe();
+		if (got_reload) {
+			got_reload = 0;
+			reload(d);
+		}
+		if (got_stats) {
+			got_stats = 0;
+			stats_log(&d->stats, wl_count(d->wl));
+		}
+		if (pfd[0].revents & (POLLIN | POLLERR))
+			d->port->input(d);
+	}
+}
+
+static int
+usage_error(const struct mxd *d, const char *err)
+{
+	fprintf(stderr, "%s: %s\n", d->progname, err);
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+	    d->progname);
+	return 1;
+}
+
+int
+mxd_main(const struct mx_port *port, int argc, char **argv)
+{
+	struct mxd d;
+	char err[512];
+	int pidfd = -1;
+	bool want_pidfile;
+
+	memset(&d, 0, sizeof(d));
+	d.port = port;
+	d.progname = "mxallowd";
+	config_init(&d.cmdline);
+	switch (config_parse_args(&d.cmdline, argc, argv, port->id, err,
+	    sizeof(err))) {
+	case CONFIG_ARGS_ERROR:
+		return usage_error(&d, err);
+	case CONFIG_ARGS_HELP:
+		config_usage(stdout, d.progname, port->id);
+		return 0;
+	case CONFIG_ARGS_VERSION:
+		printf("mxallowd %s (%s)\n", MXALLOWD_VERSION, port->name);
+		return 0;
+	case CONFIG_ARGS_OK:
+		break;
+	}
+	if (config_load(&d.cfg, &d.cmdline, port->id, err, sizeof(err)) == -1)
+		return usage_error(&d, err);
+
+	log_init(d.progname, d.cfg.to_stdout,
+	    config_log_level(&d.cfg));
+	d.wl = wl_create((size_t)d.cfg.max_entries, mxd_random_seed(),
+	    on_removed, &d);
+	if (d.wl == NULL)
+		fatal("whitelist");
+	point_policy(&d);
+	setup_signals();
+	port->start(&d);
+
+	want_pidfile = !d.cfg.foreground ||
+	    (d.cfg.given & (1U << OPT_PIDFILE));
+	if (want_pidfile)
+		pidfd = open_pidfile(d.cfg.pidfile);
+	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
+		fatal("daemon");
+	if (want_pidfile)
+		write_pidfile(pidfd, d.cfg.pidfile);
+
+	log_notice("started (%s port): %zu fake and %zu real MX addresses, "
+	    "whitelist-time %llds", port->name, d.cfg.fake.count,
+	    d.cfg.real.count, d.cfg.whitelist_time);
+	event_loop(&d);
+	log_notice("exiting on signal");
+	stats_log(&d.stats, wl_count(d.wl));
+	port->stop(&d);
+	if (want_pidfile)
+		unlink(d.cfg.pidfile);
+	wl_destroy(d.wl);
+	config_free(&d.cfg);
+	config_free(&d.cmdline);
+	return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * The daemon core shared by the ports: configuration, whitelist, policy,
+ * statistics, signals and the event loop.  A port supplies the firewall
+ * side through struct mx_port.
+ */
+#ifndef MX_DAEMON_H
+#define MX_DAEMON_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "packet.h"
+#include "policy.h"
+#include "stats.h"
+#include "whitelist.h"
+
+struct mxd;
+
+struct mx_port {
+	const char	*name;
+	unsigned	 id;		/* MX_PORT_LINUX or MX_PORT_PF */
+	/* Open the firewall side.  Runs before daemonizing; fatal on error. */
+	void	(*start)(struct mxd *);
+	/* The descriptor the loop waits on. */
+	int	(*fd)(struct mxd *);
+	/* The descriptor is readable. */
+	void	(*input)(struct mxd *);
+	/* An entry left the whitelist (optional). */
+	void	(*removed)(struct mxd *, const struct mx_addr *,
+		    enum wl_removal);
+	/* Return -1 (and log why) to refuse a reloaded configuration. */
+	int	(*reconfigure)(struct mxd *, const struct mx_config *);
+	void	(*stop)(struct mxd *);
+};
+
+struct mxd {
+	const struct mx_port	*port;
+	void			*port_state;
+	struct mx_config	 cmdline;	/* kept for SIGHUP */
+	struct mx_config	 cfg;		/* in force */
+	struct whitelist	*wl;
+	struct mx_policy	 policy;
+	struct mx_stats		 stats;
+	const char		*progname;
+};
+
+int		mxd_main(const struct mx_port *, int, char **);
+int64_t		mxd_now(void);
+enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
+uint64_t	mxd_random_seed(void);
+
+#endif

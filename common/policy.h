@@ -1,0 +1,34 @@
+/*
+ * The decision policy: what one new connection attempt means.
+ */
+#ifndef MX_POLICY_H
+#define MX_POLICY_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "packet.h"
+#include "stats.h"
+#include "whitelist.h"
+
+enum mx_action {
+	MX_IGNORE,	/* not a new connection to an MX: let it be */
+	MX_WHITELIST,	/* to a fake MX: sender whitelisted, let it through */
+	MX_REFRESH,	/* to a fake MX from a sender already whitelisted */
+	MX_PASS,	/* to the real MX from a whitelisted sender */
+	MX_BLOCK	/* to the real MX, not whitelisted: drop it */
+};
+
+struct mx_policy {
+	const struct mx_addrlist *fake;
+	const struct mx_addrlist *real;
+	int64_t		 whitelist_time;
+	struct whitelist *wl;
+	struct mx_stats	*stats;
+};
+
+enum mx_action	policy_decide(const struct mx_policy *, const struct pkt_info *,
+		    int64_t);
+const char	*policy_action_name(enum mx_action);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * Counters shown on SIGUSR1 and at exit.
+ */
+#ifndef MX_STATS_H
+#define MX_STATS_H
+
+#include <stdint.h>
+
+struct mx_stats {
+	uint64_t	fake_hits;	/* connection attempts to a fake MX */
+	uint64_t	whitelisted;	/* hosts newly whitelisted */
+	uint64_t	refreshed;	/* entries renewed by a new fake or real hit */
+	uint64_t	accepted;	/* real-MX connections let through */
+	uint64_t	blocked;	/* direct-to-second-MX attempts dropped */
+	uint64_t	ignored;	/* packets that are not our business */
+	uint64_t	parse_errors;	/* malformed or truncated packets */
+	uint64_t	overflows;	/* reports of packets the kernel lost */
+	uint64_t	evictions;	/* entries pushed out by max-entries */
+	uint64_t	expired;	/* entries whose time ran out */
+	uint64_t	nomem;		/* whitelist insertions that failed */
+	uint64_t	port_errors;	/* firewall requests that failed */
+};
+
+void	stats_log(const struct mx_stats *, uint64_t);
+
+#endif

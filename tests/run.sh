@@ -1,0 +1,57 @@
+#!/bin/sh
+# Run every test and print one closing line: "N passed, N failed".
+#
+# Every test speaks TAP-style lines: "ok N - what" or "not ok N - what".
+#  - unit test programs: build/tests/* and, under ASan+UBSan,
+#    build/asan/tests/*;
+#  - scripted checks that need no root: tests/scripts/*.sh;
+#  - integration tests in network namespaces (root): tests/integration/*.sh.
+# A test that exits non-zero without reporting a failure counts as one.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_one() {
+	name=$1
+	shift
+	echo "# $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name ran no test"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+for t in build/tests/* build/asan/tests/*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	run_one "$t" "$t"
+done
+for t in tests/scripts/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "$t" sh "$t"
+done
+if [ "$(id -u)" -eq 0 ]; then
+	for t in tests/integration/*.sh; do
+		[ -f "$t" ] || continue
+		run_one "$t" sh "$t"
+	done
+else
+	echo "not ok - integration tests need root (network namespaces)"
+	failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
