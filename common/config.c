@@ -64,6 +64,9 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_TABLE, "table", 0, OPT_TYPE_STRING,
 	  MX_PORT_PF, false, "name", "mx-white", 0, 0,
 	  "pf table that holds the whitelisted senders" },
+	{ OPT_USER, "user", 0, OPT_TYPE_STRING,
+	  MX_PORT_PF, false, "name", "_mxallowd", 0, 0,
+	  "unprivileged user the packet-parsing process runs as" },
 	{ OPT_REPLAY, "replay", 'R', OPT_TYPE_STRING,
 	  MX_PORT_ALL, true, "file", NULL, 0, 0,
 	  "replay a pcap savefile offline, print the decisions, and exit" },
@@ -116,6 +119,7 @@ config_free(struct mx_config *cfg)
 	free(cfg->pidfile);
 	free(cfg->config_file);
 	free(cfg->table);
+	free(cfg->user);
 	free(cfg->replay);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -212,6 +216,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->config_file;
 	case OPT_TABLE:
 		return &cfg->table;
+	case OPT_USER:
+		return &cfg->user;
 	case OPT_REPLAY:
 		return &cfg->replay;
 	default:

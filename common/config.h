@@ -32,6 +32,7 @@ enum mx_option_id {
 	OPT_MAX_ENTRIES,
 	OPT_PIDFILE,
 	OPT_TABLE,
+	OPT_USER,
 	OPT_REPLAY,
 	OPT_HELP,
 	OPT_VERSION,
@@ -70,6 +71,7 @@ struct mx_config {
 	char			*pcap_filter;
 	char			*pidfile;
 	char			*table;
+	char			*user;
 	char			*replay;
 	char			*config_file;
 	bool			 to_stdout;
