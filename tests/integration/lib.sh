@@ -1,0 +1,203 @@
+# shellcheck shell=sh
+# Shared by the integration tests: two network namespaces joined by a veth
+# pair, documentation addresses only and no route anywhere else, a real
+# SMTP-ish listener on the real MX, real iptables/ip6tables NFQUEUE rules,
+# and the real daemon.  Everything started here is stopped by PID, and the
+# namespaces are deleted on exit, whatever happens.
+#
+#   client namespace: 198.51.100.10-19, 2001:db8:1::10-19
+#   server namespace: fake MX 192.0.2.10 (and .11, unused until a test
+#                     adds it), real MX 192.0.2.20; 2001:db8:2::10, ::11, ::20
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MXALLOWD=${MXALLOWD:-$ROOT/build/mxallowd}
+MXPROBE=${MXPROBE:-$ROOT/build/tools/mxprobe}
+NS_S=mxa-srv-$$
+NS_C=mxa-cli-$$
+QUEUE=25
+FAKE4=192.0.2.10
+FAKE4B=192.0.2.11
+REAL4=192.0.2.20
+FAKE6=2001:db8:2::10
+FAKE6B=2001:db8:2::11
+REAL6=2001:db8:2::20
+TMP=$(mktemp -d)
+LOG=$TMP/mxallowd.log
+CONF=$TMP/mxallowd.conf
+PIDS=""
+MXPID=""
+t_n=0
+t_failed=0
+
+ok() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n - $*"
+}
+
+not_ok() {
+	t_n=$((t_n + 1))
+	t_failed=$((t_failed + 1))
+	echo "not ok $t_n - $*"
+}
+
+# check DESCRIPTION COMMAND...: one test line from a command's status.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+cleanup() {
+	for pid in $PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	ip netns del "$NS_S" 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	if [ "$t_failed" -gt 0 ] && [ -f "$LOG" ]; then
+		echo "# mxallowd log:"
+		sed 's/^/#   /' "$LOG"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+in_server() {
+	ip netns exec "$NS_S" "$@"
+}
+
+in_client() {
+	ip netns exec "$NS_C" "$@"
+}
+
+setup_net() {
+	ip netns add "$NS_S" || exit 1
+	ip netns add "$NS_C" || exit 1
+	ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"
+	for a in $FAKE4 $FAKE4B $REAL4; do
+		in_server ip addr add "$a/24" dev vs
+	done
+	for a in $FAKE6 $FAKE6B $REAL6; do
+		in_server ip addr add "$a/64" dev vs nodad
+	done
+	for i in 10 11 12 13 14 15 16 17 18 19; do
+		in_client ip addr add "198.51.100.$i/24" dev vc
+		in_client ip addr add "2001:db8:1::$i/64" dev vc nodad
+	done
+	in_server ip link set lo up
+	in_client ip link set lo up
+	in_server ip link set vs up
+	in_client ip link set vc up
+	in_client ip route add 192.0.2.0/24 dev vc
+	in_client ip -6 route add 2001:db8:2::/64 dev vc
+	in_server ip route add 198.51.100.0/24 dev vs
+	in_server ip -6 route add 2001:db8:1::/64 dev vs
+}
+
+# The rules of the README: new connections to port 25 go to the queue;
+# with no daemon bound, --queue-bypass lets them through.
+setup_firewall() {
+	in_server iptables -A INPUT -p tcp --syn --dport 25 \
+	    -j NFQUEUE --queue-num "$QUEUE" --queue-bypass || exit 1
+	in_server ip6tables -A INPUT -p tcp --syn --dport 25 \
+	    -j NFQUEUE --queue-num "$QUEUE" --queue-bypass || exit 1
+}
+
+# wait_until TENTHS COMMAND...: poll a condition, at most TENTHS/10 s.
+wait_until() {
+	tries=$1
+	shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+listening() {
+	in_server ss -Hltn "sport = :25" | grep -q "$1"
+}
+
+# The real MX: a real TCP server that greets like an MTA.
+start_listener() {
+	# "ip netns exec" execs the program: $! is the server's own PID.
+	ip netns exec "$NS_S" socat TCP4-LISTEN:25,bind=$REAL4,reuseaddr,fork \
+	    SYSTEM:'echo 220 mx.example.net ESMTP' 2>/dev/null &
+	PIDS="$PIDS $!"
+	ip netns exec "$NS_S" socat "TCP6-LISTEN:25,bind=[$REAL6],reuseaddr,fork" \
+	    SYSTEM:'echo 220 mx.example.net ESMTP' 2>/dev/null &
+	PIDS="$PIDS $!"
+	wait_until 50 listening "$REAL4" && wait_until 50 listening "$REAL6" ||
+	    { echo "# listener did not start"; exit 1; }
+}
+
+write_config() {
+	cat >"$CONF" <<-EOF
+	# written by $(basename "$0")
+	fake-mailserver $FAKE4
+	fake-mailserver $FAKE6
+	real-mailserver $REAL4
+	real-mailserver $REAL6
+	queue-num $QUEUE
+	whitelist-time ${1:-60}
+	EOF
+}
+
+log_has() {
+	grep -q -- "$1" "$LOG"
+}
+
+# Start the daemon in the server namespace, in the foreground, logging
+# every decision to $LOG; wait until it has bound the queue.
+start_mxallowd() {
+	: >"$LOG"
+	ip netns exec "$NS_S" "$MXALLOWD" -F -s -d -c "$CONF" "$@" \
+	    >>"$LOG" 2>&1 &
+	MXPID=$!
+	PIDS="$PIDS $MXPID"
+	wait_until 50 log_has "reading NFQUEUE" ||
+	    { echo "# mxallowd did not start"; cat "$LOG"; exit 1; }
+}
+
+# probe SOURCE TIMEOUT_MS mxprobe-args...: run the client; output in $OUT.
+probe() {
+	src=$1
+	wait_ms=$2
+	shift 2
+	OUT=$(in_client "$MXPROBE" -b "$src" -w "$wait_ms" "$@")
+	RC=$?
+	echo "# $src: $(echo "$OUT" | tr '\n' ';')"
+	return 0
+}
+
+# Milliseconds the attempt to HOST took, from the last probe's output.
+probe_ms() {
+	echo "$OUT" | sed -n "s/^$1 [a-z]* \([0-9]*\)ms.*/\1/p" | head -n 1
+}
+
+# stats_line: ask for statistics with SIGUSR1, print the newest line.
+stats_line() {
+	before=$(grep -c "statistics:" "$LOG")
+	kill -USR1 "$MXPID"
+	wait_until 30 stats_grew "$before"
+	grep "statistics:" "$LOG" | tail -n 1
+}
+
+stats_grew() {
+	[ "$(grep -c "statistics:" "$LOG")" -gt "$1" ]
+}
+
+finish() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+}
