@@ -300,8 +300,11 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	case CONFIG_ARGS_OK:
 		break;
 	}
-	if (config_load(&d.cfg, &d.cmdline, port->id, err, sizeof(err)) == -1)
-		return usage_error(&d, err);
+	if (config_load(&d.cfg, &d.cmdline, port->id, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "%s: %s\n", d.progname, err);
+		return 1;
+	}
 
 	log_init(d.progname, d.cfg.to_stdout,
 	    config_log_level(&d.cfg));
@@ -311,12 +314,12 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 		fatal("whitelist");
 	point_policy(&d);
 	setup_signals();
-	port->start(&d);
-
+	/* Lock first: a second instance must fail before it touches the firewall. */
 	want_pidfile = !d.cfg.foreground ||
 	    (d.cfg.given & (1U << OPT_PIDFILE));
 	if (want_pidfile)
 		pidfd = open_pidfile(d.cfg.pidfile);
+	port->start(&d);
 	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
 		fatal("daemon");
 	if (want_pidfile)

@@ -285,8 +285,10 @@ bind_queue(struct mxd *d, struct queue *q)
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->queue_num);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
 	if (configure(d, q, nlh) == -1) {
-		if (errno == EBUSY)
-			fatalx("NFQUEUE %u is bound by another process",
+		/* The kernel says EPERM when another socket owns the queue. */
+		if (errno == EPERM || errno == EBUSY)
+			fatalx("NFQUEUE %u: bind refused: it is bound by another "
+			    "process, or mxallowd lacks CAP_NET_ADMIN",
 			    q->queue_num);
 		fatal("bind NFQUEUE %u", q->queue_num);
 	}
