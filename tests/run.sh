@@ -37,7 +37,7 @@ run_one() {
 }
 
 for t in build/tests/* build/asan/tests/*; do
-	[ -x "$t" ] && [ -f "$t" ] || continue
+	if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
 	run_one "$t" "$t"
 done
 for t in tests/scripts/*.sh; do

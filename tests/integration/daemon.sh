@@ -1,7 +1,7 @@
 #!/bin/sh
 # Running as a daemon: into the background with a locked pidfile, one
 # instance at a time, the pidfile removed on exit.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 
 setup_net
 setup_firewall
@@ -22,11 +22,11 @@ DPID=$(cat "$PIDFILE" 2>/dev/null)
 [ -n "$DPID" ] && PIDS="$PIDS $DPID"
 MXPID=$DPID
 check "the daemon runs in its own session" \
-    sh -c '[ "$(ps -o sid= -p "$1" | tr -d " ")" = "$1" ]' - "$DPID"
+    [ "$(ps -o sid= -p "$DPID" | tr -d ' ')" = "$DPID" ]
 
-probe 198.51.100.10 3000 mta $FAKE4 $REAL4
+probe 198.51.100.10 3000 mta "$FAKE4" "$REAL4"
 check "the daemonized gate whitelists and delivers" [ "$RC" -eq 0 ]
-probe 198.51.100.11 1500 connect $REAL4
+probe 198.51.100.11 1500 connect "$REAL4"
 check "the daemonized gate drops a direct client" [ "$RC" -eq 2 ]
 
 out=$(in_server "$MXALLOWD" -F -s -c "$CONF" -n 27 --pidfile "$PIDFILE" 2>&1)
@@ -34,7 +34,7 @@ rc=$?
 echo "# $out"
 check "a second instance with the same pidfile exits 1" [ "$rc" -eq 1 ]
 check "and says the pidfile is locked" \
-    sh -c 'echo "$1" | grep -q "is locked"' - "$out"
+    contains "$out" "is locked"
 check "the first instance keeps running" kill -0 "$DPID"
 
 out=$(in_server "$MXALLOWD" -F -s -c "$CONF" 2>&1 --pidfile "$TMP/other.pid")
@@ -42,10 +42,10 @@ rc=$?
 echo "# $out"
 check "a second instance on the same queue exits 1" [ "$rc" -eq 1 ]
 check "and says the queue is taken" \
-    sh -c 'echo "$1" | grep -q "bound by another process"' - "$out"
+    contains "$out" "bound by another process"
 
 kill -TERM "$DPID"
-wait_until 50 sh -c '! kill -0 "$1" 2>/dev/null' - "$DPID"
-check "SIGTERM stops the daemon" sh -c '! kill -0 "$1" 2>/dev/null' - "$DPID"
+wait_until 50 gone "$DPID"
+check "SIGTERM stops the daemon" gone "$DPID"
 check "the pidfile is removed on exit" [ ! -e "$PIDFILE" ]
 finish

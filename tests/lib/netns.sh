@@ -10,7 +10,7 @@
 #                     adds it), real MX 192.0.2.20; 2001:db8:2::10, ::11, ::20
 
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 MXALLOWD=${MXALLOWD:-$ROOT/build/mxallowd}
 MXPROBE=${MXPROBE:-$ROOT/build/tools/mxprobe}
 NS_S=mxa-srv-$$
@@ -39,6 +39,18 @@ not_ok() {
 	t_n=$((t_n + 1))
 	t_failed=$((t_failed + 1))
 	echo "not ok $t_n - $*"
+}
+
+contains() {
+	echo "$1" | grep -q -- "$2"
+}
+
+contains_re() {
+	echo "$1" | grep -Eq -- "$2"
+}
+
+gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # check DESCRIPTION COMMAND...: one test line from a command's status.
@@ -83,10 +95,10 @@ setup_net() {
 	ip netns add "$NS_S" || exit 1
 	ip netns add "$NS_C" || exit 1
 	ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"
-	for a in $FAKE4 $FAKE4B $REAL4; do
+	for a in "$FAKE4" "$FAKE4B" "$REAL4"; do
 		in_server ip addr add "$a/24" dev vs
 	done
-	for a in $FAKE6 $FAKE6B $REAL6; do
+	for a in "$FAKE6" "$FAKE6B" "$REAL6"; do
 		in_server ip addr add "$a/64" dev vs nodad
 	done
 	for i in 10 11 12 13 14 15 16 17 18 19; do
@@ -131,14 +143,17 @@ listening() {
 # The real MX: a real TCP server that greets like an MTA.
 start_listener() {
 	# "ip netns exec" execs the program: $! is the server's own PID.
-	ip netns exec "$NS_S" socat TCP4-LISTEN:25,bind=$REAL4,reuseaddr,fork \
+	ip netns exec "$NS_S" socat TCP4-LISTEN:25,bind="$REAL4",reuseaddr,fork \
 	    SYSTEM:'echo 220 mx.example.net ESMTP' 2>/dev/null &
 	PIDS="$PIDS $!"
 	ip netns exec "$NS_S" socat "TCP6-LISTEN:25,bind=[$REAL6],reuseaddr,fork" \
 	    SYSTEM:'echo 220 mx.example.net ESMTP' 2>/dev/null &
 	PIDS="$PIDS $!"
-	wait_until 50 listening "$REAL4" && wait_until 50 listening "$REAL6" ||
-	    { echo "# listener did not start"; exit 1; }
+	if ! wait_until 50 listening "$REAL4" ||
+	    ! wait_until 50 listening "$REAL6"; then
+		echo "# listener did not start"
+		exit 1
+	fi
 }
 
 write_config() {
@@ -174,9 +189,12 @@ probe() {
 	src=$1
 	wait_ms=$2
 	shift 2
+	# shellcheck disable=SC2034 # OUT and RC are the tests' to read
 	OUT=$(in_client "$MXPROBE" -b "$src" -w "$wait_ms" "$@")
+	# shellcheck disable=SC2034
 	RC=$?
-	echo "# $src: $(echo "$OUT" | tr '\n' ';')"
+	[ -n "${PROBE_QUIET:-}" ] ||
+	    echo "# $src: $(echo "$OUT" | tr '\n' ';')"
 	return 0
 }
 
