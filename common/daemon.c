@@ -21,6 +21,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "replay.h"
 #include "version.h"
 
 static volatile sig_atomic_t	got_reload, got_stats, got_quit;
@@ -305,6 +306,8 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", d.progname, err);
 		return 1;
 	}
+	if (d.cfg.replay != NULL)
+		return replay_run(&d);
 
 	log_init(d.progname, d.cfg.to_stdout,
 	    config_log_level(&d.cfg));

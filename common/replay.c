@@ -1,0 +1,287 @@
+/*
+ * Replaying a savefile: the same core the daemon runs, with each packet's
+ * own timestamp as the clock, and a line on standard output for every
+ * decision instead of a firewall change:
+ *
+ *	<unix-time> <whitelist|refresh|pass|block|expire|evict> <src> <dst>
+ *
+ * (destination "-" for expire and evict), then one summary line.
+ *
+ * A pflog file (OpenBSD's or FreeBSD's, such as pflogd's /var/log/pflog)
+ * carries pf's own verdict and direction, and is decided as the pf port
+ * decides (pflog_decide()).  Other link types carry no verdict: the core
+ * policy alone decides, passing whitelisted senders and blocking others.
+ *
+ * Only TCP to port 25 is replayed, as with the default pcap-filter and the
+ * Linux firewall rule.  The pcap-filter option itself is not applied: BPF
+ * code for pflog data tests the header's af against the reading system's
+ * AF_INET6, so it would silently skip the IPv6 packets of a file logged on
+ * another system.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pflog.h"
+#include "replay.h"
+
+/* The link types as savefiles number them (tcpdump.org's LINKTYPE_). */
+#define LINKTYPE_NULL		0
+#define LINKTYPE_ETHERNET	1
+#define LINKTYPE_RAW		101
+#define LINKTYPE_LOOP		108
+#define LINKTYPE_LINUX_SLL	113
+#define LINKTYPE_PFLOG		117
+#define LINKTYPE_IPV4		228
+#define LINKTYPE_IPV6		229
+#define LINKTYPE_LINUX_SLL2	276
+
+#define USEC_PER_SEC		1000000
+
+struct replay {
+	struct mxd	*d;
+	struct whitelist *blocked;	/* distinct blocked sources */
+	FILE		*out;
+	bool		 print;
+	int64_t		 now;		/* the current packet's time, seconds */
+	int64_t		 now_usec;	/* and in microseconds */
+	uint64_t	 packets;
+	uint64_t	 actions[MX_BLOCK + 1];
+};
+
+static const struct {
+	int		 dlt;
+	enum link_type	 link;
+} link_types[] = {
+	/* What libpcap reports on this system first... */
+	{ DLT_PFLOG,		LINK_PFLOG },
+	{ DLT_EN10MB,		LINK_ETHER },
+	{ DLT_NULL,		LINK_NULL },
+	{ DLT_RAW,		LINK_RAW },
+#ifdef DLT_LOOP
+	{ DLT_LOOP,		LINK_NULL },
+#endif
+#ifdef DLT_LINUX_SLL
+	{ DLT_LINUX_SLL,	LINK_SLL },
+#endif
+#ifdef DLT_LINUX_SLL2
+	{ DLT_LINUX_SLL2,	LINK_SLL2 },
+#endif
+#ifdef DLT_IPV4
+	{ DLT_IPV4,		LINK_IPV4 },
+#endif
+#ifdef DLT_IPV6
+	{ DLT_IPV6,		LINK_IPV6 },
+#endif
+	/* ...then the file's own numbers, for a libpcap that keeps them. */
+	{ LINKTYPE_PFLOG,	LINK_PFLOG },
+	{ LINKTYPE_ETHERNET,	LINK_ETHER },
+	{ LINKTYPE_NULL,	LINK_NULL },
+	{ LINKTYPE_RAW,		LINK_RAW },
+	{ LINKTYPE_LOOP,	LINK_NULL },
+	{ LINKTYPE_LINUX_SLL,	LINK_SLL },
+	{ LINKTYPE_LINUX_SLL2,	LINK_SLL2 },
+	{ LINKTYPE_IPV4,	LINK_IPV4 },
+	{ LINKTYPE_IPV6,	LINK_IPV6 },
+};
+
+static int
+link_from_dlt(int dlt, enum link_type *link)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(link_types) / sizeof(link_types[0]); i++) {
+		if (link_types[i].dlt == dlt) {
+			*link = link_types[i].link;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+print_time(FILE *out, int64_t usec)
+{
+	int64_t sec = usec / USEC_PER_SEC, frac = usec % USEC_PER_SEC;
+
+	if (frac < 0) {
+		sec--;
+		frac += USEC_PER_SEC;
+	}
+	fprintf(out, "%" PRId64 ".%06" PRId64, sec, frac);
+}
+
+static void
+print_line(struct replay *r, int64_t usec, const char *what,
+    const struct mx_addr *src, const struct mx_addr *dst)
+{
+	char buf[MX_ADDRSTRLEN];
+
+	print_time(r->out, usec);
+	fprintf(r->out, " %s %s", what, addr_format(src, buf, sizeof(buf)));
+	fprintf(r->out, " %s\n", dst != NULL ?
+	    addr_format(dst, buf, sizeof(buf)) : "-");
+}
+
+static void
+on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
+    enum wl_removal why)
+{
+	struct replay *r = arg;
+
+	switch (why) {
+	case WL_EXPIRED:
+		r->d->stats.expired++;
+		if (r->print)
+			print_line(r, expires * USEC_PER_SEC, "expire", addr,
+			    NULL);
+		break;
+	case WL_EVICTED:
+		r->d->stats.evictions++;
+		if (r->print)
+			print_line(r, r->now_usec, "evict", addr, NULL);
+		break;
+	case WL_DROPPED:
+		break;
+	}
+}
+
+static void
+decide(struct replay *r, enum link_type link, const uint8_t *data,
+    size_t caplen)
+{
+	struct mxd *d = r->d;
+	struct pflog_info pfl;
+	struct pkt_info pkt;
+	enum pkt_result res;
+	enum mx_action action;
+	int64_t now = r->now;
+
+	wl_expire(d->wl, now);
+	res = link_decode(link, data, caplen, &pfl, &pkt);
+	if (res == PKT_TCP && pkt.dport != REPLAY_SMTP_PORT)
+		res = PKT_NOT_TCP;
+	if (link == LINK_PFLOG)
+		action = pflog_input(d, &pfl, &pkt, res, now);
+	else if (res == PKT_TCP)
+		action = mxd_decide(d, &pkt, now);
+	else {
+		action = MX_IGNORE;
+		if (res == PKT_MALFORMED)
+			d->stats.parse_errors++;
+		else
+			d->stats.ignored++;
+	}
+	r->actions[action]++;
+	if (action == MX_IGNORE)
+		return;
+	if (action == MX_BLOCK &&
+	    wl_insert(r->blocked, &pkt.src, WL_NEVER) == WL_NOMEM)
+		d->stats.nomem++;
+	if (r->print)
+		print_line(r, r->now_usec, policy_action_name(action),
+		    &pkt.src, &pkt.dst);
+}
+
+static void
+summary(const struct replay *r)
+{
+	const struct mx_stats *s = &r->d->stats;
+
+	fprintf(r->out, "summary: packets %" PRIu64 ", malformed %" PRIu64
+	    ", ignored %" PRIu64 ", whitelisted %" PRIu64 ", refreshed %"
+	    PRIu64 ", passed %" PRIu64 ", blocked %" PRIu64
+	    ", blocked sources %zu, expired %" PRIu64 ", evicted %" PRIu64
+	    ", entries %zu\n", r->packets, s->parse_errors, s->ignored,
+	    r->actions[MX_WHITELIST], r->actions[MX_REFRESH],
+	    r->actions[MX_PASS], r->actions[MX_BLOCK], wl_count(r->blocked),
+	    s->expired, s->evictions, wl_count(r->d->wl));
+	if (s->nomem > 0)
+		fprintf(r->out, "summary: out of memory %" PRIu64 " times\n",
+		    s->nomem);
+}
+
+static int
+replay_file(struct replay *r, const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	enum link_type link;
+	pcap_t *p;
+	int dlt, rc;
+
+	errbuf[0] = '\0';
+	if ((p = pcap_open_offline(path, errbuf)) == NULL) {
+		log_warnx("%s: %s", path, errbuf);
+		return 1;
+	}
+	dlt = pcap_datalink(p);
+	if (link_from_dlt(dlt, &link) == -1) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+
+		log_warnx("%s: unsupported link type %s (%d): pflog, "
+		    "Ethernet, Linux cooked, raw IP or loopback expected",
+		    path, name != NULL ? name : "unknown", dlt);
+		pcap_close(p);
+		return 1;
+	}
+	while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+		r->packets++;
+		r->now = (int64_t)hdr->ts.tv_sec;
+		r->now_usec = r->now * USEC_PER_SEC + (int64_t)hdr->ts.tv_usec;
+		decide(r, link, data, hdr->caplen);
+	}
+	summary(r);
+	if (rc == PCAP_ERROR) {
+		log_warnx("%s: corrupt or truncated after %" PRIu64
+		    " packets: %s", path, r->packets, pcap_geterr(p));
+		pcap_close(p);
+		return 1;
+	}
+	pcap_close(p);
+	return 0;
+}
+
+int
+replay_run(struct mxd *d)
+{
+	struct replay r;
+	int rc = 1;
+
+	memset(&r, 0, sizeof(r));
+	r.d = d;
+	r.out = stdout;
+	r.print = !d->cfg.quiet;
+	if (d->cfg.debug)
+		log_set_level(LOG_LEVEL_DEBUG);
+	d->wl = wl_create((size_t)d->cfg.max_entries, mxd_random_seed(),
+	    on_removed, &r);
+	r.blocked = wl_create(0, mxd_random_seed(), NULL, NULL);
+	if (d->wl == NULL || r.blocked == NULL) {
+		log_warnx("out of memory");
+		goto done;
+	}
+	d->policy.fake = &d->cfg.fake;
+	d->policy.real = &d->cfg.real;
+	d->policy.whitelist_time = d->cfg.whitelist_time;
+	d->policy.wl = d->wl;
+	d->policy.stats = &d->stats;
+	rc = replay_file(&r, d->cfg.replay);
+	if (fflush(r.out) == EOF || ferror(r.out)) {
+		log_warn("standard output");
+		rc = 1;
+	}
+done:
+	wl_destroy(r.blocked);
+	wl_destroy(d->wl);
+	d->wl = NULL;
+	config_free(&d->cfg);
+	config_free(&d->cmdline);
+	return rc;
+}
