@@ -1,7 +1,8 @@
 #!/bin/sh
-# Run every test and print one closing line: "N passed, N failed".
+# Run every test and print one closing line: "N passed, N failed, N skipped".
 #
-# Every test speaks TAP-style lines: "ok N - what" or "not ok N - what".
+# Every test speaks TAP-style lines: "ok N - what" or "not ok N - what";
+# "ok N # SKIP why" is counted as skipped, not passed.
 #  - unit test programs: build/tests/* and, under ASan+UBSan,
 #    build/asan/tests/*;
 #  - scripted checks that need no root: tests/scripts/*.sh;
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -22,18 +24,20 @@ run_one() {
 	"$@" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	p=$(grep -c '^ok ' "$log")
+	s=$(grep -c '^ok .*# SKIP' "$log")
+	p=$(($(grep -c '^ok ' "$log") - s))
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
 		f=1
 	fi
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
 		echo "not ok - $name ran no test"
 		f=1
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 
 for t in build/tests/* build/asan/tests/*; do
@@ -53,5 +57,5 @@ else
 	echo "not ok - integration tests need root (network namespaces)"
 	failed=$((failed + 1))
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

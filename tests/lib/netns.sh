@@ -35,6 +35,11 @@ ok() {
 	echo "ok $t_n - $*"
 }
 
+skip() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n # SKIP $*"
+}
+
 not_ok() {
 	t_n=$((t_n + 1))
 	t_failed=$((t_failed + 1))
@@ -115,9 +120,25 @@ setup_net() {
 	in_server ip -6 route add 2001:db8:1::/64 dev vs
 }
 
+# The README's nftables ruleset: one inet table for IPv4 and IPv6.
+nft_ruleset() {
+	cat <<-EOF
+	table inet mxallowd {
+		chain input {
+			type filter hook input priority filter; policy accept;
+			tcp dport 25 tcp flags & (fin | syn | rst | ack) == syn queue num $QUEUE bypass
+		}
+	}
+	EOF
+}
+
 # The rules of the README: new connections to port 25 go to the queue;
 # with no daemon bound, --queue-bypass lets them through.
 setup_firewall() {
+	if [ "${FIREWALL:-iptables}" = nft ]; then
+		nft_ruleset | in_server nft -f - || exit 1
+		return
+	fi
 	in_server iptables -A INPUT -p tcp --syn --dport 25 \
 	    -j NFQUEUE --queue-num "$QUEUE" --queue-bypass || exit 1
 	in_server ip6tables -A INPUT -p tcp --syn --dport 25 \
@@ -176,7 +197,7 @@ log_has() {
 # every decision to $LOG; wait until it has bound the queue.
 start_mxallowd() {
 	: >"$LOG"
-	ip netns exec "$NS_S" "$MXALLOWD" -F -s -d -c "$CONF" "$@" \
+	ip netns exec "$NS_S" "$MXALLOWD" -F -s -c "$CONF" "$@" \
 	    >>"$LOG" 2>&1 &
 	MXPID=$!
 	PIDS="$PIDS $MXPID"
