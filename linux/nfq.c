@@ -35,7 +35,7 @@
 #include "nfq.h"
 
 #define COPY_RANGE	128
-#define QUEUE_MAXLEN	16384
+#define QUEUE_MAXLEN	65536
 #define RCVBUF_BYTES	(16 * 1024 * 1024)
 #define RECV_BATCH	64
 #define RECV_SLOT	8192

@@ -201,7 +201,7 @@ start_mxallowd() {
 	    >>"$LOG" 2>&1 &
 	MXPID=$!
 	PIDS="$PIDS $MXPID"
-	wait_until 50 log_has "reading NFQUEUE" ||
+	wait_until 50 log_has "started (" ||
 	    { echo "# mxallowd did not start"; cat "$LOG"; exit 1; }
 }
 
