@@ -70,6 +70,30 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_REPLAY, "replay", 'R', OPT_TYPE_STRING,
 	  MX_PORT_ALL, true, "file", NULL, 0, 0,
 	  "replay a pcap savefile offline, print the decisions, and exit" },
+	{ OPT_RDNS_FORWARD_CONFIRM, "rdns-require-forward-confirm", 0,
+	  OPT_TYPE_BOOL, MX_PORT_ALL, false, "yes|no", "yes", 0, 0,
+	  "whitelist a name's addresses only if the sender is among them" },
+	{ OPT_RDNS_MAX_ADDRESSES, "rdns-max-addresses", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "32", 1, 1024,
+	  "most addresses whitelisted from one sender's name" },
+	{ OPT_DNS_THREADS, "dns-threads", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "4", 1, 64,
+	  "resolver threads for reverse-DNS whitelisting" },
+	{ OPT_DNS_QUEUE, "dns-queue", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "4096", 1, 1048576,
+	  "most lookups waiting; when full, a lookup is skipped" },
+	{ OPT_DNS_CACHE_SIZE, "dns-cache-size", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "16384", 1, 16777216,
+	  "most senders whose lookup result is remembered" },
+	{ OPT_DNS_CACHE_TIME, "dns-cache-time", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "seconds", "600", 0, 86400,
+	  "how long a lookup result, found or failed, is remembered" },
+	{ OPT_WHITELIST_PREFIX4, "whitelist-prefix4", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "bits", "32", 8, 32,
+	  "whitelist the sender's IPv4 network of this length" },
+	{ OPT_WHITELIST_PREFIX6, "whitelist-prefix6", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "bits", "128", 16, 128,
+	  "whitelist the sender's IPv6 network of this length" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -107,6 +131,14 @@ config_init(struct mx_config *cfg)
 	cfg->whitelist_time = 3600;
 	cfg->queue_num = -1;
 	cfg->max_entries = 100000;
+	cfg->rdns_forward_confirm = true;
+	cfg->rdns_max_addresses = 32;
+	cfg->dns_threads = 4;
+	cfg->dns_queue = 4096;
+	cfg->dns_cache_size = 16384;
+	cfg->dns_cache_time = 600;
+	cfg->whitelist_prefix4 = 32;
+	cfg->whitelist_prefix6 = 128;
 }
 
 void
@@ -197,6 +229,8 @@ flag_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->foreground;
 	case OPT_NO_RDNS_WHITELIST:
 		return &cfg->no_rdns_whitelist;
+	case OPT_RDNS_FORWARD_CONFIRM:
+		return &cfg->rdns_forward_confirm;
 	default:
 		return NULL;
 	}
@@ -235,6 +269,20 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->queue_num;
 	case OPT_MAX_ENTRIES:
 		return &cfg->max_entries;
+	case OPT_RDNS_MAX_ADDRESSES:
+		return &cfg->rdns_max_addresses;
+	case OPT_DNS_THREADS:
+		return &cfg->dns_threads;
+	case OPT_DNS_QUEUE:
+		return &cfg->dns_queue;
+	case OPT_DNS_CACHE_SIZE:
+		return &cfg->dns_cache_size;
+	case OPT_DNS_CACHE_TIME:
+		return &cfg->dns_cache_time;
+	case OPT_WHITELIST_PREFIX4:
+		return &cfg->whitelist_prefix4;
+	case OPT_WHITELIST_PREFIX6:
+		return &cfg->whitelist_prefix6;
 	default:
 		return NULL;
 	}
@@ -283,6 +331,7 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 		if (replace_string(string_field(cfg, opt->id), value) == -1)
 			goto nomem;
 		break;
+	case OPT_TYPE_BOOL:
 	case OPT_TYPE_FLAG:
 		if (value != NULL && parse_bool(value, &on) == -1) {
 			seterr(err, errlen, "'%s' is not yes or no", value);
@@ -292,7 +341,7 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 			*flag_field(cfg, opt->id) = on;
 		break;
 	}
-	cfg->given |= 1U << opt->id;
+	cfg->given |= 1ULL << opt->id;
 	return 0;
 nomem:
 	seterr(err, errlen, "out of memory");
@@ -515,7 +564,7 @@ override(struct mx_config *dst, const struct mx_config *src)
 	for (i = 0; i < OPT_COUNT; i++) {
 		enum mx_option_id id = mx_options[i].id;
 
-		if ((src->given & (1U << id)) == 0)
+		if ((src->given & (1ULL << id)) == 0)
 			continue;
 		switch (mx_options[i].type) {
 		case OPT_TYPE_ADDR:
@@ -539,13 +588,14 @@ override(struct mx_config *dst, const struct mx_config *src)
 			if (replace_string(string_field(dst, id), *s) == -1)
 				return -1;
 			break;
+		case OPT_TYPE_BOOL:
 		case OPT_TYPE_FLAG:
 			if (flag_field(dst, id) != NULL)
 				*flag_field(dst, id) =
 				    *flag_field((struct mx_config *)src, id);
 			break;
 		}
-		dst->given |= 1U << id;
+		dst->given |= 1ULL << id;
 	}
 	return 0;
 }
@@ -659,3 +709,4 @@ config_usage(FILE *out, const char *progname, unsigned port)
 	fprintf(out, "\nConfig file lines are the long options without the "
 	    "dashes, e.g. \"fake-mailserver 192.0.2.10\".\n");
 }
+_Static_assert(OPT_COUNT <= 64, "mx_config.given has a bit per option");

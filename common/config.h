@@ -34,6 +34,14 @@ enum mx_option_id {
 	OPT_TABLE,
 	OPT_USER,
 	OPT_REPLAY,
+	OPT_RDNS_FORWARD_CONFIRM,
+	OPT_RDNS_MAX_ADDRESSES,
+	OPT_DNS_THREADS,
+	OPT_DNS_QUEUE,
+	OPT_DNS_CACHE_SIZE,
+	OPT_DNS_CACHE_TIME,
+	OPT_WHITELIST_PREFIX4,
+	OPT_WHITELIST_PREFIX6,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -43,7 +51,8 @@ enum mx_option_type {
 	OPT_TYPE_ADDR,		/* repeatable address literal */
 	OPT_TYPE_NUMBER,
 	OPT_TYPE_STRING,
-	OPT_TYPE_FLAG
+	OPT_TYPE_FLAG,
+	OPT_TYPE_BOOL		/* takes yes or no */
 };
 
 struct mx_option {
@@ -67,6 +76,13 @@ struct mx_config {
 	long long		 whitelist_time;
 	long long		 queue_num;
 	long long		 max_entries;
+	long long		 rdns_max_addresses;
+	long long		 dns_threads;
+	long long		 dns_queue;
+	long long		 dns_cache_size;
+	long long		 dns_cache_time;
+	long long		 whitelist_prefix4;
+	long long		 whitelist_prefix6;
 	char			*pflog_interface;
 	char			*pcap_filter;
 	char			*pidfile;
@@ -79,7 +95,8 @@ struct mx_config {
 	bool			 debug;
 	bool			 foreground;
 	bool			 no_rdns_whitelist;
-	uint32_t		 given;		/* bit per option id */
+	bool			 rdns_forward_confirm;
+	uint64_t		 given;		/* bit per option id */
 };
 
 #define CONFIG_DEFAULT_FILE	"/etc/mxallowd.conf"

@@ -319,7 +319,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	setup_signals();
 	/* Lock first: a second instance must fail before it touches the firewall. */
 	want_pidfile = !d.cfg.foreground ||
-	    (d.cfg.given & (1U << OPT_PIDFILE));
+	    (d.cfg.given & (1ULL << OPT_PIDFILE));
 	if (want_pidfile)
 		pidfd = open_pidfile(d.cfg.pidfile);
 	port->start(&d);
