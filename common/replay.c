@@ -196,7 +196,7 @@ summary(const struct replay *r)
 	fprintf(r->out, "summary: packets %" PRIu64 ", malformed %" PRIu64
 	    ", ignored %" PRIu64 ", whitelisted %" PRIu64 ", refreshed %"
 	    PRIu64 ", passed %" PRIu64 ", blocked %" PRIu64
-	    ", blocked sources %zu, expired %" PRIu64 ", evicted %" PRIu64
+	    ", blocked-sources %zu, expired %" PRIu64 ", evicted %" PRIu64
 	    ", entries %zu\n", r->packets, s->parse_errors, s->ignored,
 	    r->actions[MX_WHITELIST], r->actions[MX_REFRESH],
 	    r->actions[MX_PASS], r->actions[MX_BLOCK], wl_count(r->blocked),

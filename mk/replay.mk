@@ -7,7 +7,7 @@ COMMON_SRC += common/pflog.c common/replay.c
 LINUX_LIBS += $(PCAP_LIBS)
 TEST_LIBS  += $(PCAP_LIBS)
 UNIT_TESTS += test_pflog test_capture
-# TOOLS += pflogen (added with the generator)
+TOOLS	   += pflogen
 
 # A rule here would become make's default goal: keep it "all".
 .DEFAULT_GOAL := all
