@@ -1,0 +1,57 @@
+/*
+ * pcaploop: the reference for the replay benchmark.  Reads a savefile with
+ * libpcap and touches every packet (its length and first and last bytes),
+ * nothing more: the fastest any replay of the file can be.
+ *
+ * usage: pcaploop file
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char *argv[])
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	pcap_t *p;
+	uint64_t packets = 0, sum = 0;
+	double start, secs;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: pcaploop file\n");
+		return 2;
+	}
+	start = now();
+	if ((p = pcap_open_offline(argv[1], errbuf)) == NULL)
+		errx(1, "%s: %s", argv[1], errbuf);
+	while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+		packets++;
+		sum += hdr->caplen;
+		if (hdr->caplen > 0)
+			sum += data[0] + data[hdr->caplen - 1];
+	}
+	if (rc == PCAP_ERROR)
+		errx(1, "%s: %s", argv[1], pcap_geterr(p));
+	pcap_close(p);
+	secs = now() - start;
+	printf("pcaploop: %llu packets in %.3f s: %.0f packets/s "
+	    "(checksum %llu)\n", (unsigned long long)packets, secs,
+	    secs > 0 ? (double)packets / secs : 0.0, (unsigned long long)sum);
+	return 0;
+}

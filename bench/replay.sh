@@ -1,0 +1,90 @@
+#!/bin/sh
+# The replay rate against a bare libpcap read loop over the same savefile.
+#
+# usage: sh bench/replay.sh [packets [sources]]
+#
+# Generates a pflog savefile (OpenBSD layout) with pflogen: by default one
+# million packets from 100,000 senders (mostly fake-MX and real-MX SYNs,
+# one in ten an ACK, one sender in ten blocked, one in four IPv6).  Times
+# bench/pcaploop (read and touch each packet) and mxallowd -R, both with
+# its decision lines (to /dev/null) and with -q (summary only), best of
+# three runs each, and writes the figures to bench/results/replay.txt.
+# Needs GNU date (%N) for the timing.
+set -eu
+cd "$(dirname "$0")/.."
+
+packets=${1:-1000000}
+sources=${2:-100000}
+runs=3
+out=bench/results/replay.txt
+
+make -s build/mxallowd build/tools/pflogen build/bench/pcaploop
+
+case $(date +%N) in
+*[!0-9]*|'') echo "bench/replay.sh: needs date +%N (GNU date)" >&2; exit 1 ;;
+esac
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+file=$tmp/bench.pcap
+build/tools/pflogen -n "$packets" -s "$sources" -o "$file" bench
+size=$(wc -c <"$file" | tr -d ' ')
+
+# Nanoseconds a command takes, its output discarded.
+elapsed() {
+	t0=$(date +%s%N)
+	"$@" >/dev/null
+	t1=$(date +%s%N)
+	echo $((t1 - t0))
+}
+
+# The best of $runs runs, in nanoseconds.
+best() {
+	b=
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		t=$(elapsed "$@")
+		if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+replay() {
+	build/mxallowd -c /dev/null -f 192.0.2.10 -f 2001:db8::10 \
+	    -r 192.0.2.20 -r 2001:db8::20 --max-entries 1000000 -R "$file" "$@"
+}
+
+# Warm the page cache, and keep the summary for the record.
+build/bench/pcaploop "$file" >/dev/null
+summary=$(replay -q)
+
+ns_loop=$(best build/bench/pcaploop "$file")
+ns_quiet=$(best replay -q)
+ns_lines=$(best replay)
+
+rate() {
+	awk -v n="$packets" -v ns="$1" 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+
+ms() {
+	awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'
+}
+
+r_loop=$(rate "$ns_loop")
+r_quiet=$(rate "$ns_quiet")
+r_lines=$(rate "$ns_lines")
+mkdir -p bench/results
+{
+	echo "# replay rate, $(date -u +%Y-%m-%d), $(uname -sm), $(nproc 2>/dev/null || echo '?') cpus"
+	echo "# $packets packets from $sources senders, $size bytes, pflog (OpenBSD layout); best of $runs"
+	echo "pcaploop (libpcap read loop)    $(ms "$ns_loop") ms  $r_loop packets/s"
+	echo "mxallowd -R -q (summary only)   $(ms "$ns_quiet") ms  $r_quiet packets/s  ratio $(ratio "$ns_quiet" "$ns_loop")"
+	echo "mxallowd -R (decision lines)    $(ms "$ns_lines") ms  $r_lines packets/s  ratio $(ratio "$ns_lines" "$ns_loop")"
+	echo "# $summary"
+} | tee "$out"
