@@ -494,8 +494,13 @@ parse_line(struct mx_config *cfg, char *line, unsigned port, char *msg,
 	char *key, *value, reason[256];
 
 	split_line(line, &key, &value);
-	if (*key == '\0')
+	/* Blank or comment; but "= value" lost its name and must not pass. */
+	if (*key == '\0' && value == NULL)
 		return 0;
+	if (*key == '\0') {
+		seterr(msg, msglen, "'%s' has no option name", value);
+		return -1;
+	}
 	if ((opt = config_option(key)) == NULL) {
 		seterr(msg, msglen, "unknown option '%s'", key);
 		return -1;

@@ -261,9 +261,10 @@ test_ipv4(void)
 	}
 	CHECK(ok == 5, "IPv4 IHL 0..4 is malformed (%u of 5)", ok);
 
-	/* IHL 15 (60 bytes) in a 40-byte capture. */
+	/* IHL 15 (60 bytes) in a 40-byte capture of a 1500-byte packet. */
 	len = v4_tcp(buf, 5, 0, TCP_FLAG_SYN);
 	buf[0] = 0x4f;
+	put16(buf + 2, 1500);
 	r = parse_only(buf, len);
 	CHECK(r == PKT_MALFORMED, "IPv4 IHL beyond the captured length is "
 	    "malformed");

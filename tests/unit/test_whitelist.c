@@ -397,7 +397,15 @@ test_many(void)
 	CHECK(present == 0, "10000 addresses never inserted are not found "
 	    "(%u found)", present);
 	CHECK(wl_next_expiry(wl) == 1000, "next expiry is the earliest");
-	removed = wl_expire(wl, 1000 + (n - 1) / 311);
+	/* Expiry 1000 + i / 311: up to 1499 means i < 500 * 311. */
+	removed = wl_expire(wl, 1499);
+	for (i = 0, missing = 0; i < n; i++)
+		if (has(wl, i, 0) != (i >= 500 * 311))
+			missing++;
+	CHECK(removed == 500 * 311 && wl_count(wl) == n - removed &&
+	    missing == 0 && wl_next_expiry(wl) == 1500, "a partial expiry "
+	    "removes exactly the %zu entries due", removed);
+	removed += wl_expire(wl, 1000 + (n - 1) / 311);
 	CHECK(removed == n && wl_count(wl) == 0 && ev.n == n &&
 	    ev.by_reason[WL_EXPIRED] == n && ev.sorted,
 	    "all expire, reported in expiry order, and wl_count is 0");
