@@ -27,12 +27,12 @@
 #define PFLOG_MIN_HDRLEN	45
 
 struct pflog_info {
-	uint8_t		hdrlen;		/* the header's length byte, as logged */
-	uint8_t		af;		/* the logging system's address family */
-	uint8_t		action;		/* PFLOG_ACTION_PASS, _DROP, ... */
-	uint8_t		reason;
-	uint8_t		dir;		/* PFLOG_DIR_IN or PFLOG_DIR_OUT */
-	char		ifname[17];	/* NUL-terminated */
+	uint8_t	hdrlen;		/* the length byte, as logged */
+	uint8_t	af;		/* the logging system's family */
+	uint8_t	action;		/* PFLOG_ACTION_PASS or _DROP */
+	uint8_t	reason;
+	uint8_t	dir;		/* PFLOG_DIR_IN or PFLOG_DIR_OUT */
+	char	ifname[17];	/* NUL-terminated */
 };
 
 /*

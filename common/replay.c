@@ -48,7 +48,7 @@ struct replay {
 	struct whitelist *blocked;	/* distinct blocked sources */
 	FILE		*out;
 	bool		 print;
-	int64_t		 now;		/* the current packet's time, seconds */
+	int64_t		 now;		/* packet time, seconds */
 	int64_t		 now_usec;	/* and in microseconds */
 	uint64_t	 packets;
 	uint64_t	 actions[MX_BLOCK + 1];
@@ -203,17 +203,11 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 	res = link_decode(link, data, caplen, &pfl, &pkt);
 	if (res == PKT_TCP && pkt.dport != REPLAY_SMTP_PORT)
 		res = PKT_NOT_TCP;
-	if (link == LINK_PFLOG)
+	/* pflog_input() also counts what is not TCP, whatever the link. */
+	if (link == LINK_PFLOG || res != PKT_TCP)
 		action = pflog_input(d, &pfl, &pkt, res, now);
-	else if (res == PKT_TCP)
+	else
 		action = mxd_decide(d, &pkt, now);
-	else {
-		action = MX_IGNORE;
-		if (res == PKT_MALFORMED)
-			d->stats.parse_errors++;
-		else
-			d->stats.ignored++;
-	}
 	r->actions[action]++;
 	if (action == MX_IGNORE)
 		return;

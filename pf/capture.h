@@ -33,7 +33,8 @@ typedef void	capture_cb(void *, const struct pflog_info *,
  * Open ifname (a pflog interface) and apply the filter expression (NULL or
  * empty: none).  On error, returns NULL with a message in err.
  */
-struct capture	*capture_open_live(const char *, const char *, char *, size_t);
+struct capture	*capture_open_live(const char *, const char *, char *,
+		    size_t);
 int		 capture_fd(struct capture *);
 /*
  * Hand every packet that is waiting to the callback.  Returns the number

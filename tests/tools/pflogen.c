@@ -54,14 +54,14 @@
 #define PF_OUT		2
 
 /* Special forms of a packet. */
-#define SP_PFLOG_ONLY	0x001	/* only where a pflog header can carry it */
-#define SP_IPOPT	0x002	/* IPv4 header with a router alert option */
+#define SP_PFLOG_ONLY	0x001	/* only where pflog can carry it */
+#define SP_IPOPT	0x002	/* IPv4 with a router alert option */
 #define SP_IPV6EXT	0x004	/* hop-by-hop and destination options */
 #define SP_IPV6FRAG	0x008	/* a non-first IPv6 fragment */
 #define SP_TRUNC	0x010	/* capture cut inside the TCP header */
 #define SP_SHORTHDR	0x020	/* pflog length byte 40 */
 #define SP_HDRCUT	0x040	/* capture cut inside the pflog header */
-#define SP_AFWRONG	0x080	/* pflog af says IPv4 over an IPv6 packet */
+#define SP_AFWRONG	0x080	/* pflog af IPv4, packet IPv6 */
 
 #define LINKTYPE_NULL	0
 #define LINKTYPE_ETHER	1
@@ -206,7 +206,8 @@ static const struct event noise[] = {
 	    SP_IPV6EXT },
 };
 
-#define SCENARIO(name, ev, what)	{ name, ev, sizeof(ev) / sizeof(ev[0]), what }
+#define SCENARIO(name, ev, what) \
+	{ name, ev, sizeof(ev) / sizeof(ev[0]), what }
 
 static const struct {
 	const char		*name;
