@@ -1,0 +1,36 @@
+# The pf port's table side: the table client (pf/table.c) and privilege
+# separation (pf/privsep.c).  pf exists only on the BSDs, so on Linux this
+# code is built against stand-ins for <net/pfvar.h> with the OpenBSD and the
+# FreeBSD layout (tests/pfcompat/*/net/pfvar.h) and tested once per layout
+# against an in-memory pf (tests/pfcompat/fake_pf.c).  BSDmakefile builds
+# the real thing.
+
+PFCOMPAT_OSES	 = openbsd freebsd
+PFCOMPAT_HEADERS = $(wildcard tests/pfcompat/*.h tests/pfcompat/*/net/*.h)
+UNIT_TESTS	+= $(PFCOMPAT_OSES:%=test_pftable_%) $(PFCOMPAT_OSES:%=test_privsep_%)
+
+# pfcompat_rules OS: objects built with that layout, and the test programs,
+# which the generic $(O)/tests/% rule links with the core.
+define pfcompat_rules
+PFCOMPAT_CPPFLAGS_$(1) = -Ipf -Itests/pfcompat -Itests/pfcompat/$(1)
+
+$(O)/pfcompat/$(1)/%.o: %.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(PFCOMPAT_CPPFLAGS_$(1)) $$(CFLAGS) $$(WARN) -c -o $$@ $$<
+
+$(O)/tests/unit/test_pftable_$(1).o: tests/unit/test_pftable.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(PFCOMPAT_CPPFLAGS_$(1)) $$(CFLAGS) $$(WARN) -c -o $$@ $$<
+
+$(O)/tests/unit/test_privsep_$(1).o: tests/unit/test_privsep.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(PFCOMPAT_CPPFLAGS_$(1)) $$(CFLAGS) $$(WARN) -c -o $$@ $$<
+
+$(O)/tests/test_pftable_$(1): $(O)/pfcompat/$(1)/pf/table.o \
+	$(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o
+
+$(O)/tests/test_privsep_$(1): $(O)/pfcompat/$(1)/pf/privsep.o \
+	$(O)/pfcompat/$(1)/pf/table.o $(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o
+endef
+
+$(foreach os,$(PFCOMPAT_OSES),$(eval $(call pfcompat_rules,$(os))))

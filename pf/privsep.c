@@ -1,0 +1,478 @@
+/*
+ * Privilege separation for the pf port.
+ *
+ * The daemon parses packets that anybody on the internet can send, so the
+ * process that does it should hold as little as possible.  What it needs
+ * after start-up is the capture descriptor and a way to change one pf
+ * table.  The design:
+ *
+ *   root, at start-up (port start):  open the pflog capture and /dev/pf,
+ *	create the table, adopt its entries.  Every descriptor that needs
+ *	root is open from here on; /dev/pf opened read-write by root stays
+ *	usable whatever the process does afterwards.
+ *
+ *   after daemon(3) and the pidfile (the port's first fd() call): fork.
+ *
+ *   child, "privileged": keeps /dev/pf and nothing else of use (the capture
+ *	descriptor is closed), ignores the daemon's signals and serves
+ *	requests from the parent over a SOCK_SEQPACKET socketpair: create the
+ *	table, add addresses, delete addresses, for the configured table
+ *	only.  privsep_check_request() refuses anything else: unknown
+ *	operations, lengths that do not match the count, more than
+ *	PFT_BATCH addresses, another table, names that are not NUL-terminated
+ *	and zero-padded, unknown families, empty or overlong prefixes, bits
+ *	set past the prefix or in padding.  pfk_exec() checks again before
+ *	the ioctl.  When the parent goes away (end of file), the child removes
+ *	the pidfile, which the confined parent cannot, and exits.
+ *	- OpenBSD: unveil("/", "") hides the whole file system, the pidfile is
+ *	  unveiled "c" so that it can be removed, and unveil(NULL, NULL) locks
+ *	  that.  The child is NOT pledged: pledge("pf") allows DIOCRADDTABLES
+ *	  and DIOCRSETADDRS but neither DIOCRADDADDRS nor DIOCRDELADDRS, and
+ *	  no other promise allows pf ioctls at all, so any pledge would kill
+ *	  the child at its first addition.  Replacing the whole table with
+ *	  DIOCRSETADDRS at every change would fit pledge("stdio pf"), but
+ *	  costs O(table size) per batch (up to max-entries addresses, 100000
+ *	  by default, copied into the kernel for every fake-MX hit): not
+ *	  affordable during a flood.  The child's attack surface is the
+ *	  fixed-format request, checked field by field.
+ *	- FreeBSD: Capsicum.  /dev/pf is limited to CAP_IOCTL and, with
+ *	  cap_ioctls_limit(), to DIOCRADDTABLES, DIOCRADDADDRS and
+ *	  DIOCRDELADDRS; the socket to CAP_READ and CAP_WRITE; a descriptor
+ *	  of the pidfile's directory to CAP_UNLINKAT; then cap_enter().
+ *	The child stays root: it needs no root privilege after this, but
+ *	only root may remove the pidfile.
+ *
+ *   parent, "unprivileged": the daemon proper.  It chroots to the home of
+ *	the `user' option's user if that is a root-owned directory that
+ *	nobody else may write, else to /var/empty; then setgroups(),
+ *	setresgid(), setresuid() to that user.  OpenBSD: unveil("/", "") and
+ *	unveil(NULL, NULL), then pledge("stdio bpf") ("bpf" for BIOCGSTATS,
+ *	the capture's drop counter).  FreeBSD: cap_enter() (every descriptor
+ *	it needs is open already).  It asks the child for every table change
+ *	and waits for the answer: the child is one context switch away, and
+ *	additions are sent once per captured batch.  If the child dies, the
+ *	parent cannot change the table any more and exits.
+ *
+ * A confined parent cannot read the configuration file again, so the pf
+ * port does not reload on SIGHUP once confined (see port.c).
+ *
+ * Without confinement (conf->confine false: the unit tests on Linux) the
+ * same code runs, so the channel and the checks are tested there.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __FreeBSD__
+#include <sys/capsicum.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <net/pfvar.h>
+#endif
+
+#include "daemon.h"
+#include "log.h"
+#include "privsep.h"
+#include "table.h"
+
+struct privsep {
+	int	fd;
+	pid_t	pid;
+};
+
+/* The child's hold on the pidfile, to remove it at the end. */
+struct pidfile_ref {
+	const char	*path;
+	int		 dirfd;		/* FreeBSD: the directory, or -1 */
+	const char	*base;
+};
+
+/*
+ * Is this a request the child may carry out?  Returns 0, or -1 with the
+ * reason in why.  buf holds len bytes as received, suitably aligned.
+ */
+int
+privsep_check_request(const void *buf, size_t len, const char *table,
+    char *why, size_t whylen)
+{
+	const struct pft_request *req = buf;
+	size_t namelen, i;
+
+	if (len < offsetof(struct pft_request, addrs)) {
+		snprintf(why, whylen, "short request (%zu bytes)", len);
+		return -1;
+	}
+	if (len > sizeof(*req)) {
+		snprintf(why, whylen, "long request (%zu bytes)", len);
+		return -1;
+	}
+	switch (req->op) {
+	case PFT_OP_ADDTABLE:
+	case PFT_OP_ADD:
+	case PFT_OP_DEL:
+		break;
+	default:
+		snprintf(why, whylen, "unknown operation %u", req->op);
+		return -1;
+	}
+	if (req->count > PFT_BATCH) {
+		snprintf(why, whylen, "%u addresses, more than %d", req->count,
+		    PFT_BATCH);
+		return -1;
+	}
+	if (len != PFT_REQUEST_SIZE(req->count)) {
+		snprintf(why, whylen, "%zu bytes for %u addresses", len,
+		    req->count);
+		return -1;
+	}
+	if ((req->op == PFT_OP_ADDTABLE) != (req->count == 0)) {
+		snprintf(why, whylen, "%u addresses for operation %u",
+		    req->count, req->op);
+		return -1;
+	}
+	namelen = strnlen(req->table, sizeof(req->table));
+	if (namelen == sizeof(req->table)) {
+		snprintf(why, whylen, "table name not terminated");
+		return -1;
+	}
+	for (i = namelen; i < sizeof(req->table); i++) {
+		if (req->table[i] != '\0') {
+			snprintf(why, whylen, "table name not zero-padded");
+			return -1;
+		}
+	}
+	if (strcmp(req->table, table) != 0) {
+		snprintf(why, whylen, "table <%s>, not <%s>", req->table,
+		    table);
+		return -1;
+	}
+	for (i = 0; i < req->count; i++) {
+		if (!pft_addr_valid(&req->addrs[i])) {
+			snprintf(why, whylen, "address %zu malformed "
+			    "(family %u, prefix %u)", i, req->addrs[i].af,
+			    req->addrs[i].net);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The child's loop: one answer per request, until the parent closes its
+ * end.  Returns 0 then, or -1 if the socket failed.
+ */
+int
+privsep_serve(int sock, int pffd, const char *table)
+{
+	struct pft_request req;
+	struct privsep_reply rep;
+	struct log_ratelimit warn;
+	struct msghdr msg;
+	struct iovec iov;
+	char why[128];
+	ssize_t n;
+	int changed;
+
+	memset(&warn, 0, sizeof(warn));
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = &req;
+		iov.iov_len = sizeof(req);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if ((n = recvmsg(sock, &msg, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("privsep: receive");
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		memset(&rep, 0, sizeof(rep));
+		if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+			log_warn_limited(&warn, mxd_now(), "privsep: request "
+			    "refused: oversized or with control data");
+			rep.error = EPERM;
+		} else if (privsep_check_request(&req, (size_t)n, table, why,
+		    sizeof(why)) == -1) {
+			log_warn_limited(&warn, mxd_now(), "privsep: request "
+			    "refused: %s", why);
+			rep.error = EPERM;
+		} else {
+			rep.error = pfk_exec(pffd, &req, &changed);
+			rep.changed = changed;
+		}
+		while (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("privsep: send");
+			return -1;
+		}
+	}
+}
+
+static void
+pidfile_prepare(struct pidfile_ref *pf, const char *path)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->dirfd = -1;
+	pf->path = path;
+#ifdef __FreeBSD__
+	{
+		char dir[1024];
+		const char *slash;
+
+		if (path == NULL || (slash = strrchr(path, '/')) == NULL ||
+		    (size_t)(slash - path) >= sizeof(dir))
+			return;
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		pf->base = slash + 1;
+		pf->dirfd = open(dir[0] ? dir : "/",
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+#endif
+}
+
+static void
+pidfile_remove(struct pidfile_ref *pf)
+{
+	if (pf->path == NULL)
+		return;
+#ifdef __FreeBSD__
+	if (pf->dirfd != -1)
+		(void)unlinkat(pf->dirfd, pf->base, 0);
+#else
+	(void)unlink(pf->path);
+#endif
+}
+
+static void
+confine_child(int sock, int pffd, struct pidfile_ref *pf)
+{
+#if defined(__OpenBSD__)
+	(void)sock;
+	(void)pffd;
+	if (unveil("/", "") == -1)
+		fatal("privsep: unveil /");
+	if (pf->path != NULL && unveil(pf->path, "c") == -1)
+		fatal("privsep: unveil %s", pf->path);
+	if (unveil(NULL, NULL) == -1)
+		fatal("privsep: unveil");
+#elif defined(__FreeBSD__)
+	static const cap_ioctl_t cmds[] = {
+		DIOCRADDTABLES, DIOCRADDADDRS, DIOCRDELADDRS
+	};
+	cap_rights_t rights;
+
+	cap_rights_init(&rights, CAP_IOCTL);
+	if (cap_rights_limit(pffd, &rights) == -1)
+		fatal("privsep: cap_rights_limit %s", PFT_DEVICE);
+	if (cap_ioctls_limit(pffd, cmds, sizeof(cmds) / sizeof(cmds[0])) ==
+	    -1)
+		fatal("privsep: cap_ioctls_limit %s", PFT_DEVICE);
+	cap_rights_init(&rights, CAP_READ, CAP_WRITE);
+	if (cap_rights_limit(sock, &rights) == -1)
+		fatal("privsep: cap_rights_limit socket");
+	if (pf->dirfd != -1) {
+		cap_rights_init(&rights, CAP_UNLINKAT);
+		if (cap_rights_limit(pf->dirfd, &rights) == -1)
+			fatal("privsep: cap_rights_limit pidfile directory");
+	}
+	if (cap_enter() == -1)
+		fatal("privsep: cap_enter");
+#else
+	(void)sock;
+	(void)pffd;
+	(void)pf;
+#endif
+}
+
+static void __attribute__((noreturn))
+child_main(const struct privsep_conf *conf, int sock)
+{
+	struct pidfile_ref pf;
+	int rc;
+
+	/* The parent's handlers would write to the parent's signal pipe. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if (conf->close_fd != -1)
+		close(conf->close_fd);
+	pidfile_prepare(&pf, conf->pidfile);
+	if (conf->confine)
+		confine_child(sock, conf->pffd, &pf);
+	rc = privsep_serve(sock, conf->pffd, conf->table);
+	pidfile_remove(&pf);
+	_exit(rc == 0 ? 0 : 1);
+}
+
+/* Fork the child; returns in the parent only. */
+struct privsep *
+privsep_start(const struct privsep_conf *conf)
+{
+	struct privsep *ps;
+	int sv[2];
+	pid_t pid;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		fatal("privsep");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
+		fatal("privsep: socketpair");
+	switch ((pid = fork())) {
+	case -1:
+		fatal("privsep: fork");
+	case 0:
+		close(sv[0]);
+		child_main(conf, sv[1]);
+	default:
+		break;
+	}
+	close(sv[1]);
+	if (fcntl(sv[0], F_SETFD, FD_CLOEXEC) == -1)
+		fatal("privsep: fcntl");
+	ps->fd = sv[0];
+	ps->pid = pid;
+	return ps;
+}
+
+/*
+ * The table client's pft_exec_fn in the parent: one request, one answer.
+ * Losing the child is fatal: nothing else can change the table now.
+ */
+int
+privsep_exec(void *arg, const struct pft_request *req, int *changed)
+{
+	struct privsep *ps = arg;
+	struct privsep_reply rep;
+	size_t len;
+	ssize_t n;
+
+	*changed = 0;
+	if (req->count > PFT_BATCH)
+		return EINVAL;
+	len = PFT_REQUEST_SIZE(req->count);
+	while ((n = send(ps->fd, req, len, MSG_NOSIGNAL)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1)
+		fatal("privsep: cannot reach the privileged process");
+	if ((size_t)n != len)
+		fatalx("privsep: request cut short");
+	while ((n = recv(ps->fd, &rep, sizeof(rep), 0)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1)
+		fatal("privsep: no answer from the privileged process");
+	if (n != (ssize_t)sizeof(rep))
+		fatalx("privsep: the privileged process is gone");
+	if (rep.error < 0 || rep.changed < 0 ||
+	    rep.changed > (int32_t)(req->count > 0 ? req->count : 1))
+		fatalx("privsep: malformed answer");
+	*changed = rep.changed;
+	return rep.error;
+}
+
+/* Close the channel and wait for the child: its exit status, or -1. */
+int
+privsep_stop(struct privsep *ps)
+{
+	int status;
+	pid_t pid;
+
+	close(ps->fd);
+	while ((pid = waitpid(ps->pid, &status, 0)) == -1 && errno == EINTR)
+		;
+	free(ps);
+	if (pid == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A directory fit to chroot into: root's, and nobody else may write. */
+static int
+safe_root(const char *dir)
+{
+	struct stat st;
+
+	if (dir == NULL || dir[0] != '/' || strcmp(dir, "/") == 0)
+		return 0;
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return 0;
+	return st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* Look the user up at start-up, while /etc is in reach. */
+int
+privsep_lookup_user(const char *name, struct privsep_user *u, char *err,
+    size_t errlen)
+{
+	struct passwd *pw;
+
+	memset(u, 0, sizeof(*u));
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		snprintf(err, errlen, "user %s: %s", name,
+		    errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "user %s is root: the packet parser "
+		    "must run unprivileged", name);
+		return -1;
+	}
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->dir = strdup(safe_root(pw->pw_dir) ? pw->pw_dir :
+	    PRIVSEP_EMPTY_DIR);
+	if (u->dir == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The parent: chroot, become the user, and confine what is left. */
+void
+privsep_drop(const struct privsep_user *u)
+{
+	if (chroot(u->dir) == -1)
+		fatal("chroot %s", u->dir);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if (setgroups(1, &u->gid) == -1)
+		fatal("setgroups");
+	if (setresgid(u->gid, u->gid, u->gid) == -1)
+		fatal("setresgid");
+	if (setresuid(u->uid, u->uid, u->uid) == -1)
+		fatal("setresuid");
+	if (getuid() != u->uid || geteuid() != u->uid ||
+	    getgid() != u->gid || getegid() != u->gid)
+		fatalx("privileges not dropped");
+#if defined(__OpenBSD__)
+	if (unveil("/", "") == -1 || unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge("stdio bpf", NULL) == -1)
+		fatal("pledge");
+#elif defined(__FreeBSD__)
+	tzset();	/* syslog's time stamps: no files after cap_enter() */
+	if (cap_enter() == -1)
+		fatal("cap_enter");
+#endif
+}

@@ -1,0 +1,367 @@
+/*
+ * Unit tests for pf/privsep.c: the request checks, and the table client
+ * talking to a real forked child over the channel, the child working on
+ * tests/pfcompat/fake_pf.c (without confinement: that needs a BSD).
+ * Built once per pf layout (OpenBSD, FreeBSD): see mk/pf.mk.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <net/pfvar.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "fake_pf.h"
+#include "log.h"
+#include "privsep.h"
+#include "table.h"
+#include "whitelist.h"
+#include "t.h"
+
+#define TABLE	"mx-white"
+#define OS	PFCOMPAT_OS
+
+static char	why[256];
+
+static struct pft_request *
+request(enum pft_op op, const char *table, uint32_t count)
+{
+	static struct pft_request req;
+	uint32_t i;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.count = count;
+	snprintf(req.table, sizeof(req.table), "%s", table);
+	for (i = 0; i < count; i++) {
+		req.addrs[i].af = 4;
+		req.addrs[i].net = 32;
+		req.addrs[i].addr[0] = 10;
+		req.addrs[i].addr[2] = (uint8_t)(i >> 8);
+		req.addrs[i].addr[3] = (uint8_t)i;
+	}
+	return &req;
+}
+
+static int
+check(const struct pft_request *req, size_t len)
+{
+	why[0] = '\0';
+	return privsep_check_request(req, len, TABLE, why, sizeof(why));
+}
+
+static void
+test_checks(void)
+{
+	struct pft_request *req;
+	int rc;
+
+	req = request(PFT_OP_ADD, TABLE, 3);
+	rc = check(req, PFT_REQUEST_SIZE(3));
+	CHECK(rc == 0, OS ": well-formed addition accepted (%s)", why);
+	req = request(PFT_OP_DEL, TABLE, PFT_BATCH);
+	rc = check(req, PFT_REQUEST_SIZE(PFT_BATCH));
+	CHECK(rc == 0, OS ": full deletion batch accepted (%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": table creation accepted (%s)", why);
+	req->addrs[0].af = 6;
+	req->addrs[0].net = 128;
+	req->addrs[0].addr[0] = 0x20;
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->addrs[0].af = 6;
+	req->addrs[0].net = 64;
+	memset(req->addrs[0].addr, 0, 16);
+	req->addrs[0].addr[0] = 0x20;
+	req->addrs[0].addr[1] = 0x01;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == 0, OS ": IPv6 /64 accepted (%s)", why);
+
+	req = request(PFT_OP_ADD, TABLE, 1);
+	rc = check(req, 7);
+	CHECK(rc == -1, OS ": short message refused (%s)", why);
+	rc = check(req, offsetof(struct pft_request, addrs) - 1);
+	CHECK(rc == -1, OS ": message without the whole header refused (%s)",
+	    why);
+	rc = check(req, sizeof(*req) + 1);
+	CHECK(rc == -1, OS ": oversized message refused (%s)", why);
+	rc = check(req, PFT_REQUEST_SIZE(2));
+	CHECK(rc == -1, OS ": length beyond the count refused (%s)", why);
+	rc = check(req, PFT_REQUEST_SIZE(1) - 1);
+	CHECK(rc == -1, OS ": length short of the count refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->count = PFT_BATCH + 1;
+	rc = check(req, sizeof(*req));
+	CHECK(rc == -1, OS ": count over PFT_BATCH refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 0);
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": empty addition refused (%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 1);
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": table creation with addresses refused (%s)",
+	    why);
+	req = request(0, TABLE, 1);
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": operation 0 refused (%s)", why);
+	req = request(PFT_OP_DEL + 1, TABLE, 1);
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": unknown operation refused (%s)", why);
+
+	req = request(PFT_OP_ADD, "mx-black", 1);
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": another table refused (%s)", why);
+	req = request(PFT_OP_ADDTABLE, "mx-whitelist", 0);
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": a longer name with our prefix refused (%s)",
+	    why);
+	req = request(PFT_OP_ADD, "", 1);
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": empty table name refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	memset(req->table, 'a', sizeof(req->table));
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": unterminated table name refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->table[sizeof(req->table) - 1] = 'z';
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": table name with trailing bytes refused (%s)",
+	    why);
+
+	req = request(PFT_OP_ADD, TABLE, 2);
+	req->addrs[1].af = 2;
+	rc = check(req, PFT_REQUEST_SIZE(2));
+	CHECK(rc == -1, OS ": address family 2 (AF_INET) refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 2);
+	req->addrs[1].net = 0;
+	req->addrs[1].addr[0] = 0;
+	req->addrs[1].addr[3] = 0;
+	rc = check(req, PFT_REQUEST_SIZE(2));
+	CHECK(rc == -1, OS ": prefix 0 refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 2);
+	req->addrs[1].net = 33;
+	rc = check(req, PFT_REQUEST_SIZE(2));
+	CHECK(rc == -1, OS ": IPv4 prefix 33 refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->addrs[0].af = 6;
+	req->addrs[0].net = 129;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": IPv6 prefix 129 refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 2);
+	req->addrs[1].net = 24;
+	rc = check(req, PFT_REQUEST_SIZE(2));
+	CHECK(rc == -1, OS ": host bits past the prefix refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->addrs[0].addr[4] = 1;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": bytes past an IPv4 address refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->addrs[0].pad[1] = 1;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": non-zero padding refused (%s)", why);
+}
+
+/* A child of our own on privsep_serve(), fed raw messages. */
+static void
+test_serve(void)
+{
+	struct privsep_reply rep;
+	struct pft_request *req;
+	char big[sizeof(struct pft_request) + 64];
+	int sv[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	fake_pf_reset(TABLE);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1 ||
+	    (pid = fork()) == -1) {
+		CHECK(0, OS ": socketpair and fork");
+		return;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(privsep_serve(sv[1], FAKE_PF_FD, TABLE) == 0 ? 0 : 1);
+	}
+	close(sv[1]);
+
+	send(sv[0], "abc", 3, 0);
+	n = recv(sv[0], &rep, sizeof(rep), 0);
+	CHECK(n == sizeof(rep) && rep.error == EPERM,
+	    OS ": 3-byte message answered EPERM");
+	memset(big, 0, sizeof(big));
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	memcpy(big, req, PFT_REQUEST_SIZE(0));
+	send(sv[0], big, sizeof(big), 0);
+	n = recv(sv[0], &rep, sizeof(rep), 0);
+	CHECK(n == sizeof(rep) && rep.error == EPERM,
+	    OS ": oversized message answered EPERM");
+	req = request(PFT_OP_ADD, "other", 1);
+	send(sv[0], req, PFT_REQUEST_SIZE(1), 0);
+	n = recv(sv[0], &rep, sizeof(rep), 0);
+	CHECK(n == sizeof(rep) && rep.error == EPERM,
+	    OS ": request for another table answered EPERM");
+	req = request(PFT_OP_ADD, TABLE, 2);
+	send(sv[0], req, PFT_REQUEST_SIZE(2), 0);
+	n = recv(sv[0], &rep, sizeof(rep), 0);
+	CHECK(n == sizeof(rep) && rep.error == ESRCH,
+	    OS ": addition to a missing table answered ESRCH");
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	send(sv[0], req, PFT_REQUEST_SIZE(0), 0);
+	n = recv(sv[0], &rep, sizeof(rep), 0);
+	CHECK(n == sizeof(rep) && rep.error == 0 && rep.changed == 1,
+	    OS ": table created through the channel");
+	req = request(PFT_OP_ADD, TABLE, 2);
+	send(sv[0], req, PFT_REQUEST_SIZE(2), 0);
+	n = recv(sv[0], &rep, sizeof(rep), 0);
+	CHECK(n == sizeof(rep) && rep.error == 0 && rep.changed == 2,
+	    OS ": two addresses added through the channel");
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": the child leaves when the parent closes the channel");
+}
+
+/*
+ * Does the child hold an address?  Adding it again adds nothing if so;
+ * if it did add it, delete it again.
+ */
+static bool
+holds(struct privsep *ps, const char *text)
+{
+	struct pft_request *req = request(PFT_OP_ADD, TABLE, 1);
+	struct mx_addr a;
+	int changed, err;
+
+	addr_parse(text, &a);
+	pft_addr_make(&req->addrs[0], &a, PFT_HOST);
+	if ((err = privsep_exec(ps, req, &changed)) != 0)
+		return false;
+	if (changed == 0)
+		return true;
+	req->op = PFT_OP_DEL;
+	privsep_exec(ps, req, &changed);
+	return false;
+}
+
+static struct privsep *
+start(const char *pidfile)
+{
+	struct privsep_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.table = TABLE;
+	conf.pffd = FAKE_PF_FD;
+	conf.close_fd = -1;
+	conf.pidfile = pidfile;
+	conf.confine = false;
+	return privsep_start(&conf);
+}
+
+static void
+test_channel(void)
+{
+	struct whitelist *wl;
+	struct pftable *t;
+	struct privsep *ps;
+	struct mx_addr a;
+	struct pft_request *req;
+	uint64_t errors = 0;
+	char pidfile[] = "/tmp/test_privsep.XXXXXX";
+	int fd, rc, changed, err;
+	bool h1, h2, h3;
+
+	if ((fd = mkstemp(pidfile)) == -1) {
+		CHECK(0, OS ": temporary pidfile");
+		return;
+	}
+	close(fd);
+	wl = wl_create(0, 1, NULL, NULL);
+
+	/* The table vanished under the daemon: ESRCH crosses the channel. */
+	fake_pf_reset(TABLE);
+	fake_pf_fail(DIOCRADDADDRS, ESRCH, 1);
+	ps = start(pidfile);
+	t = pft_create(TABLE, wl, privsep_exec, ps);
+	pft_set_error_counter(t, &errors);
+	rc = pft_ensure(t);
+	CHECK(rc == 0 && errors == 0, OS ": table ensured through privsep");
+	addr_parse("192.0.2.1", &a);
+	wl_insert(wl, &a, 100);
+	addr_parse("2001:db8::1", &a);
+	wl_insert(wl, &a, 100);
+	addr_parse("192.0.2.2", &a);
+	wl_insert(wl, &a, 100);
+	pft_add(t, &a, PFT_HOST);
+	pft_flush(t);
+	h1 = holds(ps, "192.0.2.1");
+	h2 = holds(ps, "2001:db8::1");
+	h3 = holds(ps, "192.0.2.2");
+	CHECK(errors == 0 && h1 && h2 && h3,
+	    OS ": ESRCH in the child: table restored with every live entry");
+	pft_del(t, &a, PFT_HOST);
+	pft_flush(t);
+	h1 = holds(ps, "192.0.2.1");
+	h3 = holds(ps, "192.0.2.2");
+	CHECK(errors == 0 && !h3 && h1,
+	    OS ": deletion through the channel");
+
+	req = request(PFT_OP_ADD, "mx-other", 1);
+	err = privsep_exec(ps, req, &changed);
+	CHECK(err == EPERM && changed == 0,
+	    OS ": the child refuses another table");
+	req = request(PFT_OP_DEL, TABLE, 1);
+	req->addrs[0].addr[3] = 5;
+	req->addrs[0].net = 8;
+	err = privsep_exec(ps, req, &changed);
+	CHECK(err == EPERM, OS ": the child refuses a malformed address");
+	h1 = holds(ps, "192.0.2.1");
+	CHECK(h1, OS ": and serves on");
+
+	rc = privsep_stop(ps);
+	CHECK(rc == 0, OS ": child exited cleanly");
+	rc = access(pidfile, F_OK);
+	CHECK(rc == -1 && errno == ENOENT,
+	    OS ": the child removed the pidfile");
+	pft_destroy(t);
+
+	/* An error in the child reaches the parent's log and counter. */
+	fake_pf_reset(TABLE);
+	fake_pf_insert(TABLE, 4, "192.0.2.200", 32, 0, false);
+	fake_pf_fail(DIOCRADDADDRS, ENODEV, 1);
+	ps = start(NULL);
+	t = pft_create(TABLE, wl, privsep_exec, ps);
+	pft_set_error_counter(t, &errors);
+	pft_add(t, &a, PFT_HOST);
+	pft_flush(t);
+	h3 = holds(ps, "192.0.2.2");
+	CHECK(errors == 1 && !h3,
+	    OS ": ENODEV in the child logged and counted by the parent");
+	pft_add(t, &a, PFT_HOST);
+	pft_flush(t);
+	h3 = holds(ps, "192.0.2.2");
+	h1 = holds(ps, "192.0.2.200");
+	CHECK(errors == 1 && h3 && h1, OS ": and the table works on");
+	rc = privsep_stop(ps);
+	CHECK(rc == 0, OS ": second child exited cleanly");
+	pft_destroy(t);
+	wl_destroy(wl);
+}
+
+int
+main(void)
+{
+	log_init("test_privsep", true, LOG_LEVEL_QUIET);
+	pfk_ioctl = fake_pf_ioctl;
+	test_checks();
+	test_serve();
+	test_channel();
+	fake_pf_reset(NULL);
+	return T_DONE();
+}
