@@ -7,7 +7,8 @@
 
 PFCOMPAT_OSES	 = openbsd freebsd
 PFCOMPAT_HEADERS = $(wildcard tests/pfcompat/*.h tests/pfcompat/*/net/*.h)
-UNIT_TESTS	+= $(PFCOMPAT_OSES:%=test_pftable_%) $(PFCOMPAT_OSES:%=test_privsep_%)
+PFCOMPAT_TESTS	 = test_pftable test_privsep test_pfport
+UNIT_TESTS	+= $(foreach t,$(PFCOMPAT_TESTS),$(PFCOMPAT_OSES:%=$(t)_%))
 
 # pfcompat_rules OS: objects built with that layout, and the test programs,
 # which the generic $(O)/tests/% rule links with the core.
@@ -18,11 +19,7 @@ $(O)/pfcompat/$(1)/%.o: %.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(PFCOMPAT_CPPFLAGS_$(1)) $$(CFLAGS) $$(WARN) -c -o $$@ $$<
 
-$(O)/tests/unit/test_pftable_$(1).o: tests/unit/test_pftable.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
-	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(PFCOMPAT_CPPFLAGS_$(1)) $$(CFLAGS) $$(WARN) -c -o $$@ $$<
-
-$(O)/tests/unit/test_privsep_$(1).o: tests/unit/test_privsep.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
+$(O)/tests/unit/%_$(1).o: tests/unit/%.c $$(HEADERS) $$(PFCOMPAT_HEADERS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(PFCOMPAT_CPPFLAGS_$(1)) $$(CFLAGS) $$(WARN) -c -o $$@ $$<
 
@@ -31,6 +28,14 @@ $(O)/tests/test_pftable_$(1): $(O)/pfcompat/$(1)/pf/table.o \
 
 $(O)/tests/test_privsep_$(1): $(O)/pfcompat/$(1)/pf/privsep.o \
 	$(O)/pfcompat/$(1)/pf/table.o $(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o
+
+# test_pfport brings its own capture_*() in place of pf/capture.c.
+$(O)/tests/test_pfport_$(1): $(O)/pfcompat/$(1)/pf/port.o \
+	$(O)/pfcompat/$(1)/pf/privsep.o $(O)/pfcompat/$(1)/pf/table.o \
+	$(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o
 endef
 
 $(foreach os,$(PFCOMPAT_OSES),$(eval $(call pfcompat_rules,$(os))))
+
+# The rules above must not become make's default goal.
+.DEFAULT_GOAL := all

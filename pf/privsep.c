@@ -6,12 +6,14 @@
  * after start-up is the capture descriptor and a way to change one pf
  * table.  The design:
  *
- *   root, at start-up (port start):  open the pflog capture and /dev/pf,
- *	create the table, adopt its entries.  Every descriptor that needs
- *	root is open from here on; /dev/pf opened read-write by root stays
- *	usable whatever the process does afterwards.
- *
- *   after daemon(3) and the pidfile (the port's first fd() call): fork.
+ *   root, at start-up (the port's start): open the pflog capture and
+ *	/dev/pf, create the table, adopt its entries, then fork the child.
+ *	Forking here, before the core daemonizes, starts the resolver's
+ *	threads and opens the chroot, keeps fork() out of a threaded process
+ *	and keeps the child simple; when the core is going to daemonize, the
+ *	child detaches itself (setsid(), standard descriptors to /dev/null).
+ *	/dev/pf opened read-write by root stays usable whatever the process
+ *	holding it does afterwards.
  *
  *   child, "privileged": keeps /dev/pf and nothing else of use (the capture
  *	descriptor is closed), ignores the daemon's signals and serves
@@ -21,9 +23,11 @@
  *	operations, lengths that do not match the count, more than
  *	PFT_BATCH addresses, another table, names that are not NUL-terminated
  *	and zero-padded, unknown families, empty or overlong prefixes, bits
- *	set past the prefix or in padding.  pfk_exec() checks again before
- *	the ioctl.  When the parent goes away (end of file), the child removes
- *	the pidfile, which the confined parent cannot, and exits.
+ *	set past the prefix or in padding; it answers EPERM and logs.
+ *	pfk_exec() checks again before the ioctl.  When the parent goes away
+ *	(end of file), the child removes the pidfile, which the confined
+ *	parent cannot, and exits.  It still holds the pidfile's lock, shared
+ *	since the fork, until then: no new instance starts in between.
  *	- OpenBSD: unveil("/", "") hides the whole file system, the pidfile is
  *	  unveiled "c" so that it can be removed, and unveil(NULL, NULL) locks
  *	  that.  The child is NOT pledged: pledge("pf") allows DIOCRADDTABLES
@@ -42,16 +46,23 @@
  *	The child stays root: it needs no root privilege after this, but
  *	only root may remove the pidfile.
  *
- *   parent, "unprivileged": the daemon proper.  It chroots to the home of
- *	the `user' option's user if that is a root-owned directory that
- *	nobody else may write, else to /var/empty; then setgroups(),
+ *   parent, "unprivileged": the daemon proper.  Its first fd() call, after
+ *	daemon(3) and the pidfile, drops privileges (privsep_drop()): chroot
+ *	to the home of the `user' option's user if that is a root-owned
+ *	directory nobody else may write, else to /var/empty; setgroups(),
  *	setresgid(), setresuid() to that user.  OpenBSD: unveil("/", "") and
  *	unveil(NULL, NULL), then pledge("stdio bpf") ("bpf" for BIOCGSTATS,
- *	the capture's drop counter).  FreeBSD: cap_enter() (every descriptor
- *	it needs is open already).  It asks the child for every table change
+ *	the capture's drop counter).  FreeBSD: cap_enter(); every descriptor
+ *	it needs is open already.  It asks the child for every table change
  *	and waits for the answer: the child is one context switch away, and
- *	additions are sent once per captured batch.  If the child dies, the
+ *	additions leave once per captured batch.  If the child dies, the
  *	parent cannot change the table any more and exits.
+ *	Reverse-DNS whitelisting (unless no-rdns-whitelist) resolves names in
+ *	this process, which needs /etc/resolv.conf and /etc/hosts and network
+ *	sockets.  Then, on OpenBSD, unveil() replaces the chroot: only those
+ *	two files stay visible, read-only, under pledge("stdio bpf dns"); on
+ *	FreeBSD neither chroot nor capability mode allows the lookups, so the
+ *	parent only changes to the user (Casper's cap_dns would lift that).
  *
  * A confined parent cannot read the configuration file again, so the pf
  * port does not reload on SIGHUP once confined (see port.c).
@@ -301,6 +312,23 @@ confine_child(int sock, int pffd, struct pidfile_ref *pf)
 #endif
 }
 
+/* What daemon(3) will do for the parent: leave the terminal's session. */
+static void
+detach(bool keep_stdio)
+{
+	int fd;
+
+	if (setsid() == -1)
+		log_warn("privsep: setsid");
+	if (keep_stdio || (fd = open("/dev/null", O_RDWR)) == -1)
+		return;
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 static void __attribute__((noreturn))
 child_main(const struct privsep_conf *conf, int sock)
 {
@@ -315,6 +343,8 @@ child_main(const struct privsep_conf *conf, int sock)
 	signal(SIGPIPE, SIG_IGN);
 	if (conf->close_fd != -1)
 		close(conf->close_fd);
+	if (conf->detach)
+		detach(conf->keep_stdio);
 	pidfile_prepare(&pf, conf->pidfile);
 	if (conf->confine)
 		confine_child(sock, conf->pffd, &pf);
@@ -389,7 +419,11 @@ privsep_exec(void *arg, const struct pft_request *req, int *changed)
 	return rep.error;
 }
 
-/* Close the channel and wait for the child: its exit status, or -1. */
+/*
+ * Close the channel, which ends the child, and wait for it if it is ours
+ * (after daemon(3) it is a sibling: nothing to wait for).  Returns its
+ * exit status, 0 if not ours, or -1.
+ */
 int
 privsep_stop(struct privsep *ps)
 {
@@ -400,7 +434,9 @@ privsep_stop(struct privsep *ps)
 	while ((pid = waitpid(ps->pid, &status, 0)) == -1 && errno == EINTR)
 		;
 	free(ps);
-	if (pid == -1 || !WIFEXITED(status))
+	if (pid == -1)
+		return errno == ECHILD ? 0 : -1;
+	if (!WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
 }
@@ -448,14 +484,21 @@ privsep_lookup_user(const char *name, struct privsep_user *u, char *err,
 	return 0;
 }
 
-/* The parent: chroot, become the user, and confine what is left. */
+/*
+ * The parent: chroot, become the user, and confine what is left.  With
+ * dns, keep what name lookups need (see above).
+ */
 void
-privsep_drop(const struct privsep_user *u)
+privsep_drop(const struct privsep_user *u, bool dns)
 {
-	if (chroot(u->dir) == -1)
-		fatal("chroot %s", u->dir);
-	if (chdir("/") == -1)
-		fatal("chdir /");
+	const char *how = "";
+
+	if (!dns) {
+		if (chroot(u->dir) == -1)
+			fatal("chroot %s", u->dir);
+		if (chdir("/") == -1)
+			fatal("chdir /");
+	}
 	if (setgroups(1, &u->gid) == -1)
 		fatal("setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) == -1)
@@ -466,13 +509,26 @@ privsep_drop(const struct privsep_user *u)
 	    getgid() != u->gid || getegid() != u->gid)
 		fatalx("privileges not dropped");
 #if defined(__OpenBSD__)
-	if (unveil("/", "") == -1 || unveil(NULL, NULL) == -1)
+	if (unveil("/", "") == -1)
+		fatal("unveil /");
+	if (dns && (unveil("/etc/resolv.conf", "r") == -1 ||
+	    unveil("/etc/hosts", "r") == -1))
 		fatal("unveil");
-	if (pledge("stdio bpf", NULL) == -1)
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	how = dns ? ", unveil, pledge \"stdio bpf dns\"" :
+	    ", pledge \"stdio bpf\"";
+	if (pledge(dns ? "stdio bpf dns" : "stdio bpf", NULL) == -1)
 		fatal("pledge");
 #elif defined(__FreeBSD__)
-	tzset();	/* syslog's time stamps: no files after cap_enter() */
-	if (cap_enter() == -1)
-		fatal("cap_enter");
+	if (!dns) {
+		tzset();	/* syslog's time stamps: no files later */
+		if (cap_enter() == -1)
+			fatal("cap_enter");
+		how = ", capability mode";
+	} else
+		how = " (reverse-DNS lookups rule out capability mode)";
 #endif
+	log_info("packet parser confined: uid %lu%s%s%s", (unsigned long)u->uid,
+	    dns ? "" : ", chroot ", dns ? "" : u->dir, how);
 }

@@ -21,6 +21,8 @@ struct privsep_conf {
 	int		 pffd;		/* /dev/pf, open for reading and writing */
 	int		 close_fd;	/* the child closes it (capture); -1: none */
 	const char	*pidfile;	/* the child removes it at the end; NULL */
+	bool		 detach;	/* new session (the parent will daemonize) */
+	bool		 keep_stdio;	/* with detach: keep stdin/out/err */
 	bool		 confine;	/* unveil/Capsicum in the child (not tests) */
 };
 
@@ -47,6 +49,6 @@ int		 privsep_check_request(const void *, size_t, const char *,
 int		 privsep_serve(int, int, const char *);
 int		 privsep_lookup_user(const char *, struct privsep_user *,
 		    char *, size_t);
-void		 privsep_drop(const struct privsep_user *);
+void		 privsep_drop(const struct privsep_user *, bool);
 
 #endif

@@ -47,6 +47,7 @@
 static int	pfk_sys_ioctl(int, unsigned long, void *);
 
 pfk_ioctl_fn	*pfk_ioctl = pfk_sys_ioctl;
+const char	*pfk_device = PFT_DEVICE;
 
 struct pftable {
 	char			 name[PFT_NAME_SIZE];	/* zero-padded */
@@ -75,7 +76,7 @@ pfk_sys_ioctl(int fd, unsigned long cmd, void *arg)
 int
 pfk_open(void)
 {
-	return open(PFT_DEVICE, O_RDWR | O_CLOEXEC);
+	return open(pfk_device, O_RDWR | O_CLOEXEC);
 }
 
 /* One ioctl, retried while interrupted.  Returns 0 or an errno value. */

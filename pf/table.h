@@ -66,11 +66,12 @@ struct pft_astat {
 };
 
 /*
- * The kernel layer.  Every ioctl goes through pfk_ioctl, which tests point
- * at a stand-in for pf.
+ * The kernel layer.  Every ioctl goes through pfk_ioctl, and pfk_open()
+ * opens pfk_device (PFT_DEVICE): tests point them at a stand-in for pf.
  */
 typedef int	pfk_ioctl_fn(int, unsigned long, void *);
 extern pfk_ioctl_fn *pfk_ioctl;
+extern const char *pfk_device;
 
 int	pfk_open(void);
 int	pfk_exec(int, const struct pft_request *, int *);

@@ -53,6 +53,7 @@ unsigned		fake_pf_bad;
 char			fake_pf_why[256];
 int64_t			fake_pf_time = 1700000000;
 int			fake_pf_maxcount;
+int			fake_pf_fd = FAKE_PF_FD;
 unsigned		fake_pf_net4 = 32, fake_pf_net6 = 128;
 
 static int
@@ -446,7 +447,7 @@ fake_pf_ioctl(int fd, unsigned long cmd, void *arg)
 	struct pfioc_table *io = arg;
 	int err;
 
-	if (fd != FAKE_PF_FD)
+	if (fake_pf_fd != -1 && fd != fake_pf_fd)
 		err = bad(EBADF, "descriptor %d", fd);
 	else if (io == NULL)
 		err = bad(EFAULT, "no argument");

@@ -3,7 +3,8 @@
  * memory.  Every request is checked as strictly as the kernel would, and
  * more (see fake_pf.c); a request that breaks a rule counts in
  * fake_pf_bad, with the reason in fake_pf_why.  Point pfk_ioctl at
- * fake_pf_ioctl and use FAKE_PF_FD as the descriptor.
+ * fake_pf_ioctl and use FAKE_PF_FD as the descriptor (or set fake_pf_fd
+ * to -1 to take any).
  */
 #ifndef FAKE_PF_H
 #define FAKE_PF_H
@@ -27,6 +28,7 @@ extern unsigned		fake_pf_bad;
 extern char		fake_pf_why[256];
 extern int64_t		fake_pf_time;		/* wall clock for tzero */
 extern int		fake_pf_maxcount;	/* longest request; 0: none */
+extern int		fake_pf_fd;		/* FAKE_PF_FD; -1: any */
 extern unsigned		fake_pf_net4, fake_pf_net6;	/* expected */
 
 void	fake_pf_reset(const char *);

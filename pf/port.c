@@ -1,0 +1,266 @@
+/*
+ * The pf port.  pf logs the SYNs to the mail ports (rules with "log" and
+ * pflog0); the daemon reads them from the pflog interface, decides with the
+ * common policy, and keeps a pf table of whitelisted senders that the
+ * rules pass to the real MX:
+ *
+ *	table <mx-white> persist
+ *	pass in log proto tcp to $fake_mx port smtp
+ *	block in log proto tcp to $real_mx port smtp
+ *	pass in log proto tcp from <mx-white> to $real_mx port smtp
+ *
+ * pf, not the daemon, lets packets through or drops them; the daemon only
+ * changes the table.  Start-up (start, as root): open the capture and
+ * /dev/pf, create the table, adopt what an earlier run left in it, and
+ * fork the privileged child that keeps /dev/pf (privsep.c).  The first
+ * fd() call, which the core makes after daemon(3) and after writing the
+ * pidfile, confines this process: the `user' option's user, a chroot,
+ * pledge or Capsicum.
+ *
+ * Table changes are queued while a batch of captured packets is handled
+ * and leave together after it (table.c).  Entries that leave the whitelist
+ * outside a batch (expiry, at the top of the core's loop) leave the table
+ * as soon as the last entry due at that moment has gone.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "daemon.h"
+#include "log.h"
+#include "pflog.h"
+#include "port.h"
+#include "privsep.h"
+#include "table.h"
+
+struct pf_state {
+	struct capture		*cap;
+	struct pftable		*table;
+	struct privsep		*ps;
+	struct privsep_user	 user;
+	int			 pffd;
+	bool			 separate;	/* false: tests only */
+	bool			 confined;
+	bool			 batching;	/* queue; pft_flush() follows */
+	int64_t			 now;		/* of the batch being handled */
+	int64_t			 drops_checked;
+};
+
+static struct pf_state	pf_state = { .pffd = -1, .separate = true };
+
+/* Tests run the port in one process, as root or not: no privsep. */
+void
+pf_port_no_privsep(void)
+{
+	pf_state.separate = false;
+}
+
+/* Take over what an earlier run left in the table. */
+static void
+adopt(struct mxd *d, struct pf_state *st)
+{
+	struct pft_astat *entries;
+	size_t n, adopted;
+	int err;
+
+	if ((err = pfk_get_astats(st->pffd, d->cfg.table, &entries, &n))
+	    != 0) {
+		log_warnx("pf table <%s>: cannot read its entries, none "
+		    "adopted: %s%s", d->cfg.table, strerror(err),
+		    err == EINVAL ? " (more than FreeBSD's "
+		    "net.pf.request_maxcount?)" : "");
+		return;
+	}
+	st->batching = true;
+	adopted = pft_adopt(st->table, entries, n, d->cfg.whitelist_time,
+	    mxd_now(), (int64_t)time(NULL));
+	st->batching = false;
+	free(entries);
+	pft_flush(st->table);
+	log_info("pf table <%s>: %zu of %zu entries adopted", d->cfg.table,
+	    adopted, n);
+}
+
+/* Fork the privileged child (see privsep.c), and talk to pf through it. */
+static void
+separate(struct mxd *d, struct pf_state *st)
+{
+	struct privsep_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.table = d->cfg.table;
+	conf.pffd = st->pffd;
+	conf.close_fd = capture_fd(st->cap);
+	/* The core's own test: is there a pidfile to remove at the end? */
+	conf.pidfile = (!d->cfg.foreground ||
+	    (d->cfg.given & ((uint64_t)1 << OPT_PIDFILE))) ?
+	    d->cfg.pidfile : NULL;
+	conf.detach = !d->cfg.foreground;
+	conf.keep_stdio = d->cfg.to_stdout;
+	conf.confine = true;
+	st->ps = privsep_start(&conf);
+	close(st->pffd);
+	st->pffd = -1;
+	pft_set_exec(st->table, privsep_exec, st->ps);
+}
+
+static void
+pf_start(struct mxd *d)
+{
+	struct pf_state *st = &pf_state;
+	char err[512];
+
+	d->port_state = st;
+	if (privsep_lookup_user(d->cfg.user, &st->user, err, sizeof(err))
+	    == -1)
+		fatalx("%s", err);
+	st->cap = capture_open_live(d->cfg.pflog_interface,
+	    d->cfg.pcap_filter, err, sizeof(err));
+	if (st->cap == NULL)
+		fatalx("%s", err);
+	if ((st->pffd = pfk_open()) == -1)
+		fatal("%s", PFT_DEVICE);
+	st->table = pft_create(d->cfg.table, d->wl, pfk_exec_fd, &st->pffd);
+	if (st->table == NULL)
+		fatalx("table %s: a pf table name has 1 to %d characters",
+		    d->cfg.table, PFT_NAME_SIZE - 1);
+	pft_set_error_counter(st->table, &d->stats.port_errors);
+	if (pft_ensure(st->table) == -1)
+		fatalx("cannot create pf table <%s>", d->cfg.table);
+	adopt(d, st);
+	if (st->separate)
+		separate(d, st);
+}
+
+/*
+ * Drop privileges.  Not in start: the core calls daemon(3), which forks
+ * and opens /dev/null, and writes the pidfile after start; neither would
+ * work in the chroot, nor under pledge.  The first fd() call comes after.
+ */
+static void
+confine(struct mxd *d, struct pf_state *st)
+{
+	privsep_drop(&st->user, !d->cfg.no_rdns_whitelist);
+	/*
+	 * Reloading reads the configuration file, out of reach now (and on
+	 * OpenBSD, trying would be a pledge violation).
+	 */
+	signal(SIGHUP, SIG_IGN);
+	st->confined = true;
+	log_info("SIGHUP ignored from now on: restart mxallowd to change "
+	    "its configuration");
+}
+
+static int
+pf_fd(struct mxd *d)
+{
+	struct pf_state *st = d->port_state;
+
+	if (st->separate && !st->confined)
+		confine(d, st);
+	return capture_fd(st->cap);
+}
+
+static void
+on_packet(void *arg, const struct pflog_info *pfl, const struct pkt_info *pkt,
+    enum pkt_result res, int64_t ts)
+{
+	struct mxd *d = arg;
+	struct pf_state *st = d->port_state;
+
+	(void)ts;
+	switch (pflog_input(d, pfl, pkt, res, st->now)) {
+	case MX_WHITELIST:
+	case MX_REFRESH:
+	case MX_BLOCK:
+		/*
+		 * A new or renewed sender goes into the table (again: an
+		 * addition of an address that is there is harmless, and
+		 * mends a table that lost it).  A blocked SYN from a sender
+		 * the core holds as whitelisted lost the race against the
+		 * addition, or pf lost the entry: add it.
+		 */
+		if (wl_contains(d->wl, &pkt->src, st->now))
+			pft_add(st->table, &pkt->src, PFT_HOST);
+		break;
+	case MX_IGNORE:
+	case MX_PASS:
+		break;
+	}
+}
+
+static void
+pf_input(struct mxd *d)
+{
+	struct pf_state *st = d->port_state;
+	uint64_t drops;
+
+	st->now = mxd_now();
+	st->batching = true;
+	if (capture_dispatch(st->cap, on_packet, d) == -1)
+		fatalx("capture on %s: %s", d->cfg.pflog_interface,
+		    capture_error(st->cap));
+	st->batching = false;
+	pft_flush(st->table);
+	if (st->now != st->drops_checked) {
+		st->drops_checked = st->now;
+		if (capture_drops(st->cap, &drops) == 0)
+			d->stats.overflows = drops;
+	}
+}
+
+static void
+pf_removed(struct mxd *d, const struct mx_addr *addr, enum wl_removal why)
+{
+	struct pf_state *st = d->port_state;
+
+	if (st == NULL || st->table == NULL)
+		return;
+	pft_del(st->table, addr, PFT_HOST);
+	if (st->batching)
+		return;
+	/* wl_expire() goes on while more entries are due: wait for it. */
+	if (why == WL_EXPIRED && wl_next_expiry(d->wl) <= mxd_now())
+		return;
+	pft_flush(st->table);
+}
+
+static void
+pf_stop(struct mxd *d)
+{
+	struct pf_state *st = d->port_state;
+	int rc;
+
+	pft_flush(st->table);
+	capture_close(st->cap);
+	if (st->ps != NULL && (rc = privsep_stop(st->ps)) != 0)
+		log_warnx("privileged process exited with status %d", rc);
+	if (st->pffd != -1)
+		close(st->pffd);
+	pft_destroy(st->table);
+	free(st->user.dir);
+	/*
+	 * The core would remove the pidfile next: out of reach in the chroot
+	 * (a pledge violation on OpenBSD).  The child has removed it.
+	 */
+	if (st->confined)
+		exit(0);
+}
+
+const struct mx_port pf_port = {
+	.name = "pf",
+	.id = MX_PORT_PF,
+	.start = pf_start,
+	.fd = pf_fd,
+	.input = pf_input,
+	.removed = pf_removed,
+	.reconfigure = NULL,
+	.stop = pf_stop,
+};

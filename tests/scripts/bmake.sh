@@ -1,0 +1,78 @@
+#!/bin/sh
+# BSDmakefile (the pf port's build on OpenBSD and FreeBSD), checked with
+# Debian's bmake in dry-run mode: it parses, compiles every file of common/
+# and pf/ with the warnings as errors, links with libpcap, installs into
+# DESTDIR and PREFIX; Makefile (read by OpenBSD's make) includes it.
+cd "$(dirname "$0")/../.." || exit 1
+
+n=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $*"
+}
+notok() {
+	n=$((n + 1))
+	echo "not ok $n - $*"
+}
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else notok "$what"; fi
+}
+
+if ! command -v bmake >/dev/null 2>&1; then
+	echo "ok 1 - # SKIP bmake is not installed"
+	echo "1..1"
+	exit 0
+fi
+
+obj=$(mktemp -d)
+out=$(mktemp)
+trap 'rm -rf "$obj" "$out" "$out.install" "$out.mk"' EXIT
+
+bmake -n -f BSDmakefile O="$obj" >"$out" 2>&1
+check "bmake -n -f BSDmakefile parses and runs" test $? -eq 0
+for src in common/*.c pf/*.c; do
+	obj_file="$obj/${src%.c}.o"
+	check "compiles $src" \
+	    grep -q -- "-c -o $obj_file $src\$" "$out"
+done
+check "compiles with -Wall -Wextra -Werror" \
+    test "$(grep -c -- ' -c -o ' "$out")" -eq \
+    "$(grep -- ' -c -o ' "$out" | grep -c -- '-Wall -Wextra -Werror')"
+check "compiles with -Icommon -Ipf" \
+    test "$(grep -c -- ' -c -o ' "$out")" -eq \
+    "$(grep -- ' -c -o ' "$out" | grep -c -- '-Icommon -Ipf')"
+link=$(grep -- "-o $obj/mxallowd " "$out")
+check "links mxallowd" test -n "$link"
+case "$link" in
+*" -lpcap"*) ok "links with -lpcap" ;;
+*) notok "links with -lpcap" ;;
+esac
+case "$link" in
+*" -lpthread"*) ok "links with -lpthread (the resolver's threads)" ;;
+*) notok "links with -lpthread (the resolver's threads)" ;;
+esac
+for src in common/*.c pf/*.c; do
+	case "$link" in
+	*" $obj/${src%.c}.o"*) ;;
+	*) notok "links ${src%.c}.o"; continue ;;
+	esac
+	ok "links ${src%.c}.o"
+done
+
+bmake -n -f BSDmakefile install O="$obj" DESTDIR=/stage PREFIX=/opt/mx \
+    >"$out.install" 2>&1
+check "make install runs" test $? -eq 0
+check "installs into DESTDIR and PREFIX/sbin" \
+    grep -q " $obj/mxallowd /stage/opt/mx/sbin/mxallowd\$" "$out.install"
+check "default PREFIX is /usr/local" sh -c \
+    "bmake -n -f BSDmakefile install O='$obj' | grep -q ' /usr/local/sbin/mxallowd\$'"
+check "make clean removes the objects" sh -c \
+    "bmake -n -f BSDmakefile clean O='$obj' | grep -q 'rm -rf $obj'"
+
+# OpenBSD's make reads Makefile: it must lead to the same commands.
+bmake -n -f Makefile O="$obj" >"$out.mk" 2>&1
+check "Makefile includes BSDmakefile" cmp -s "$out" "$out.mk"
+
+echo "1..$n"
