@@ -62,6 +62,7 @@ struct pftable {
 	struct pft_addr		 batch[PFT_BATCH];	/* pft_restore() */
 	size_t			 restored;
 	int			 restore_error;
+	unsigned		 bits4, bits6;	/* the whitelist's keys */
 	struct pft_request	 req;
 };
 
@@ -383,6 +384,8 @@ pft_create(const char *name, struct whitelist *wl, pft_exec_fn *exec,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	memcpy(t->name, name, len);
+	t->bits4 = 32;
+	t->bits6 = 128;
 	t->wl = wl;
 	t->exec = exec;
 	t->exec_arg = arg;
@@ -400,6 +403,24 @@ pft_set_exec(struct pftable *t, pft_exec_fn *exec, void *arg)
 {
 	t->exec = exec;
 	t->exec_arg = arg;
+}
+
+/*
+ * The prefix lengths of the whitelist's keys, in each family's own terms
+ * (32 and 128: single addresses).  pft_restore() adds the whitelist's
+ * entries with them, and pft_adopt() takes only entries that have them.
+ */
+void
+pft_set_prefixes(struct pftable *t, unsigned bits4, unsigned bits6)
+{
+	t->bits4 = bits4 >= 1 && bits4 <= 32 ? bits4 : 32;
+	t->bits6 = bits6 >= 1 && bits6 <= 128 ? bits6 : 128;
+}
+
+static unsigned
+key_prefix(const struct pftable *t, const struct mx_addr *addr)
+{
+	return addr_prefix_bits(addr, t->bits4, t->bits6);
 }
 
 void
@@ -587,7 +608,7 @@ restore_visit(void *arg, const struct mx_addr *addr, int64_t expires)
 	(void)expires;
 	if (t->restore_error != 0)
 		return;
-	if (!pft_addr_make(&t->batch[t->nbatch], addr, PFT_HOST))
+	if (!pft_addr_make(&t->batch[t->nbatch], addr, key_prefix(t, addr)))
 		return;
 	if (++t->nbatch == PFT_BATCH)
 		restore_send(t);
@@ -618,7 +639,7 @@ pft_restore(struct pftable *t)
 	for (i = 0; i < t->nadd && t->restore_error == 0; i++) {
 		/* Those in the whitelist have just been sent. */
 		pft_addr_get(&t->add[i], &addr, &prefix);
-		if (t->wl != NULL && prefix == PFT_HOST &&
+		if (t->wl != NULL && prefix == key_prefix(t, &addr) &&
 		    wl_contains(t->wl, &addr, INT64_MIN))
 			continue;
 		t->batch[t->nbatch++] = t->add[i];
@@ -637,8 +658,10 @@ pft_restore(struct pftable *t)
 /*
  * Take over the entries an earlier run left in the table: each expires
  * whitelist-time (wltime) after pf added it.  Entries whose time is up
- * are queued for deletion; negated entries and networks are left alone.
- * Returns the number of entries adopted into the whitelist.
+ * are queued for deletion.  Negated entries, and entries with another
+ * prefix than the whitelist's keys (see pft_set_prefixes()), are not ours:
+ * they are left alone.  Returns the number of entries adopted into the
+ * whitelist.
  */
 size_t
 pft_adopt(struct pftable *t, const struct pft_astat *st, size_t n,
@@ -658,10 +681,10 @@ pft_adopt(struct pftable *t, const struct pft_astat *st, size_t n,
 			continue;
 		}
 		pft_addr_get(&st[i].a, &addr, &prefix);
-		if (prefix != PFT_HOST) {
-			log_info("pf table <%s>: leaving network %s alone",
-			    t->name, pft_addr_format(&st[i].a, text,
-			    sizeof(text)));
+		if (prefix != key_prefix(t, &addr)) {
+			log_info("pf table <%s>: leaving %s alone (not a "
+			    "whitelist entry)", t->name,
+			    pft_addr_format(&st[i].a, text, sizeof(text)));
 			continue;
 		}
 		left = st[i].tzero + wltime - real_now;

@@ -554,6 +554,42 @@ test_addrs(void)
 	    fake_pf_why);
 }
 
+/* A whitelist keyed by networks (whitelist-prefix4/6). */
+static void
+test_network_keys(void)
+{
+	const int64_t now = fake_pf_time;
+	struct mx_addr a;
+	struct pft_astat *st;
+	size_t n, adopted;
+	int err;
+
+	setup(0);
+	pft_set_prefixes(table, 24, 48);
+	fake_pf_net4 = 24;
+	fake_pf_net6 = 48;
+	fake_pf_insert(TABLE, 4, "198.51.100.0", 24, now - 10, false);
+	fake_pf_insert(TABLE, 4, "198.51.100.7", 32, now - 10, false);
+	fake_pf_insert(TABLE, 6, "2001:db8:7::", 48, now - 10, false);
+	err = pfk_get_astats(pffd, TABLE, &st, &n);
+	adopted = pft_adopt(table, st, n, 3600, 100, now);
+	free(st);
+	CHECK(err == 0 && adopted == 2 && wl_count(wl) == 2,
+	    OS ": networks of the keys' prefixes adopted, the host left");
+	addr_parse("203.0.113.0", &a);
+	wl_insert(wl, &a, 200);
+	fake_pf_destroy(TABLE);
+	pft_add(table, &a, 96 + 24);
+	pft_flush(table);
+	CHECK(fake_pf_count(TABLE) == 3 &&
+	    fake_pf_contains(TABLE, 4, "198.51.100.0", 24) &&
+	    fake_pf_contains(TABLE, 4, "203.0.113.0", 24) &&
+	    fake_pf_contains(TABLE, 6, "2001:db8:7::", 48) &&
+	    fake_pf_bad == 0 && errors == 0,
+	    OS ": a lost table is restored with the keys' prefixes (%s)",
+	    fake_pf_why);
+}
+
 int
 main(void)
 {
@@ -568,6 +604,7 @@ main(void)
 	test_errors();
 	test_exec_checks();
 	test_addrs();
+	test_network_keys();
 	pft_destroy(table);
 	wl_destroy(wl);
 	fake_pf_reset(NULL);
