@@ -120,7 +120,7 @@ privsep_check_request(const void *buf, size_t len, const char *table,
     char *why, size_t whylen)
 {
 	const struct pft_request *req = buf;
-	size_t namelen, i;
+	size_t i;
 
 	if (len < offsetof(struct pft_request, addrs)) {
 		snprintf(why, whylen, "short request (%zu bytes)", len);
@@ -154,16 +154,10 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 		    req->count, req->op);
 		return -1;
 	}
-	namelen = strnlen(req->table, sizeof(req->table));
-	if (namelen == sizeof(req->table)) {
-		snprintf(why, whylen, "table name not terminated");
+	if (!pft_name_valid(req->table)) {
+		snprintf(why, whylen, "table name empty, not terminated or "
+		    "not zero-padded");
 		return -1;
-	}
-	for (i = namelen; i < sizeof(req->table); i++) {
-		if (req->table[i] != '\0') {
-			snprintf(why, whylen, "table name not zero-padded");
-			return -1;
-		}
 	}
 	if (strcmp(req->table, table) != 0) {
 		snprintf(why, whylen, "table <%s>, not <%s>", req->table,

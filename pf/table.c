@@ -96,8 +96,9 @@ pfk_call(int fd, unsigned long cmd, struct pfioc_table *io)
 	}
 }
 
-static bool
-name_valid(const char *name)
+/* A table name as pf wants it: 1 to 31 bytes, then zeros to the end. */
+bool
+pft_name_valid(const char *name)
 {
 	size_t len = strnlen(name, PFT_NAME_SIZE);
 	size_t i;
@@ -163,7 +164,7 @@ pfk_exec(int fd, const struct pft_request *req, int *changed)
 	int err;
 
 	*changed = 0;
-	if (!name_valid(req->table))
+	if (!pft_name_valid(req->table))
 		return EINVAL;
 	memset(&io, 0, sizeof(io));
 	pfk_table(&io.pfrio_table, req->table);
@@ -516,34 +517,37 @@ queued(const struct pft_addr *list, size_t n, const struct pft_addr *a)
 	return false;
 }
 
-void
-pft_add(struct pftable *t, const struct mx_addr *addr, unsigned prefix)
+/*
+ * Queue an address on one list and take it off the other: the two lists
+ * never share an address, so the order in which they leave is free.
+ */
+static void
+enqueue(struct pftable *t, struct pft_addr *list, size_t *n,
+    struct pft_addr *other, size_t *nother, const struct mx_addr *addr,
+    unsigned prefix)
 {
 	struct pft_addr a;
 
 	if (!pft_addr_make(&a, addr, prefix))
 		return;
-	take_out(t->del, &t->ndel, &a);
-	if (queued(t->add, t->nadd, &a))
+	take_out(other, nother, &a);
+	if (queued(list, *n, &a))
 		return;
-	t->add[t->nadd++] = a;
-	if (t->nadd == PFT_BATCH)
+	list[(*n)++] = a;
+	if (*n == PFT_BATCH)
 		pft_flush(t);
+}
+
+void
+pft_add(struct pftable *t, const struct mx_addr *addr, unsigned prefix)
+{
+	enqueue(t, t->add, &t->nadd, t->del, &t->ndel, addr, prefix);
 }
 
 void
 pft_del(struct pftable *t, const struct mx_addr *addr, unsigned prefix)
 {
-	struct pft_addr a;
-
-	if (!pft_addr_make(&a, addr, prefix))
-		return;
-	take_out(t->add, &t->nadd, &a);
-	if (queued(t->del, t->ndel, &a))
-		return;
-	t->del[t->ndel++] = a;
-	if (t->ndel == PFT_BATCH)
-		pft_flush(t);
+	enqueue(t, t->del, &t->ndel, t->add, &t->nadd, addr, prefix);
 }
 
 void

@@ -78,6 +78,8 @@ int	pfk_exec(int, const struct pft_request *, int *);
 pft_exec_fn pfk_exec_fd;		/* argument: an int * to the fd */
 int	pfk_get_astats(int, const char *, struct pft_astat **, size_t *);
 
+bool	pft_name_valid(const char *);
+
 /* Conversions between the core's addresses and table entries. */
 bool	pft_addr_make(struct pft_addr *, const struct mx_addr *, unsigned);
 void	pft_addr_get(const struct pft_addr *, struct mx_addr *, unsigned *);
