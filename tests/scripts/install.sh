@@ -5,39 +5,12 @@
 # and uninstall takes away everything install put there.  Installs the
 # binary already built (make -o keeps make from rebuilding it).
 set -u
+. "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
-n=0
-failed=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-# Run a command; its output becomes TAP comments when it fails.
-quietly() {
-	if "$@" >"$tmp/out" 2>&1; then
-		return 0
-	fi
-	sed 's/^/# /' "$tmp/out"
-	return 1
-}
-
-check() {
-	what=$1
-	shift
-	if quietly "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 # Every file under a directory, relative to it, with its mode.
 tree() {
@@ -50,7 +23,7 @@ same_tree() {
 	if diff -u "$2" "$tmp/have" >"$tmp/diff"; then
 		return 0
 	fi
-	sed 's/^/# /' "$tmp/diff"
+	cat "$tmp/diff"
 	return 1
 }
 
@@ -122,4 +95,4 @@ check "the unit starts /usr/sbin/mxallowd with -c SYSCONFDIR/mxallowd.conf" \
 check "make uninstall $vars" make_ uninstall DESTDIR="$dest" $vars
 : >"$tmp/want"
 check "uninstall removes every file" same_tree "$dest" "$tmp/want"
-[ "$failed" -eq 0 ]
+tap_done

@@ -22,6 +22,7 @@
 # DOC_OPTDUMP, DOC_MXALLOWD, DOC_MAN8, DOC_MAN5 and DOC_SAMPLE name other
 # files to check, such as edited copies.
 set -u
+. "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
 OPTDUMP=${DOC_OPTDUMP:-build/tools/optdump}
@@ -30,27 +31,9 @@ MAN8=${DOC_MAN8:-man/mxallowd.8}
 MAN5=${DOC_MAN5:-man/mxallowd.conf.5}
 SAMPLE=${DOC_SAMPLE:-etc/mxallowd.conf}
 
-n=0
-failed=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
 
 # Compare two record lists, sorted; show the difference as TAP comments.
 # "-" lines are what the code says, "+" lines what the document says.
@@ -60,7 +43,7 @@ same() {
 	if diff -u "$1.s" "$2.s" >"$tmp/diff"; then
 		return 0
 	fi
-	sed -e '1,2d' -e 's/^/# /' "$tmp/diff"
+	sed '1,2d' "$tmp/diff"
 	return 1
 }
 
@@ -246,7 +229,7 @@ check_man5() {
 check_help() {
 	expect_help "$1" >"$tmp/wanth"
 	help_options "$2" >"$tmp/haveh"
-	[ -s "$tmp/haveh" ] || echo "# no option lines in the -h output"
+	[ -s "$tmp/haveh" ] || echo "no option lines in the -h output"
 	same "$tmp/wanth" "$tmp/haveh" && [ -s "$tmp/haveh" ]
 }
 
@@ -272,29 +255,7 @@ check_sample_parses() {
 	# An empty pcap savefile: the global header alone (Ethernet).
 	printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' \
 	    >"$tmp/empty.pcap"
-	if ! "$3" -c "$tmp/sample.conf" -R "$tmp/empty.pcap" \
-	    >"$tmp/out" 2>&1; then
-		sed 's/^/# /' "$tmp/out"
-		return 1
-	fi
-}
-
-# check DESCRIPTION COMMAND...: one test line from a command's status.
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-
-# must_fail DESCRIPTION COMMAND...: the check must catch the mistake.
-must_fail() {
-	what=$1
-	shift
-	if "$@" >/dev/null; then
-		not_ok "the check misses: $what"
-	else
-		ok "the check catches: $what"
-	fi
+	"$3" -c "$tmp/sample.conf" -R "$tmp/empty.pcap"
 }
 
 for f in "$OPTDUMP" "$MXALLOWD"; do
@@ -326,12 +287,8 @@ check "the sample configuration, uncommented, is accepted on Linux" \
     check_sample_parses "$dump" "$SAMPLE" "$MXALLOWD"
 
 if command -v mandoc >/dev/null 2>&1; then
-	if mandoc -Tlint -Wwarning "$MAN8" "$MAN5" >"$tmp/lint" 2>&1; then
-		ok "mandoc -Tlint -Wwarning finds nothing"
-	else
-		sed 's/^/# /' "$tmp/lint"
-		not_ok "mandoc -Tlint -Wwarning finds nothing"
-	fi
+	check "mandoc -Tlint -Wwarning finds nothing" \
+	    mandoc -Tlint -Wwarning "$MAN8" "$MAN5"
 else
 	skip "mandoc is not installed"
 fi
@@ -370,4 +327,4 @@ must_fail "a command-line-only option not marked as such in mxallowd.8" \
 sed 's/(default: 3600)/(default: 60)/' "$tmp/help" >"$tmp/help-default"
 must_fail "a default in -h other than the code's" \
     check_help "$dump" "$tmp/help-default"
-[ "$failed" -eq 0 ]
+tap_done

@@ -7,45 +7,13 @@
 # SIGHUP, a pidfile in a runtime directory the read-only system leaves
 # writable.
 set -u
+. "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
 UNIT=rc.d/linux/mxallowd.service
-n=0
-failed=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
-
-# Run a command; its output becomes TAP comments when it fails.
-quietly() {
-	if "$@" >"$tmp/out" 2>&1; then
-		return 0
-	fi
-	sed 's/^/# /' "$tmp/out"
-	return 1
-}
-
-check() {
-	what=$1
-	shift
-	if quietly "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 scripts="rc.d/openbsd/mxallowd rc.d/freebsd/mxallowd .ci/run"
 for f in tests/*.sh tests/*/*.sh; do
@@ -129,4 +97,4 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 else
 	skip "systemd-analyze is not installed"
 fi
-[ "$failed" -eq 0 ]
+tap_done
