@@ -135,16 +135,94 @@ config_log_level(const struct mx_config *cfg)
 }
 
 static void
+on_added(void *arg, const struct mx_addr *addr, int64_t expires)
+{
+	struct mxd *d = arg;
+
+	(void)expires;
+	if (d->port->added != NULL)
+		d->port->added(d, addr);
+}
+
+static void
 point_policy(struct mxd *d)
 {
 	d->policy.fake = &d->cfg.fake;
 	d->policy.real = &d->cfg.real;
 	d->policy.whitelist_time = d->cfg.whitelist_time;
+	d->policy.prefix4 = (unsigned)d->cfg.whitelist_prefix4;
+	d->policy.prefix6 = (unsigned)d->cfg.whitelist_prefix6;
 	d->policy.wl = d->wl;
 	d->policy.stats = &d->stats;
 }
 
-/* Decide, and log the decision when debugging. */
+static const char *
+rdns_status_name(enum resolver_status status)
+{
+	switch (status) {
+	case RESOLVER_OK:
+		return "found";
+	case RESOLVER_NO_NAME:
+		return "no PTR name";
+	case RESOLVER_UNCONFIRMED:
+		return "name does not resolve back to the sender";
+	case RESOLVER_FAILED:
+		break;
+	}
+	return "lookup failed";
+}
+
+/*
+ * A sender's name and its addresses are known: whitelist every address of
+ * the name (the sender itself already is) until the sender's expiry.
+ */
+static void
+on_siblings(void *arg, const struct resolver_result *res)
+{
+	struct mxd *d = arg;
+	struct mx_addr key;
+	char a[MX_ADDRSTRLEN], b[MX_ADDRSTRLEN];
+	size_t i;
+
+	if (!res->cached) {
+		d->stats.rdns_lookups++;
+		if (res->status != RESOLVER_OK)
+			d->stats.rdns_failed++;
+	}
+	if (log_debug_enabled())
+		log_debug("rdns %s: %s%s%s (%zu addresses)%s",
+		    addr_format(&res->sender, a, sizeof(a)),
+		    rdns_status_name(res->status), *res->name ? " " : "",
+		    res->name, res->count, res->cached ? ", cached" : "");
+	for (i = 0; i < res->count; i++) {
+		if (addr_equal(&res->addrs[i], &res->sender))
+			continue;
+		policy_key(&d->policy, &res->addrs[i], &key);
+		if (wl_insert(d->wl, &key, res->expires) != WL_ADDED)
+			continue;
+		d->stats.rdns_siblings++;
+		if (log_debug_enabled())
+			log_debug("whitelist sibling %s of %s (%s)",
+			    addr_format(&key, a, sizeof(a)),
+			    addr_format(&res->sender, b, sizeof(b)),
+			    res->name);
+	}
+}
+
+static void
+lookup_siblings(struct mxd *d, const struct mx_addr *sender, int64_t now)
+{
+	static struct log_ratelimit rl;
+
+	if (resolver_submit(d->resolver, sender, now +
+	    d->cfg.whitelist_time, now, on_siblings, d) == RESOLVER_SKIPPED) {
+		d->stats.rdns_skipped++;
+		log_warn_limited(&rl, now, "reverse-DNS queue full: lookup "
+		    "skipped (see dns-queue, dns-threads)");
+	}
+}
+
+/* Decide, log the decision when debugging, and look for siblings. */
 enum mx_action
 mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 {
@@ -155,7 +233,64 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
+	if ((action == MX_WHITELIST || action == MX_REFRESH) &&
+	    d->resolver != NULL && !d->cfg.no_rdns_whitelist)
+		lookup_siblings(d, &pkt->src, now);
 	return action;
+}
+
+/*
+ * Start the resolver's threads, unless rDNS whitelisting is off.  Called
+ * after every fork (daemonizing, privilege separation): threads do not
+ * survive a fork.
+ */
+void
+mxd_resolver_start(struct mxd *d)
+{
+	struct resolver_config rc;
+
+	if (d->cfg.no_rdns_whitelist || d->resolver != NULL)
+		return;
+	memset(&rc, 0, sizeof(rc));
+	rc.threads = (unsigned)d->cfg.dns_threads;
+	rc.queue_size = (size_t)d->cfg.dns_queue;
+	rc.cache_size = (size_t)d->cfg.dns_cache_size;
+	rc.cache_time = d->cfg.dns_cache_time;
+	rc.max_addresses = (size_t)d->cfg.rdns_max_addresses;
+	rc.forward_confirm = d->cfg.rdns_forward_confirm;
+	if ((d->resolver = resolver_create(&rc, mxd_random_seed())) == NULL)
+		fatal("resolver");
+}
+
+void
+mxd_resolver_collect(struct mxd *d, int64_t now)
+{
+	if (d->resolver != NULL)
+		resolver_collect(d->resolver, now, on_siblings, d);
+}
+
+/*
+ * The resolver's threads, queue and cache are sized at start; turning
+ * rDNS whitelisting off stops them, turning it on starts them.
+ */
+static void
+resolver_changes(struct mxd *d, const struct mx_config *next)
+{
+	if (next->no_rdns_whitelist) {
+		resolver_destroy(d->resolver);
+		d->resolver = NULL;
+		return;
+	}
+	if (d->resolver != NULL && (next->dns_threads != d->cfg.dns_threads ||
+	    next->dns_queue != d->cfg.dns_queue ||
+	    next->dns_cache_size != d->cfg.dns_cache_size ||
+	    next->dns_cache_time != d->cfg.dns_cache_time ||
+	    next->rdns_max_addresses != d->cfg.rdns_max_addresses ||
+	    next->rdns_forward_confirm != d->cfg.rdns_forward_confirm)) {
+		/* Restarted below with the new settings. */
+		resolver_destroy(d->resolver);
+		d->resolver = NULL;
+	}
 }
 
 /*
@@ -185,9 +320,16 @@ reload(struct mxd *d)
 		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
 	wl_set_max(d->wl, (size_t)next.max_entries);
 	log_set_level(config_log_level(&next));
+	if (next.whitelist_prefix4 != d->cfg.whitelist_prefix4 ||
+	    next.whitelist_prefix6 != d->cfg.whitelist_prefix6)
+		log_warnx("whitelist-prefix changes apply to new entries; "
+		    "existing ones keep their prefix until they expire");
+	resolver_changes(d, &next);
 	config_free(&d->cfg);
 	d->cfg = next;
 	point_policy(d);
+	if (d->resolver == NULL)
+		mxd_resolver_start(d);
 	log_info("configuration reloaded: %zu fake and %zu real MX addresses, "
 	    "whitelist-time %llds", d->cfg.fake.count, d->cfg.real.count,
 	    d->cfg.whitelist_time);
@@ -237,17 +379,21 @@ poll_timeout(const struct mxd *d, int64_t now)
 static void
 event_loop(struct mxd *d)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 
 	pfd[0].fd = d->port->fd(d);
 	pfd[0].events = POLLIN;
 	pfd[1].fd = signal_pipe[0];
 	pfd[1].events = POLLIN;
+	pfd[2].events = POLLIN;
 	while (!got_quit) {
 		int64_t now = mxd_now();
 
 		wl_expire(d->wl, now);
-		if (poll(pfd, 2, poll_timeout(d, now)) == -1) {
+		/* The resolver may come and go on reload. */
+		pfd[2].fd = d->resolver ? resolver_fd(d->resolver) : -1;
+		pfd[2].revents = 0;
+		if (poll(pfd, 3, poll_timeout(d, now)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -264,6 +410,8 @@ event_loop(struct mxd *d)
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			d->port->input(d);
+		if (pfd[2].revents & POLLIN)
+			mxd_resolver_collect(d, mxd_now());
 	}
 }
 
@@ -315,6 +463,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	    on_removed, &d);
 	if (d.wl == NULL)
 		fatal("whitelist");
+	wl_set_added_cb(d.wl, on_added, &d);
 	point_policy(&d);
 	setup_signals();
 	/* Lock first: a second instance must fail before it touches the firewall. */
@@ -327,6 +476,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 		fatal("daemon");
 	if (want_pidfile)
 		write_pidfile(pidfd, d.cfg.pidfile);
+	mxd_resolver_start(&d);
 
 	log_notice("started (%s port): %zu fake and %zu real MX addresses, "
 	    "whitelist-time %llds", port->name, d.cfg.fake.count,
@@ -335,6 +485,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	log_notice("exiting on signal");
 	stats_log(&d.stats, wl_count(d.wl));
 	port->stop(&d);
+	resolver_destroy(d.resolver);
 	if (want_pidfile)
 		unlink(d.cfg.pidfile);
 	wl_destroy(d.wl);

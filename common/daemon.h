@@ -11,6 +11,7 @@
 #include "config.h"
 #include "packet.h"
 #include "policy.h"
+#include "resolver.h"
 #include "stats.h"
 #include "whitelist.h"
 
@@ -25,6 +26,8 @@ struct mx_port {
 	int	(*fd)(struct mxd *);
 	/* The descriptor is readable. */
 	void	(*input)(struct mxd *);
+	/* An entry entered the whitelist (optional). */
+	void	(*added)(struct mxd *, const struct mx_addr *);
 	/* An entry left the whitelist (optional). */
 	void	(*removed)(struct mxd *, const struct mx_addr *,
 		    enum wl_removal);
@@ -39,6 +42,7 @@ struct mxd {
 	struct mx_config	 cmdline;	/* kept for SIGHUP */
 	struct mx_config	 cfg;		/* in force */
 	struct whitelist	*wl;
+	struct resolver		*resolver;	/* NULL: no rDNS siblings */
 	struct mx_policy	 policy;
 	struct mx_stats		 stats;
 	const char		*progname;
@@ -48,5 +52,7 @@ int		mxd_main(const struct mx_port *, int, char **);
 int64_t		mxd_now(void);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
 uint64_t	mxd_random_seed(void);
+void		mxd_resolver_start(struct mxd *);
+void		mxd_resolver_collect(struct mxd *, int64_t);
 
 #endif

@@ -5,6 +5,21 @@
  */
 #include "policy.h"
 
+/*
+ * The whitelist key for a sender: its network when whitelist-prefix4/6 ask
+ * for one, else the address itself.  Unset prefixes (0) mean the address.
+ */
+void
+policy_key(const struct mx_policy *p, const struct mx_addr *src,
+    struct mx_addr *key)
+{
+	*key = *src;
+	if (p->prefix4 != 0 || p->prefix6 != 0)
+		addr_mask(key, addr_prefix_bits(src,
+		    p->prefix4 ? p->prefix4 : 32,
+		    p->prefix6 ? p->prefix6 : 128));
+}
+
 static enum mx_action
 whitelist_sender(const struct mx_policy *p, const struct mx_addr *src,
     int64_t now)
@@ -34,17 +49,20 @@ enum mx_action
 policy_decide(const struct mx_policy *p, const struct pkt_info *pkt,
     int64_t now)
 {
+	struct mx_addr key;
+
 	if (!pkt_is_new_connection(pkt)) {
 		p->stats->ignored++;
 		return MX_IGNORE;
 	}
+	policy_key(p, &pkt->src, &key);
 	if (addrlist_contains(p->fake, &pkt->dst)) {
 		p->stats->fake_hits++;
-		return whitelist_sender(p, &pkt->src, now);
+		return whitelist_sender(p, &key, now);
 	}
 	if (addrlist_contains(p->real, &pkt->dst)) {
-		if (wl_contains(p->wl, &pkt->src, now)) {
-			if (wl_insert(p->wl, &pkt->src,
+		if (wl_contains(p->wl, &key, now)) {
+			if (wl_insert(p->wl, &key,
 			    now + p->whitelist_time) == WL_REFRESHED)
 				p->stats->refreshed++;
 			p->stats->accepted++;

@@ -23,10 +23,14 @@ struct mx_policy {
 	const struct mx_addrlist *fake;
 	const struct mx_addrlist *real;
 	int64_t		 whitelist_time;
+	unsigned	 prefix4;	/* whitelist the sender's network */
+	unsigned	 prefix6;
 	struct whitelist *wl;
 	struct mx_stats	*stats;
 };
 
+void		policy_key(const struct mx_policy *, const struct mx_addr *,
+		    struct mx_addr *);
 enum mx_action	policy_decide(const struct mx_policy *, const struct pkt_info *,
 		    int64_t);
 const char	*policy_action_name(enum mx_action);

@@ -22,6 +22,7 @@ struct wl_entry {
 	uint32_t	prev;		/* expiry order; free list uses next */
 	uint32_t	next;
 	uint32_t	hash;
+	uint32_t	value;		/* the caller's; fills the padding */
 };
 
 struct whitelist {
@@ -37,6 +38,8 @@ struct whitelist {
 	uint64_t	 seed;
 	wl_removed_cb	*removed;
 	void		*removed_arg;
+	wl_added_cb	*added;
+	void		*added_arg;
 };
 
 static uint64_t
@@ -211,6 +214,14 @@ wl_create(size_t max_entries, uint64_t seed, wl_removed_cb *removed,
 	return wl;
 }
 
+/* Told of every entry that enters the table (not of renewals). */
+void
+wl_set_added_cb(struct whitelist *wl, wl_added_cb *added, void *arg)
+{
+	wl->added = added;
+	wl->added_arg = arg;
+}
+
 void
 wl_destroy(struct whitelist *wl)
 {
@@ -250,6 +261,14 @@ remove_entry(struct whitelist *wl, uint32_t pos, enum wl_removal why)
 enum wl_insert_result
 wl_insert(struct whitelist *wl, const struct mx_addr *addr, int64_t expires)
 {
+	return wl_insert_value(wl, addr, expires, 0);
+}
+
+/* Insert, or renew and set the value of an existing entry. */
+enum wl_insert_result
+wl_insert_value(struct whitelist *wl, const struct mx_addr *addr,
+    int64_t expires, uint32_t value)
+{
 	uint32_t hash = hash_addr(wl, addr), pos;
 	size_t slot = find_slot(wl, addr, hash);
 	struct wl_entry *e;
@@ -257,6 +276,7 @@ wl_insert(struct whitelist *wl, const struct mx_addr *addr, int64_t expires)
 	if (wl->index[slot] != 0) {
 		pos = wl->index[slot] - 1;
 		e = &wl->pool[pos];
+		e->value = value;
 		/* A refresh never shortens an entry's life. */
 		if (expires > e->expires) {
 			list_unlink(wl, pos);
@@ -280,10 +300,30 @@ wl_insert(struct whitelist *wl, const struct mx_addr *addr, int64_t expires)
 	e->addr = *addr;
 	e->expires = expires;
 	e->hash = hash;
+	e->value = value;
 	wl->index[slot] = pos + 1;
 	list_link_sorted(wl, pos);
 	wl->count++;
+	if (wl->added != NULL)
+		wl->added(wl->added_arg, addr, expires);
 	return WL_ADDED;
+}
+
+/* Like wl_contains(), and hands out the entry's value. */
+bool
+wl_get(const struct whitelist *wl, const struct mx_addr *addr, int64_t now,
+    uint32_t *value)
+{
+	size_t slot = find_slot(wl, addr, hash_addr(wl, addr));
+	const struct wl_entry *e;
+
+	if (wl->index[slot] == 0)
+		return false;
+	e = &wl->pool[wl->index[slot] - 1];
+	if (e->expires <= now)
+		return false;
+	*value = e->value;
+	return true;
 }
 
 /* True while the entry exists and has not expired, even if not yet purged. */

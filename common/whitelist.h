@@ -6,6 +6,9 @@
  * every entry normally expires whitelist-time after its last use, a new or
  * refreshed entry belongs at the tail of that list: insert, refresh, lookup
  * and expire are O(1), and expiring never scans the table.
+ *
+ * Each entry may carry a 32-bit value (it fits in what would otherwise be
+ * padding): the resolver's cache uses one of these tables too.
  */
 #ifndef MX_WHITELIST_H
 #define MX_WHITELIST_H
@@ -31,14 +34,20 @@ enum wl_insert_result {
 /* Told of every entry that leaves the table, whatever the reason. */
 typedef void	wl_removed_cb(void *, const struct mx_addr *, int64_t,
 		    enum wl_removal);
+typedef void	wl_added_cb(void *, const struct mx_addr *, int64_t);
 typedef void	wl_visit_cb(void *, const struct mx_addr *, int64_t);
 
 struct whitelist;
 
 struct whitelist *wl_create(size_t, uint64_t, wl_removed_cb *, void *);
 void	wl_destroy(struct whitelist *);
+void	wl_set_added_cb(struct whitelist *, wl_added_cb *, void *);
 enum wl_insert_result wl_insert(struct whitelist *, const struct mx_addr *,
 	    int64_t);
+enum wl_insert_result wl_insert_value(struct whitelist *,
+	    const struct mx_addr *, int64_t, uint32_t);
+bool	wl_get(const struct whitelist *, const struct mx_addr *, int64_t,
+	    uint32_t *);
 bool	wl_contains(const struct whitelist *, const struct mx_addr *, int64_t);
 bool	wl_remove(struct whitelist *, const struct mx_addr *);
 size_t	wl_expire(struct whitelist *, int64_t);

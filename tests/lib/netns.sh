@@ -79,6 +79,8 @@ cleanup() {
 	done
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
+	rm -rf "/etc/netns/$NS_S" "/etc/netns/$NS_C"
+	rmdir /etc/netns 2>/dev/null
 	if [ "$t_failed" -gt 0 ] && [ -f "$LOG" ]; then
 		echo "# mxallowd log:"
 		sed 's/^/#   /' "$LOG"
@@ -96,7 +98,19 @@ in_client() {
 	ip netns exec "$NS_C" "$@"
 }
 
+# resolv.conf for a namespace: "ip netns exec" mounts it over /etc/resolv.conf.
+# By default the server namespace's resolver is DNS_ADDR, where a test may
+# start a DNS server; with none there, lookups fail at once (port
+# unreachable), and no query ever leaves the namespaces.
+DNS_ADDR=192.0.2.53
+set_resolver() {
+	mkdir -p "/etc/netns/$NS_S"
+	printf 'nameserver %s\noptions timeout:%s attempts:%s\n' "$1" \
+	    "${2:-1}" "${3:-1}" >"/etc/netns/$NS_S/resolv.conf"
+}
+
 setup_net() {
+	set_resolver "$DNS_ADDR"
 	ip netns add "$NS_S" || exit 1
 	ip netns add "$NS_C" || exit 1
 	ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"

@@ -9,16 +9,18 @@
 
 static int t_count, t_failed;
 
+/* cond is evaluated once: checks may have side effects. */
 #define CHECK(cond, ...) do {						\
+	int t_ok_ = (cond) ? 1 : 0;					\
 	t_count++;							\
-	if (cond)							\
+	if (t_ok_)							\
 		printf("ok %d - ", t_count);				\
 	else {								\
 		t_failed++;						\
 		printf("not ok %d - ", t_count);			\
 	}								\
 	printf(__VA_ARGS__);						\
-	if (!(cond))							\
+	if (!t_ok_)							\
 		printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);	\
 	putchar('\n');							\
 } while (0)
