@@ -144,8 +144,9 @@ on_added(void *arg, const struct mx_addr *addr, int64_t expires)
 		d->port->added(d, addr);
 }
 
-static void
-point_policy(struct mxd *d)
+/* Point the policy at the configuration in force. */
+void
+mxd_point_policy(struct mxd *d)
 {
 	d->policy.fake = &d->cfg.fake;
 	d->policy.real = &d->cfg.real;
@@ -222,6 +223,21 @@ lookup_siblings(struct mxd *d, const struct mx_addr *sender, int64_t now)
 	}
 }
 
+/*
+ * The whitelist, wired to the statistics and the port, and the policy
+ * pointed at the configuration: what every user of the core needs.
+ */
+int
+mxd_init_core(struct mxd *d, uint64_t seed)
+{
+	d->wl = wl_create((size_t)d->cfg.max_entries, seed, on_removed, d);
+	if (d->wl == NULL)
+		return -1;
+	wl_set_added_cb(d->wl, on_added, d);
+	mxd_point_policy(d);
+	return 0;
+}
+
 /* Decide, log the decision when debugging, and look for siblings. */
 enum mx_action
 mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
@@ -265,8 +281,11 @@ mxd_resolver_start(struct mxd *d)
 void
 mxd_resolver_collect(struct mxd *d, int64_t now)
 {
-	if (d->resolver != NULL)
-		resolver_collect(d->resolver, now, on_siblings, d);
+	if (d->resolver == NULL)
+		return;
+	if (resolver_collect(d->resolver, now, on_siblings, d) > 0 &&
+	    d->port->flush != NULL)
+		d->port->flush(d);
 }
 
 /*
@@ -327,7 +346,7 @@ reload(struct mxd *d)
 	resolver_changes(d, &next);
 	config_free(&d->cfg);
 	d->cfg = next;
-	point_policy(d);
+	mxd_point_policy(d);
 	if (d->resolver == NULL)
 		mxd_resolver_start(d);
 	log_info("configuration reloaded: %zu fake and %zu real MX addresses, "
@@ -459,12 +478,8 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 
 	log_init(d.progname, d.cfg.to_stdout,
 	    config_log_level(&d.cfg));
-	d.wl = wl_create((size_t)d.cfg.max_entries, mxd_random_seed(),
-	    on_removed, &d);
-	if (d.wl == NULL)
+	if (mxd_init_core(&d, mxd_random_seed()) == -1)
 		fatal("whitelist");
-	wl_set_added_cb(d.wl, on_added, &d);
-	point_policy(&d);
 	setup_signals();
 	/* Lock first: a second instance must fail before it touches the firewall. */
 	want_pidfile = !d.cfg.foreground ||

@@ -31,6 +31,8 @@ struct mx_port {
 	/* An entry left the whitelist (optional). */
 	void	(*removed)(struct mxd *, const struct mx_addr *,
 		    enum wl_removal);
+	/* A burst of whitelist changes outside input() is over (optional). */
+	void	(*flush)(struct mxd *);
 	/* Return -1 (and log why) to refuse a reloaded configuration. */
 	int	(*reconfigure)(struct mxd *, const struct mx_config *);
 	void	(*stop)(struct mxd *);
@@ -52,6 +54,8 @@ int		mxd_main(const struct mx_port *, int, char **);
 int64_t		mxd_now(void);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
 uint64_t	mxd_random_seed(void);
+int		mxd_init_core(struct mxd *, uint64_t);
+void		mxd_point_policy(struct mxd *);
 void		mxd_resolver_start(struct mxd *);
 void		mxd_resolver_collect(struct mxd *, int64_t);
 

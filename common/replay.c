@@ -302,11 +302,7 @@ replay_run(struct mxd *d)
 		log_warnx("out of memory");
 		goto done;
 	}
-	d->policy.fake = &d->cfg.fake;
-	d->policy.real = &d->cfg.real;
-	d->policy.whitelist_time = d->cfg.whitelist_time;
-	d->policy.wl = d->wl;
-	d->policy.stats = &d->stats;
+	mxd_point_policy(d);
 	rc = replay_file(&r, d->cfg.replay);
 	if (fflush(r.out) == EOF || ferror(r.out)) {
 		log_warn("standard output");

@@ -49,6 +49,7 @@ struct pf_state {
 	bool			 separate;	/* false: tests only */
 	bool			 confined;
 	bool			 batching;	/* queue; pft_flush() follows */
+	bool			 adopting;	/* entries come from the table */
 	int64_t			 now;		/* of the batch being handled */
 	int64_t			 drops_checked;
 };
@@ -79,9 +80,11 @@ adopt(struct mxd *d, struct pf_state *st)
 		return;
 	}
 	st->batching = true;
+	st->adopting = true;
 	adopted = pft_adopt(st->table, entries, n, d->cfg.whitelist_time,
 	    mxd_now(), (int64_t)time(NULL));
 	st->batching = false;
+	st->adopting = false;
 	free(entries);
 	pft_flush(st->table);
 	log_info("pf table <%s>: %zu of %zu entries adopted", d->cfg.table,
@@ -132,6 +135,8 @@ pf_start(struct mxd *d)
 		fatalx("table %s: a pf table name has 1 to %d characters",
 		    d->cfg.table, PFT_NAME_SIZE - 1);
 	pft_set_error_counter(st->table, &d->stats.port_errors);
+	pft_set_prefixes(st->table, (unsigned)d->cfg.whitelist_prefix4,
+	    (unsigned)d->cfg.whitelist_prefix6);
 	if (pft_ensure(st->table) == -1)
 		fatalx("cannot create pf table <%s>", d->cfg.table);
 	adopt(d, st);
@@ -168,32 +173,66 @@ pf_fd(struct mxd *d)
 	return capture_fd(st->cap);
 }
 
+/* The table entry of a whitelist key: its network, as the core keys it. */
+static unsigned
+key_prefix(const struct mxd *d, const struct mx_addr *key)
+{
+	return addr_prefix_bits(key, (unsigned)d->cfg.whitelist_prefix4,
+	    (unsigned)d->cfg.whitelist_prefix6);
+}
+
 static void
 on_packet(void *arg, const struct pflog_info *pfl, const struct pkt_info *pkt,
     enum pkt_result res, int64_t ts)
 {
 	struct mxd *d = arg;
 	struct pf_state *st = d->port_state;
+	struct mx_addr key;
 
 	(void)ts;
 	switch (pflog_input(d, pfl, pkt, res, st->now)) {
-	case MX_WHITELIST:
 	case MX_REFRESH:
 	case MX_BLOCK:
 		/*
-		 * A new or renewed sender goes into the table (again: an
-		 * addition of an address that is there is harmless, and
-		 * mends a table that lost it).  A blocked SYN from a sender
+		 * New entries reach the table through pf_added().  A renewed
+		 * sender is added again (harmless if it is there, and it
+		 * mends a table that lost it); a blocked SYN from a sender
 		 * the core holds as whitelisted lost the race against the
 		 * addition, or pf lost the entry: add it.
 		 */
-		if (wl_contains(d->wl, &pkt->src, st->now))
-			pft_add(st->table, &pkt->src, PFT_HOST);
+		policy_key(&d->policy, &pkt->src, &key);
+		if (wl_contains(d->wl, &key, st->now))
+			pft_add(st->table, &key, key_prefix(d, &key));
 		break;
+	case MX_WHITELIST:
 	case MX_IGNORE:
 	case MX_PASS:
 		break;
 	}
+}
+
+/*
+ * Every entry that enters the whitelist enters the table: senders, their
+ * reverse-DNS siblings, networks.  Not those adopted from the table.
+ */
+static void
+pf_added(struct mxd *d, const struct mx_addr *key)
+{
+	struct pf_state *st = d->port_state;
+
+	if (st == NULL || st->table == NULL || st->adopting)
+		return;
+	pft_add(st->table, key, key_prefix(d, key));
+}
+
+/* The resolver's siblings of one batch leave in one request. */
+static void
+pf_flush(struct mxd *d)
+{
+	struct pf_state *st = d->port_state;
+
+	if (st != NULL && st->table != NULL && !st->batching)
+		pft_flush(st->table);
 }
 
 static void
@@ -223,7 +262,7 @@ pf_removed(struct mxd *d, const struct mx_addr *addr, enum wl_removal why)
 
 	if (st == NULL || st->table == NULL)
 		return;
-	pft_del(st->table, addr, PFT_HOST);
+	pft_del(st->table, addr, key_prefix(d, addr));
 	if (st->batching)
 		return;
 	/* wl_expire() goes on while more entries are due: wait for it. */
@@ -260,7 +299,9 @@ const struct mx_port pf_port = {
 	.start = pf_start,
 	.fd = pf_fd,
 	.input = pf_input,
+	.added = pf_added,
 	.removed = pf_removed,
+	.flush = pf_flush,
 	.reconfigure = NULL,
 	.stop = pf_stop,
 };

@@ -3,10 +3,11 @@
 #
 # Every test speaks TAP-style lines: "ok N - what" or "not ok N - what";
 # "ok N # SKIP why" is counted as skipped, not passed.
-#  - unit test programs: build/tests/* and, under ASan+UBSan,
-#    build/asan/tests/*;
+#  - unit test programs: build/tests/* and the same under ASan+UBSan
+#    (build/asan/tests/*) and ThreadSanitizer (build/tsan/tests/*);
 #  - scripted checks that need no root: tests/scripts/*.sh;
-#  - integration tests in network namespaces (root): tests/integration/*.sh.
+#  - integration tests in network namespaces (root): tests/integration/*.sh,
+#    and the reverse-DNS one again with the daemon built with ThreadSanitizer.
 # A test that exits non-zero without reporting a failure counts as one.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -40,7 +41,7 @@ run_one() {
 	skipped=$((skipped + s))
 }
 
-for t in build/tests/* build/asan/tests/*; do
+for t in build/tests/* build/asan/tests/* build/tsan/tests/*; do
 	if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
 	run_one "$t" "$t"
 done
@@ -53,6 +54,12 @@ if [ "$(id -u)" -eq 0 ]; then
 		[ -f "$t" ] || continue
 		run_one "$t" sh "$t"
 	done
+	# The daemon's threads under ThreadSanitizer, with real DNS.
+	if [ -x build/tsan/mxallowd ]; then
+		run_one "rdns.sh under ThreadSanitizer" env \
+		    MXALLOWD="$PWD/build/tsan/mxallowd" \
+		    TSAN_OPTIONS="halt_on_error=1" sh tests/integration/rdns.sh
+	fi
 else
 	echo "not ok - integration tests need root (network namespaces)"
 	failed=$((failed + 1))

@@ -203,6 +203,9 @@ write_config() {
 	EOF
 }
 
+# Every daemon log of the test, kept across restarts for the final check.
+ALL_LOGS=$TMP/all-logs
+
 log_has() {
 	grep -q -- "$1" "$LOG"
 }
@@ -210,6 +213,7 @@ log_has() {
 # Start the daemon in the server namespace, in the foreground, logging
 # every decision to $LOG; wait until it has bound the queue.
 start_mxallowd() {
+	[ -f "$LOG" ] && cat "$LOG" >>"$ALL_LOGS"
 	: >"$LOG"
 	ip netns exec "$NS_S" "$MXALLOWD" -F -s -c "$CONF" "$@" \
 	    >>"$LOG" 2>&1 &
@@ -251,6 +255,16 @@ stats_grew() {
 }
 
 finish() {
+	[ -f "$LOG" ] && cat "$LOG" >>"$ALL_LOGS"
+	# A sanitizer build of the daemon reports to its log (stderr).
+	if [ -f "$ALL_LOGS" ]; then
+		if grep -q "Sanitizer" "$ALL_LOGS"; then
+			not_ok "no sanitizer report from the daemon"
+			grep -A 30 "Sanitizer" "$ALL_LOGS" | sed 's/^/#   /'
+		else
+			ok "no sanitizer report from the daemon"
+		fi
+	fi
 	echo "1..$t_n"
 	[ "$t_failed" -eq 0 ]
 }

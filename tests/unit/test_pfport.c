@@ -134,17 +134,6 @@ syn(const char *src, const char *dst, int action)
 static struct mxd	d;
 
 static void
-on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
-    enum wl_removal why)
-{
-	struct mxd *md = arg;
-
-	(void)expires;
-	if (md->port->removed != NULL)
-		md->port->removed(md, addr, why);
-}
-
-static void
 setup_core(void)
 {
 	char *argv[] = { "mxallowd", "-c", "/dev/null", "-f", FAKE_MX,
@@ -162,12 +151,11 @@ setup_core(void)
 		fprintf(stderr, "config: %s\n", err);
 		exit(2);
 	}
-	d.wl = wl_create((size_t)d.cfg.max_entries, 1, on_removed, &d);
-	d.policy.fake = &d.cfg.fake;
-	d.policy.real = &d.cfg.real;
-	d.policy.whitelist_time = d.cfg.whitelist_time;
-	d.policy.wl = d.wl;
-	d.policy.stats = &d.stats;
+	/* The core's own wiring: entries reach the port as in the daemon. */
+	if (mxd_init_core(&d, 1) == -1) {
+		fprintf(stderr, "whitelist: out of memory\n");
+		exit(2);
+	}
 }
 
 static bool
@@ -292,6 +280,43 @@ main(void)
 	pf_port.input(&d);
 	CHECK(fake_pf_contains(TABLE, 4, "198.51.100.5", 32),
 	    OS ": and mended by the sender's next hit");
+
+	/* Reverse-DNS siblings of one resolver batch: one request. */
+	wl_set_max(d.wl, 1000);
+	fake_pf_clear_calls();
+	addr_parse("192.0.2.77", &a);
+	wl_insert(d.wl, &a, mxd_now() + wltime);
+	addr_parse("2001:db8::77", &a);
+	wl_insert(d.wl, &a, mxd_now() + wltime);
+	CHECK(fake_pf_ncalls == 0, OS ": siblings wait for the batch's end");
+	pf_port.flush(&d);
+	CHECK(fake_pf_ncmd(DIOCRADDADDRS) == 1 &&
+	    fake_pf_contains(TABLE, 4, "192.0.2.77", 32) &&
+	    fake_pf_contains(TABLE, 6, "2001:db8::77", 128),
+	    OS ": siblings reach the table in one DIOCRADDADDRS");
+
+	/* Networks: whitelist-prefix4 24 and whitelist-prefix6 64. */
+	d.cfg.whitelist_prefix4 = 24;
+	d.cfg.whitelist_prefix6 = 64;
+	mxd_point_policy(&d);
+	fake_pf_net4 = 24;
+	fake_pf_net6 = 64;
+	syn("198.51.100.200", FAKE_MX, PFLOG_ACTION_PASS);
+	pf_port.input(&d);
+	CHECK(fake_pf_contains(TABLE, 4, "198.51.100.0", 24) &&
+	    fake_pf_bad == 0, OS ": a sender's /24 enters the table with "
+	    "pfra_net 24 (%s)", fake_pf_why);
+	CHECK(in_wl("198.51.100.0"), OS ": and the whitelist holds the "
+	    "network");
+	syn("2001:db8:5:6::9", FAKE_MX, PFLOG_ACTION_PASS);
+	pf_port.input(&d);
+	CHECK(fake_pf_contains(TABLE, 6, "2001:db8:5:6::", 64),
+	    OS ": an IPv6 sender's /64 enters the table with pfra_net 64");
+	addr_parse("198.51.100.0", &a);
+	wl_remove(d.wl, &a);
+	CHECK(!fake_pf_contains(TABLE, 4, "198.51.100.0", 24) &&
+	    fake_pf_ncmd(DIOCRDELADDRS) >= 1,
+	    OS ": removing the network removes the /24 entry");
 
 	pf_port.stop(&d);
 	CHECK(closed, OS ": stop closes the capture");
