@@ -52,7 +52,7 @@ best() {
 }
 
 replay() {
-	build/mxallowd -c /dev/null -f 192.0.2.10 -f 2001:db8::10 \
+	build/mxallowd -b -c /dev/null -f 192.0.2.10 -f 2001:db8::10 \
 	    -r 192.0.2.20 -r 2001:db8::20 --max-entries 1000000 -R "$file" "$@"
 }
 

@@ -210,11 +210,20 @@ on_siblings(void *arg, const struct resolver_result *res)
 	}
 }
 
-static void
-lookup_siblings(struct mxd *d, const struct mx_addr *sender, int64_t now)
+/*
+ * After a decision: a fake-MX hit (new or renewed) sends the sender's name
+ * to the resolver, unless rDNS whitelisting is off.  Every port's decision
+ * path calls this, directly or through mxd_decide().
+ */
+void
+mxd_find_siblings(struct mxd *d, enum mx_action action,
+    const struct mx_addr *sender, int64_t now)
 {
 	static struct log_ratelimit rl;
 
+	if ((action != MX_WHITELIST && action != MX_REFRESH) ||
+	    d->resolver == NULL || d->cfg.no_rdns_whitelist)
+		return;
 	if (resolver_submit(d->resolver, sender, now +
 	    d->cfg.whitelist_time, now, on_siblings, d) == RESOLVER_SKIPPED) {
 		d->stats.rdns_skipped++;
@@ -249,9 +258,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
-	if ((action == MX_WHITELIST || action == MX_REFRESH) &&
-	    d->resolver != NULL && !d->cfg.no_rdns_whitelist)
-		lookup_siblings(d, &pkt->src, now);
+	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
 

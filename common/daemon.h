@@ -53,6 +53,8 @@ struct mxd {
 int		mxd_main(const struct mx_port *, int, char **);
 int64_t		mxd_now(void);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
+void		mxd_find_siblings(struct mxd *, enum mx_action,
+		    const struct mx_addr *, int64_t);
 uint64_t	mxd_random_seed(void);
 int		mxd_init_core(struct mxd *, uint64_t);
 void		mxd_point_policy(struct mxd *);

@@ -122,6 +122,7 @@ pflog_decide(struct mxd *d, const struct pflog_info *pfl,
 	}
 	if (action != MX_IGNORE && log_debug_enabled())
 		log_decision(action, pfl, pkt, core);
+	mxd_find_siblings(d, core, &pkt->src, now);
 	return action;
 }
 

@@ -22,6 +22,7 @@
 
 #include <inttypes.h>
 #include <pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct replay {
 	struct whitelist *blocked;	/* distinct blocked sources */
 	FILE		*out;
 	bool		 print;
+	bool		 deciding;	/* additions now are the packet's */
 	int64_t		 now;		/* packet time, seconds */
 	int64_t		 now_usec;	/* and in microseconds */
 	uint64_t	 packets;
@@ -188,6 +190,38 @@ on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
 	}
 }
 
+/* Entries the packet itself did not add: reverse-DNS siblings. */
+static void
+on_added(void *arg, const struct mx_addr *addr, int64_t expires)
+{
+	struct replay *r = arg;
+
+	(void)expires;
+	if (!r->deciding && r->print)
+		print_line(r, r->now_usec, "whitelist", addr, NULL);
+}
+
+/*
+ * Offline there is no hurry: take the answers to the packet's lookups
+ * before the next packet, as if DNS answered at once.  A lookup that takes
+ * longer than ten seconds is collected later.
+ */
+static void
+wait_for_siblings(struct replay *r)
+{
+	struct mxd *d = r->d;
+	struct pollfd pfd;
+	int rounds;
+
+	for (rounds = 0; resolver_pending(d->resolver) > 0 && rounds < 100;
+	    rounds++) {
+		pfd.fd = resolver_fd(d->resolver);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 100);
+		mxd_resolver_collect(d, r->now);
+	}
+}
+
 static void
 decide(struct replay *r, enum link_type link, const uint8_t *data,
     size_t caplen)
@@ -200,6 +234,7 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 	int64_t now = r->now;
 
 	wl_expire(d->wl, now);
+	r->deciding = true;
 	res = link_decode(link, data, caplen, &pfl, &pkt);
 	if (res == PKT_TCP && pkt.dport != REPLAY_SMTP_PORT)
 		res = PKT_NOT_TCP;
@@ -208,6 +243,7 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 		action = pflog_input(d, &pfl, &pkt, res, now);
 	else
 		action = mxd_decide(d, &pkt, now);
+	r->deciding = false;
 	r->actions[action]++;
 	if (action == MX_IGNORE)
 		return;
@@ -217,6 +253,8 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 	if (r->print)
 		print_line(r, r->now_usec, policy_action_name(action),
 		    &pkt.src, &pkt.dst);
+	if (d->resolver != NULL)
+		wait_for_siblings(r);
 }
 
 static void
@@ -303,12 +341,16 @@ replay_run(struct mxd *d)
 		goto done;
 	}
 	mxd_point_policy(d);
+	wl_set_added_cb(d->wl, on_added, &r);
+	mxd_resolver_start(d);
 	rc = replay_file(&r, d->cfg.replay);
 	if (fflush(r.out) == EOF || ferror(r.out)) {
 		log_warn("standard output");
 		rc = 1;
 	}
 done:
+	resolver_destroy(d->resolver);
+	d->resolver = NULL;
 	wl_destroy(r.blocked);
 	wl_destroy(d->wl);
 	d->wl = NULL;

@@ -121,6 +121,28 @@ check "statistics count 3 failed lookups" contains "$stats" "rdns failed 3,"
 check "statistics count the siblings added" \
     contains_re "$stats" "rdns siblings 3[34]$"
 
+# Replay (-R) looks up siblings too, as if DNS answered at once: in a
+# pflog file of either layout and in an Ethernet capture.
+PFLOGEN=$ROOT/build/tools/pflogen
+for layout in openbsd freebsd ether; do
+	"$PFLOGEN" -l "$layout" -o "$TMP/siblings-$layout.pcap" siblings
+	out=$(in_server "$MXALLOWD" -c /dev/null -f "$FAKE4" -r "$REAL4" \
+	    -R "$TMP/siblings-$layout.pcap" 2>&1)
+	echo "$out" | sed "s/^/# $layout: /"
+	check "replay ($layout): the sender's sibling is whitelisted" \
+	    contains "$out" "000 whitelist 198.51.100.11 -"
+	check "replay ($layout): so is its IPv6 sibling" \
+	    contains "$out" "000 whitelist 2001:db8:1::10 -"
+	check "replay ($layout): the sibling's real-MX SYN passes" \
+	    contains "$out" "000 pass 198.51.100.11 $REAL4"
+	check "replay ($layout): the stranger is blocked" \
+	    contains "$out" "000 block 198.51.100.12 $REAL4"
+done
+out=$(in_server "$MXALLOWD" -b -c /dev/null -f "$FAKE4" -r "$REAL4" \
+    -R "$TMP/siblings-ether.pcap" 2>&1)
+check "replay with -b: no sibling, so its SYN is blocked" \
+    contains "$out" "000 block 198.51.100.11 $REAL4"
+
 # Forward confirmation off: the lying name's address is taken.
 echo "rdns-require-forward-confirm no" >>"$CONF"
 restart_mxallowd

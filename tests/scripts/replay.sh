@@ -65,7 +65,8 @@ accounted() {
 }
 
 replay() {
-	"$MXALLOWD" -c /dev/null -f 192.0.2.10 -f 2001:db8::10 \
+	# -b: no reverse-DNS lookups here (tests/integration/rdns.sh has them).
+	"$MXALLOWD" -b -c /dev/null -f 192.0.2.10 -f 2001:db8::10 \
 	    -r 192.0.2.20 -r 2001:db8::20 -t 60 -R "$@"
 }
 

@@ -139,6 +139,18 @@ static const struct event fake_real4[] = {
 	SYN_IN(30 * SEC, S1, FAKE4, PF_PASS),
 };
 
+/*
+ * Reverse-DNS siblings (tests/integration/rdns.sh serves the names):
+ * .10 tries the fake MX; 2 s later its sibling .11 goes to the real MX,
+ * which pf passed (mxallowd had put it in the table); .12, a stranger,
+ * is blocked.
+ */
+static const struct event siblings[] = {
+	SYN_IN(0, "198.51.100.10", FAKE4, PF_PASS),
+	SYN_IN(2 * SEC, "198.51.100.11", REAL4, PF_PASS),
+	SYN_IN(3 * SEC, "198.51.100.12", REAL4, PF_DROP),
+};
+
 static const struct event fake_real6[] = {
 	SYN_IN(0, V1, FAKE6, PF_PASS),
 	{ 500, FAKE6, V1, 25, 40001, PROTO_TCP, F_RST | F_ACK, PF_OUT,
@@ -223,6 +235,7 @@ static const struct {
 	SCENARIO("race", race, "real SYN dropped before the table add"),
 	SCENARIO("expiry", expiry, "whitelisted, expired, blocked"),
 	SCENARIO("noise", noise, "packets to ignore, and options"),
+	SCENARIO("siblings", siblings, "a sender, then its rDNS sibling"),
 };
 
 static FILE		*out;
