@@ -1,22 +1,25 @@
 #!/bin/sh
 # Whitelist entries expire whitelist-time after their last use, and every
-# accepted real-MX connection renews them.
+# accepted real-MX connection renews them.  The core counts whole seconds:
+# an entry lives between whitelist-time - 1 and whitelist-time seconds,
+# so the intervals below leave a second of margin.
 . "$(dirname "$0")/../lib/netns.sh"
 
 setup_net
 setup_firewall
 start_listener
-write_config 3
+write_config 4
 start_mxallowd -d
 
-# Expiry: whitelisted at t=0, unused, dropped after 3 s.
+# Expiry: whitelisted at t=0, unused, dropped after 4 s.
 probe 198.51.100.10 3000 mta "$FAKE4" "$REAL4"
 check "sender whitelisted by its fake-MX attempt" [ "$RC" -eq 0 ]
 probe 198.51.100.10 2000 connect "$REAL4"
 check "whitelisted sender passes before expiry" [ "$RC" -eq 0 ]
 t0=$(date +%s)
 
-# Refresh on use: a second sender passes every 2 s, so it outlives 3 s.
+# Refresh on use: a second sender passes every 2 s for 6 s, outliving
+# whitelist-time (4 s) only if each pass renews its entry.
 probe 198.51.100.11 3000 mta "$FAKE4" "$REAL4"
 refreshed_ok=0
 i=0
