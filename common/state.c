@@ -1,0 +1,263 @@
+/*
+ * Reading and writing the state file (see state.h for the format).
+ *
+ * Reading never trusts the file: every line is checked and bounded, and
+ * the entries are sorted by expiry before they go into the whitelist, so
+ * that a file in any order costs O(n log n), not the O(n^2) of inserting
+ * out of order.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define LINE_MAX_LEN	128
+/* Far more than max-entries allows: a bound, not a limit in practice. */
+#define STATE_MAX_BYTES	(256L * 1024 * 1024)
+
+struct loaded {
+	struct mx_addr	addr;
+	int64_t		expires;	/* wall clock */
+};
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+by_expiry(const void *a, const void *b)
+{
+	const struct loaded *x = a, *y = b;
+
+	return (x->expires > y->expires) - (x->expires < y->expires);
+}
+
+/* "address expiry": one entry; line is NUL-terminated, without newline. */
+static int
+parse_entry(char *line, struct loaded *out)
+{
+	char *sp, *end;
+	long long expires;
+
+	if ((sp = strchr(line, ' ')) == NULL)
+		return -1;
+	*sp++ = '\0';
+	if (!addr_parse(line, &out->addr) || !isdigit((unsigned char)*sp))
+		return -1;
+	errno = 0;
+	expires = strtoll(sp, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	out->expires = expires;
+	return 0;
+}
+
+static int
+insert_sorted(struct loaded *entries, size_t n, struct whitelist *wl,
+    int64_t real_now, int64_t mono_now, size_t *loaded)
+{
+	size_t i;
+
+	qsort(entries, n, sizeof(*entries), by_expiry);
+	for (i = 0; i < n; i++) {
+		if (entries[i].expires <= real_now)
+			continue;
+		/* Entries beyond a year are corrupt or forged: cap them. */
+		if (entries[i].expires - real_now > 366LL * 24 * 3600)
+			entries[i].expires = real_now + 366LL * 24 * 3600;
+		if (wl_insert(wl, &entries[i].addr, mono_now +
+		    (entries[i].expires - real_now)) == WL_NOMEM)
+			return -1;
+		(*loaded)++;
+	}
+	return 0;
+}
+
+int
+state_parse(const char *buf, size_t len, struct whitelist *wl,
+    int64_t real_now, int64_t mono_now, size_t *loaded, char *err,
+    size_t errlen)
+{
+	struct loaded *entries = NULL, *grown;
+	size_t pos = 0, n = 0, cap = 0, lineno = 0, linelen;
+	char line[LINE_MAX_LEN];
+	const char *nl;
+	int rc = 0;
+
+	*loaded = 0;
+	while (pos < len) {
+		lineno++;
+		nl = memchr(buf + pos, '\n', len - pos);
+		linelen = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		if (nl == NULL || linelen >= sizeof(line) ||
+		    memchr(buf + pos, '\0', linelen) != NULL) {
+			seterr(err, errlen, "line %zu: %s", lineno,
+			    nl == NULL ? "truncated (no newline)" :
+			    linelen >= sizeof(line) ? "too long" :
+			    "contains a NUL byte");
+			rc = -1;
+			break;
+		}
+		memcpy(line, buf + pos, linelen);
+		line[linelen] = '\0';
+		pos += linelen + 1;
+		if (lineno == 1) {
+			if (strcmp(line, STATE_MAGIC) != 0) {
+				seterr(err, errlen, "line 1: not an mxallowd "
+				    "state file");
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((grown = reallocarray(entries, cap,
+			    sizeof(*entries))) == NULL) {
+				seterr(err, errlen, "out of memory");
+				rc = -1;
+				break;
+			}
+			entries = grown;
+		}
+		if (parse_entry(line, &entries[n]) == -1) {
+			seterr(err, errlen, "line %zu: malformed entry",
+			    lineno);
+			rc = -1;
+			break;
+		}
+		n++;
+	}
+	if (rc == 0 && lineno == 0) {
+		seterr(err, errlen, "empty");
+		rc = -1;
+	}
+	/* What was read before an error is kept: it is still good. */
+	if (insert_sorted(entries, n, wl, real_now, mono_now, loaded) == -1) {
+		seterr(err, errlen, "out of memory");
+		rc = -1;
+	}
+	free(entries);
+	return rc;
+}
+
+/* Returns 0, 1 if there is no file, or -1 with err set. */
+int
+state_load(const char *path, struct whitelist *wl, int64_t real_now,
+    int64_t mono_now, size_t *loaded, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	size_t len = 0;
+	int fd, rc;
+
+	*loaded = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		seterr(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STATE_MAX_BYTES) {
+		seterr(err, errlen, "not a regular file of at most %ld bytes",
+		    STATE_MAX_BYTES);
+		close(fd);
+		return -1;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		seterr(err, errlen, "out of memory");
+		close(fd);
+		return -1;
+	}
+	while (len < (size_t)st.st_size &&
+	    (got = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	rc = state_parse(buf, len, wl, real_now, mono_now, loaded, err,
+	    errlen);
+	free(buf);
+	return rc;
+}
+
+struct writer {
+	FILE	*fp;
+	int64_t	 real_now;
+	int64_t	 mono_now;
+};
+
+static void
+write_entry(void *arg, const struct mx_addr *addr, int64_t expires)
+{
+	struct writer *w = arg;
+	char text[MX_ADDRSTRLEN];
+
+	if (expires <= w->mono_now)
+		return;
+	fprintf(w->fp, "%s %lld\n", addr_format(addr, text, sizeof(text)),
+	    (long long)(w->real_now + (expires - w->mono_now)));
+}
+
+/*
+ * Write atomically: a temporary file beside the target, flushed to disk,
+ * renamed over it.  A crash at any point leaves a whole file.
+ */
+int
+state_save(const char *path, const struct whitelist *wl, int64_t real_now,
+    int64_t mono_now, char *err, size_t errlen)
+{
+	struct writer w;
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
+		seterr(err, errlen, "path too long");
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if ((w.fp = fdopen(fd, "w")) == NULL) {
+		seterr(err, errlen, "%s", strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	w.real_now = real_now;
+	w.mono_now = mono_now;
+	fprintf(w.fp, "%s\n", STATE_MAGIC);
+	wl_foreach(wl, write_entry, &w);
+	if (fflush(w.fp) == EOF || ferror(w.fp) || fsync(fd) == -1 ||
+	    fchmod(fd, 0600) == -1) {
+		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(w.fp);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(w.fp);
+	if (rename(tmp, path) == -1) {
+		seterr(err, errlen, "rename to %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
