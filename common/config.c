@@ -65,8 +65,14 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	  MX_PORT_PF, false, "name", "mx-white", 0, 0,
 	  "pf table that holds the whitelisted senders" },
 	{ OPT_USER, "user", 0, OPT_TYPE_STRING,
-	  MX_PORT_PF, false, "name", "_mxallowd", 0, 0,
-	  "unprivileged user the packet-parsing process runs as" },
+	  MX_PORT_ALL, false, "name", "mxallowd", 0, 0,
+	  "unprivileged user to run as after start-up" },
+	{ OPT_STATE_FILE, "state-file", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "file", "/var/lib/mxallowd/state", 0, 0,
+	  "where the whitelist survives restarts (none: nowhere)" },
+	{ OPT_STATE_INTERVAL, "state-interval", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "seconds", "300", 1, 86400,
+	  "how often the state file is written while running" },
 	{ OPT_REPLAY, "replay", 'R', OPT_TYPE_STRING,
 	  MX_PORT_ALL, true, "file", NULL, 0, 0,
 	  "replay a pcap savefile offline, print the decisions, and exit" },
@@ -131,6 +137,7 @@ config_init(struct mx_config *cfg)
 	cfg->whitelist_time = 3600;
 	cfg->queue_num = -1;
 	cfg->max_entries = 100000;
+	cfg->state_interval = 300;
 	cfg->rdns_forward_confirm = true;
 	cfg->rdns_max_addresses = 32;
 	cfg->dns_threads = 4;
@@ -152,8 +159,35 @@ config_free(struct mx_config *cfg)
 	free(cfg->config_file);
 	free(cfg->table);
 	free(cfg->user);
+	free(cfg->state_file);
 	free(cfg->replay);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * Where the BSDs' conventions differ from Linux's (the table above holds
+ * the Linux defaults): the user's name and the state file's place.
+ */
+static const struct {
+	enum mx_option_id	 id;
+	const char		*value;
+} pf_defaults[] = {
+	{ OPT_USER,		"_mxallowd" },
+	{ OPT_STATE_FILE,	"/var/db/mxallowd.state" },
+};
+
+/* An option's default on the given port. */
+const char *
+config_default(const struct mx_option *opt, unsigned port)
+{
+	size_t i;
+
+	if (port == MX_PORT_PF)
+		for (i = 0; i < sizeof(pf_defaults) / sizeof(pf_defaults[0]);
+		    i++)
+			if (pf_defaults[i].id == opt->id)
+				return pf_defaults[i].value;
+	return opt->default_value;
 }
 
 const struct mx_option *
@@ -252,6 +286,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->table;
 	case OPT_USER:
 		return &cfg->user;
+	case OPT_STATE_FILE:
+		return &cfg->state_file;
 	case OPT_REPLAY:
 		return &cfg->replay;
 	default:
@@ -269,6 +305,8 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->queue_num;
 	case OPT_MAX_ENTRIES:
 		return &cfg->max_entries;
+	case OPT_STATE_INTERVAL:
+		return &cfg->state_interval;
 	case OPT_RDNS_MAX_ADDRESSES:
 		return &cfg->rdns_max_addresses;
 	case OPT_DNS_THREADS:
@@ -518,6 +556,39 @@ parse_line(struct mx_config *cfg, char *line, unsigned port, char *msg,
 }
 
 /*
+ * Read config file lines from fp into cfg, naming them "name:line" in
+ * errors.  Stops at the first error.
+ */
+int
+config_parse_stream(struct mx_config *cfg, FILE *fp, const char *name,
+    unsigned port, char *err, size_t errlen)
+{
+	char *line = NULL, msg[512];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	int rc = 0;
+
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if ((size_t)len != strlen(line))
+			seterr(msg, sizeof(msg), "line contains a NUL byte");
+		if ((size_t)len != strlen(line) ||
+		    parse_line(cfg, line, port, msg, sizeof(msg)) == -1) {
+			seterr(err, errlen, "%s:%lu: %s", name, lineno, msg);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		seterr(err, errlen, "%s: %s", name, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	return rc;
+}
+
+/*
  * Read a config file into cfg.  A missing file is an error only when
  * must_exist (the file was named with -c).  Stops at the first error and
  * reports it as "file:line: message".
@@ -527,11 +598,7 @@ config_parse_file(struct mx_config *cfg, const char *path, bool must_exist,
     unsigned port, char *err, size_t errlen)
 {
 	FILE *fp;
-	char *line = NULL, msg[512];
-	size_t cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	int rc = 0;
+	int rc;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
@@ -539,22 +606,7 @@ config_parse_file(struct mx_config *cfg, const char *path, bool must_exist,
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if ((size_t)len != strlen(line))
-			seterr(msg, sizeof(msg), "line contains a NUL byte");
-		if ((size_t)len != strlen(line) ||
-		    parse_line(cfg, line, port, msg, sizeof(msg)) == -1) {
-			seterr(err, errlen, "%s:%lu: %s", path, lineno, msg);
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(fp)) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	free(line);
+	rc = config_parse_stream(cfg, fp, path, port, err, errlen);
 	fclose(fp);
 	return rc;
 }
@@ -606,18 +658,18 @@ override(struct mx_config *dst, const struct mx_config *src)
 }
 
 static int
-fill_defaults(struct mx_config *cfg)
+fill_defaults(struct mx_config *cfg, unsigned port)
 {
+	const char *value;
 	size_t i;
 	char **s;
 
 	for (i = 0; i < OPT_COUNT; i++) {
-		if (mx_options[i].type != OPT_TYPE_STRING ||
-		    mx_options[i].default_value == NULL)
+		value = config_default(&mx_options[i], port);
+		if (mx_options[i].type != OPT_TYPE_STRING || value == NULL)
 			continue;
 		s = string_field(cfg, mx_options[i].id);
-		if (*s == NULL && (*s = strdup(mx_options[i].default_value))
-		    == NULL)
+		if (*s == NULL && (*s = strdup(value)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -671,7 +723,7 @@ config_load(struct mx_config *out, const struct mx_config *cmdline,
 	if (config_parse_file(out, path, cmdline->config_file != NULL, port,
 	    err, errlen) == -1)
 		goto fail;
-	if (override(out, cmdline) == -1 || fill_defaults(out) == -1) {
+	if (override(out, cmdline) == -1 || fill_defaults(out, port) == -1) {
 		seterr(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -707,8 +759,8 @@ config_usage(FILE *out, const char *progname, unsigned port)
 			    o->arg_name ? " " : "",
 			    o->arg_name ? o->arg_name : "");
 		fprintf(out, "  %-34s %s", left, o->help);
-		if (o->default_value != NULL)
-			fprintf(out, " (default: %s)", o->default_value);
+		if (config_default(o, port) != NULL)
+			fprintf(out, " (default: %s)", config_default(o, port));
 		fputc('\n', out);
 	}
 	fprintf(out, "\nConfig file lines are the long options without the "

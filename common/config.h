@@ -33,6 +33,8 @@ enum mx_option_id {
 	OPT_PIDFILE,
 	OPT_TABLE,
 	OPT_USER,
+	OPT_STATE_FILE,
+	OPT_STATE_INTERVAL,
 	OPT_REPLAY,
 	OPT_RDNS_FORWARD_CONFIRM,
 	OPT_RDNS_MAX_ADDRESSES,
@@ -76,6 +78,7 @@ struct mx_config {
 	long long		 whitelist_time;
 	long long		 queue_num;
 	long long		 max_entries;
+	long long		 state_interval;
 	long long		 rdns_max_addresses;
 	long long		 dns_threads;
 	long long		 dns_queue;
@@ -88,6 +91,7 @@ struct mx_config {
 	char			*pidfile;
 	char			*table;
 	char			*user;
+	char			*state_file;
 	char			*replay;
 	char			*config_file;
 	bool			 to_stdout;
@@ -114,10 +118,13 @@ enum config_args_result config_parse_args(struct mx_config *, int, char **,
 	    unsigned, char *, size_t);
 int	config_parse_file(struct mx_config *, const char *, bool, unsigned,
 	    char *, size_t);
+int	config_parse_stream(struct mx_config *, FILE *, const char *, unsigned,
+	    char *, size_t);
 int	config_load(struct mx_config *, const struct mx_config *, unsigned,
 	    char *, size_t);
 int	config_validate(const struct mx_config *, unsigned, char *, size_t);
 void	config_usage(FILE *, const char *, unsigned);
 const struct mx_option *config_option(const char *);
+const char *config_default(const struct mx_option *, unsigned);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "state.h"
 #include "replay.h"
 #include "version.h"
 
@@ -361,6 +363,71 @@ reload(struct mxd *d)
 	    d->cfg.whitelist_time);
 }
 
+static bool
+state_enabled(const struct mxd *d)
+{
+	return d->cfg.state_file != NULL &&
+	    strcmp(d->cfg.state_file, "none") != 0;
+}
+
+static double
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/*
+ * Restore the whitelist of the last run.  A damaged file never stops the
+ * daemon: what could be read is kept, the file is moved aside for the
+ * administrator, and a new one is written at the next save.
+ */
+static void
+load_state(struct mxd *d)
+{
+	struct timespec start;
+	char err[256], aside[PATH_MAX];
+	size_t loaded;
+	int rc;
+
+	if (!state_enabled(d))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rc = state_load(d->cfg.state_file, d->wl, (int64_t)time(NULL),
+	    mxd_now(), &loaded, err, sizeof(err));
+	if (rc == -1) {
+		snprintf(aside, sizeof(aside), "%s.corrupt", d->cfg.state_file);
+		if (rename(d->cfg.state_file, aside) == 0)
+			log_warnx("state file %s: %s: moved aside to %s; %zu "
+			    "entries read before the damage", d->cfg.state_file,
+			    err, aside, loaded);
+		else
+			log_warnx("state file %s: %s (%zu entries read)",
+			    d->cfg.state_file, err, loaded);
+	} else if (rc == 0)
+		log_info("restored %zu whitelist entries from %s in %.1f ms",
+		    loaded, d->cfg.state_file, elapsed_ms(&start));
+	if (loaded > 0 && d->port->flush != NULL)
+		d->port->flush(d);
+}
+
+static void
+save_state(struct mxd *d)
+{
+	static struct log_ratelimit rl;
+	char err[512];
+
+	if (!state_enabled(d) || !d->port->writes_state)
+		return;
+	if (state_save(d->cfg.state_file, d->wl, (int64_t)time(NULL),
+	    mxd_now(), err, sizeof(err)) == -1)
+		log_warn_limited(&rl, mxd_now(), "state file %s: %s",
+		    d->cfg.state_file, err);
+}
+
 /* Hold the pidfile's lock for the daemon's life: it marks us running. */
 static int
 open_pidfile(const char *path)
@@ -394,6 +461,8 @@ poll_timeout(const struct mxd *d, int64_t now)
 {
 	int64_t next = wl_next_expiry(d->wl);
 
+	if (state_enabled(d) && d->port->writes_state && d->next_save < next)
+		next = d->next_save;
 	if (next == WL_NEVER)
 		return -1;
 	if (next <= now)
@@ -416,6 +485,10 @@ event_loop(struct mxd *d)
 		int64_t now = mxd_now();
 
 		wl_expire(d->wl, now);
+		if (now >= d->next_save) {
+			save_state(d);
+			d->next_save = now + d->cfg.state_interval;
+		}
 		/* The resolver may come and go on reload. */
 		pfd[2].fd = d->resolver ? resolver_fd(d->resolver) : -1;
 		pfd[2].revents = 0;
@@ -494,11 +567,15 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	if (want_pidfile)
 		pidfd = open_pidfile(d.cfg.pidfile);
 	port->start(&d);
+	load_state(&d);
 	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
 		fatal("daemon");
 	if (want_pidfile)
 		write_pidfile(pidfd, d.cfg.pidfile);
+	if (port->confine != NULL)
+		port->confine(&d);
 	mxd_resolver_start(&d);
+	d.next_save = mxd_now() + d.cfg.state_interval;
 
 	log_notice("started (%s port): %zu fake and %zu real MX addresses, "
 	    "whitelist-time %llds", port->name, d.cfg.fake.count,
@@ -506,10 +583,12 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	event_loop(&d);
 	log_notice("exiting on signal");
 	stats_log(&d.stats, wl_count(d.wl));
+	save_state(&d);
 	port->stop(&d);
 	resolver_destroy(d.resolver);
-	if (want_pidfile)
-		unlink(d.cfg.pidfile);
+	/* After a privilege drop this may fail; the lock has gone anyway. */
+	if (want_pidfile && unlink(d.cfg.pidfile) == -1)
+		log_debug("unlink %s: %s", d.cfg.pidfile, strerror(errno));
 	wl_destroy(d.wl);
 	config_free(&d.cfg);
 	config_free(&d.cmdline);

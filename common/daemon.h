@@ -20,8 +20,12 @@ struct mxd;
 struct mx_port {
 	const char	*name;
 	unsigned	 id;		/* MX_PORT_LINUX or MX_PORT_PF */
+	/* Writes the state file while running (false: reads it at start). */
+	bool	 writes_state;
 	/* Open the firewall side.  Runs before daemonizing; fatal on error. */
 	void	(*start)(struct mxd *);
+	/* Drop privileges, after the pidfile is written (optional). */
+	void	(*confine)(struct mxd *);
 	/* The descriptor the loop waits on. */
 	int	(*fd)(struct mxd *);
 	/* The descriptor is readable. */
@@ -48,6 +52,7 @@ struct mxd {
 	struct mx_policy	 policy;
 	struct mx_stats		 stats;
 	const char		*progname;
+	int64_t			 next_save;	/* of the state file */
 };
 
 int		mxd_main(const struct mx_port *, int, char **);

@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "nfq.h"
+#include "privdrop.h"
 
 #define COPY_RANGE	128
 #define QUEUE_MAXLEN	65536
@@ -385,6 +386,8 @@ queue_stop(struct mxd *d)
 const struct mx_port nfq_port = {
 	.name = "linux-nfqueue",
 	.id = MX_PORT_LINUX,
+	.writes_state = true,
+	.confine = linux_confine,
 	.start = queue_start,
 	.fd = queue_fd,
 	.input = queue_input,

@@ -200,6 +200,7 @@ write_config() {
 	real-mailserver $REAL6
 	queue-num $QUEUE
 	whitelist-time ${1:-60}
+	state-file $TMP/state/whitelist
 	EOF
 }
 

@@ -1,0 +1,143 @@
+/*
+ * Dropping privileges on Linux.
+ *
+ * After the queue is bound and the pidfile written, the daemon becomes the
+ * `user' option's user and keeps exactly one capability, CAP_NET_ADMIN:
+ * nfnetlink checks it on every verdict message, so without it the queue
+ * would stall (and, with fail-open, let everything through).  Everything
+ * else goes: the other capabilities, from the bounding set too, and the
+ * ability to gain privileges again (no_new_privs).
+ *
+ * The default user, "mxallowd", is used where it exists; where it does not,
+ * the daemon stays root and says so.  A user named explicitly that does not
+ * exist, or any failure on the way, is fatal: a daemon that meant to drop
+ * privileges must not run with them by accident.
+ */
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "log.h"
+#include "privdrop.h"
+#include "state.h"
+
+#define KEPT_CAP	CAP_NET_ADMIN
+
+static int
+capset_only(unsigned cap)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[cap / 32].effective = data[cap / 32].permitted = 1U << (cap % 32);
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+static int
+capget_effective(uint64_t *eff)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return -1;
+	*eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	return 0;
+}
+
+/* Drop every capability but ours from the bounding set. */
+static void
+shrink_bounding_set(void)
+{
+	int cap;
+
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (cap == KEPT_CAP)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			fatal("drop capability %d from the bounding set", cap);
+	}
+}
+
+/*
+ * The state file's directory must stay writable for the new user: create
+ * it for that user if it is missing.
+ */
+static void
+prepare_state_dir(const struct mxd *d, const struct passwd *pw)
+{
+	char path[PATH_MAX], *dir;
+
+	if (d->cfg.state_file == NULL ||
+	    strcmp(d->cfg.state_file, "none") == 0)
+		return;
+	snprintf(path, sizeof(path), "%s", d->cfg.state_file);
+	dir = dirname(path);
+	if (mkdir(dir, 0700) == 0) {
+		if (chown(dir, pw->pw_uid, pw->pw_gid) == -1)
+			fatal("chown %s", dir);
+	} else if (errno != EEXIST)
+		log_warn("state directory %s", dir);
+	/* A file from a root-run daemon must stay readable and replaceable. */
+	if (chown(d->cfg.state_file, pw->pw_uid, pw->pw_gid) == -1 &&
+	    errno != ENOENT)
+		log_warn("chown %s", d->cfg.state_file);
+}
+
+void
+linux_confine(struct mxd *d)
+{
+	struct passwd *pw;
+	uid_t r, e, s;
+	uint64_t eff;
+	bool named = (d->cfg.given & (1ULL << OPT_USER)) != 0;
+
+	if (geteuid() != 0)
+		return;
+	if ((pw = getpwnam(d->cfg.user)) == NULL) {
+		if (named)
+			fatalx("user %s does not exist", d->cfg.user);
+		log_notice("user %s does not exist: running as root",
+		    d->cfg.user);
+		return;
+	}
+	if (pw->pw_uid == 0)
+		fatalx("user %s is root: name an unprivileged user",
+		    d->cfg.user);
+	prepare_state_dir(d, pw);
+	shrink_bounding_set();
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
+		fatal("keep capabilities");
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", d->cfg.user);
+	if (capset_only(KEPT_CAP) == -1)
+		fatal("cannot keep CAP_NET_ADMIN");
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("prctl");
+	/* Check, rather than trust, the result. */
+	if (getresuid(&r, &e, &s) == -1 || r != pw->pw_uid ||
+	    e != pw->pw_uid || s != pw->pw_uid ||
+	    capget_effective(&eff) == -1 || eff != 1ULL << KEPT_CAP)
+		fatalx("privileges not dropped as intended");
+	log_info("running as %s with CAP_NET_ADMIN only", d->cfg.user);
+}
