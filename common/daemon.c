@@ -395,6 +395,14 @@ load_state(struct mxd *d)
 
 	if (!state_enabled(d))
 		return;
+	snprintf(aside, sizeof(aside), "%s", d->cfg.state_file);
+	if (strrchr(aside, '/') != NULL && strrchr(aside, '/') != aside) {
+		*strrchr(aside, '/') = '\0';
+		if (mkdir(aside, 0700) == 0)
+			d->state_dir_made = true;
+		else if (errno != EEXIST)
+			log_warn("state directory %s", aside);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = state_load(d->cfg.state_file, d->wl, (int64_t)time(NULL),
 	    mxd_now(), &loaded, err, sizeof(err));

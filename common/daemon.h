@@ -53,6 +53,7 @@ struct mxd {
 	struct mx_stats		 stats;
 	const char		*progname;
 	int64_t			 next_save;	/* of the state file */
+	bool			 state_dir_made; /* by us, this run */
 };
 
 int		mxd_main(const struct mx_port *, int, char **);

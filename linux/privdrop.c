@@ -66,10 +66,11 @@ capget_effective(uint64_t *eff)
 static void
 shrink_bounding_set(void)
 {
-	int cap;
+	int cap, in;
 
-	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (cap == KEPT_CAP)
+	for (cap = 0; (in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) >= 0;
+	    cap++) {
+		if (cap == KEPT_CAP || in == 0)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
 			fatal("drop capability %d from the bounding set", cap);
@@ -77,25 +78,21 @@ shrink_bounding_set(void)
 }
 
 /*
- * The state file's directory must stay writable for the new user: create
- * it for that user if it is missing.
+ * The state file is replaced by rename, so its directory must be writable
+ * by the new user.  Only a directory the daemon created itself, this run,
+ * is handed over: never one the administrator chose, such as /etc.
  */
 static void
 prepare_state_dir(const struct mxd *d, const struct passwd *pw)
 {
 	char path[PATH_MAX], *dir;
 
-	if (d->cfg.state_file == NULL ||
-	    strcmp(d->cfg.state_file, "none") == 0)
+	if (!d->state_dir_made)
 		return;
 	snprintf(path, sizeof(path), "%s", d->cfg.state_file);
 	dir = dirname(path);
-	if (mkdir(dir, 0700) == 0) {
-		if (chown(dir, pw->pw_uid, pw->pw_gid) == -1)
-			fatal("chown %s", dir);
-	} else if (errno != EEXIST)
-		log_warn("state directory %s", dir);
-	/* A file from a root-run daemon must stay readable and replaceable. */
+	if (chown(dir, pw->pw_uid, pw->pw_gid) == -1)
+		fatal("chown %s", dir);
 	if (chown(d->cfg.state_file, pw->pw_uid, pw->pw_gid) == -1 &&
 	    errno != ENOENT)
 		log_warn("chown %s", d->cfg.state_file);
@@ -111,6 +108,20 @@ linux_confine(struct mxd *d)
 
 	if (geteuid() != 0)
 		return;
+	/*
+	 * A service manager may have taken the right to switch users
+	 * already (systemd's CapabilityBoundingSet=CAP_NET_ADMIN).
+	 */
+	if (capget_effective(&eff) == -1 ||
+	    (eff & (1ULL << CAP_SETUID | 1ULL << CAP_SETGID)) !=
+	    (1ULL << CAP_SETUID | 1ULL << CAP_SETGID)) {
+		if (named)
+			fatalx("cannot switch to user %s: no CAP_SETUID or "
+			    "CAP_SETGID", d->cfg.user);
+		log_notice("no CAP_SETUID: staying root with the "
+		    "capabilities given");
+		return;
+	}
 	if ((pw = getpwnam(d->cfg.user)) == NULL) {
 		if (named)
 			fatalx("user %s does not exist", d->cfg.user);
