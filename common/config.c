@@ -70,6 +70,9 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_STATE_FILE, "state-file", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "file", "/var/lib/mxallowd/state", 0, 0,
 	  "where the whitelist survives restarts (none: nowhere)" },
+	{ OPT_CHROOT, "chroot", 0, OPT_TYPE_STRING,
+	  MX_PORT_LINUX, false, "directory", NULL, 0, 0,
+	  "chroot to this directory after start-up" },
 	{ OPT_STATE_INTERVAL, "state-interval", 0, OPT_TYPE_NUMBER,
 	  MX_PORT_ALL, false, "seconds", "300", 1, 86400,
 	  "how often the state file is written while running" },
@@ -160,6 +163,7 @@ config_free(struct mx_config *cfg)
 	free(cfg->table);
 	free(cfg->user);
 	free(cfg->state_file);
+	free(cfg->chroot_dir);
 	free(cfg->replay);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -288,6 +292,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->user;
 	case OPT_STATE_FILE:
 		return &cfg->state_file;
+	case OPT_CHROOT:
+		return &cfg->chroot_dir;
 	case OPT_REPLAY:
 		return &cfg->replay;
 	default:

@@ -35,6 +35,7 @@ enum mx_option_id {
 	OPT_USER,
 	OPT_STATE_FILE,
 	OPT_STATE_INTERVAL,
+	OPT_CHROOT,
 	OPT_REPLAY,
 	OPT_RDNS_FORWARD_CONFIRM,
 	OPT_RDNS_MAX_ADDRESSES,
@@ -92,6 +93,7 @@ struct mx_config {
 	char			*table;
 	char			*user;
 	char			*state_file;
+	char			*chroot_dir;
 	char			*replay;
 	char			*config_file;
 	bool			 to_stdout;

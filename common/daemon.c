@@ -402,7 +402,13 @@ load_state(struct mxd *d)
 			d->state_dir_made = true;
 		else if (errno != EEXIST)
 			log_warn("state directory %s", aside);
-	}
+	} else
+		snprintf(aside, sizeof(aside), "%s",
+		    strrchr(d->cfg.state_file, '/') ? "/" : ".");
+	/* Saved through this descriptor: it survives a chroot. */
+	d->state_dirfd = open(aside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->state_dirfd == -1)
+		log_warn("state directory %s", aside);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = state_load(d->cfg.state_file, d->wl, (int64_t)time(NULL),
 	    mxd_now(), &loaded, err, sizeof(err));
@@ -428,9 +434,14 @@ save_state(struct mxd *d)
 	static struct log_ratelimit rl;
 	char err[512];
 
-	if (!state_enabled(d) || !d->port->writes_state)
+	const char *name;
+
+	if (!state_enabled(d) || !d->port->writes_state ||
+	    d->state_dirfd == -1)
 		return;
-	if (state_save(d->cfg.state_file, d->wl, (int64_t)time(NULL),
+	name = strrchr(d->cfg.state_file, '/');
+	name = name ? name + 1 : d->cfg.state_file;
+	if (state_save_at(d->state_dirfd, name, d->wl, (int64_t)time(NULL),
 	    mxd_now(), err, sizeof(err)) == -1)
 		log_warn_limited(&rl, mxd_now(), "state file %s: %s",
 		    d->cfg.state_file, err);
@@ -540,6 +551,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	bool want_pidfile;
 
 	memset(&d, 0, sizeof(d));
+	d.state_dirfd = -1;
 	d.port = port;
 	d.progname = "mxallowd";
 	config_init(&d.cmdline);
@@ -597,6 +609,8 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	/* After a privilege drop this may fail; the lock has gone anyway. */
 	if (want_pidfile && unlink(d.cfg.pidfile) == -1)
 		log_debug("unlink %s: %s", d.cfg.pidfile, strerror(errno));
+	if (d.state_dirfd != -1)
+		close(d.state_dirfd);
 	wl_destroy(d.wl);
 	config_free(&d.cfg);
 	config_free(&d.cmdline);

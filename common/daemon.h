@@ -54,6 +54,7 @@ struct mxd {
 	const char		*progname;
 	int64_t			 next_save;	/* of the state file */
 	bool			 state_dir_made; /* by us, this run */
+	int			 state_dirfd;	/* kept open across a chroot */
 };
 
 int		mxd_main(const struct mx_port *, int, char **);

@@ -217,47 +217,80 @@ write_entry(void *arg, const struct mx_addr *addr, int64_t expires)
 
 /*
  * Write atomically: a temporary file beside the target, flushed to disk,
- * renamed over it.  A crash at any point leaves a whole file.
+ * renamed over it.  A crash at any point leaves a whole file.  The
+ * directory is given as a descriptor, so that a daemon in a chroot can
+ * still write where the file lives outside it.
  */
 int
-state_save(const char *path, const struct whitelist *wl, int64_t real_now,
-    int64_t mono_now, char *err, size_t errlen)
+state_save_at(int dirfd, const char *name, const struct whitelist *wl,
+    int64_t real_now, int64_t mono_now, char *err, size_t errlen)
 {
 	struct writer w;
-	char tmp[PATH_MAX];
-	int fd;
+	char tmp[NAME_MAX + 1];
+	int fd = -1, try;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		seterr(err, errlen, "path too long");
-		return -1;
+	for (try = 0; try < 100 && fd == -1; try++) {
+		if (snprintf(tmp, sizeof(tmp), ".%s.%ld.%d", name,
+		    (long)getpid(), try) >= (int)sizeof(tmp)) {
+			seterr(err, errlen, "name too long");
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST)
+			break;
 	}
-	if ((fd = mkstemp(tmp)) == -1) {
+	if (fd == -1) {
 		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	if ((w.fp = fdopen(fd, "w")) == NULL) {
 		seterr(err, errlen, "%s", strerror(errno));
 		close(fd);
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	w.real_now = real_now;
 	w.mono_now = mono_now;
 	fprintf(w.fp, "%s\n", STATE_MAGIC);
 	wl_foreach(wl, write_entry, &w);
-	if (fflush(w.fp) == EOF || ferror(w.fp) || fsync(fd) == -1 ||
-	    fchmod(fd, 0600) == -1) {
+	if (fflush(w.fp) == EOF || ferror(w.fp) || fsync(fd) == -1) {
 		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		fclose(w.fp);
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	fclose(w.fp);
-	if (rename(tmp, path) == -1) {
-		seterr(err, errlen, "rename to %s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (renameat(dirfd, tmp, dirfd, name) == -1) {
+		seterr(err, errlen, "rename to %s: %s", name, strerror(errno));
+		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	return 0;
+}
+
+/* The same, for a path. */
+int
+state_save(const char *path, const struct whitelist *wl, int64_t real_now,
+    int64_t mono_now, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name = path;
+	int dirfd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (slash != NULL)
+		name = slash + 1;
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	rc = state_save_at(dirfd, name, wl, real_now, mono_now, err, errlen);
+	close(dirfd);
+	return rc;
 }

@@ -36,5 +36,7 @@ int	state_load(const char *, struct whitelist *, int64_t, int64_t,
 	    size_t *, char *, size_t);
 int	state_save(const char *, const struct whitelist *, int64_t, int64_t,
 	    char *, size_t);
+int	state_save_at(int, const char *, const struct whitelist *, int64_t,
+	    int64_t, char *, size_t);
 
 #endif

@@ -8,6 +8,12 @@
  * else goes: the other capabilities, from the bounding set too, and the
  * ability to gain privileges again (no_new_privs).
  *
+ * With the `chroot' option the daemon also shuts itself into a directory.
+ * The state file stays reachable through a descriptor the core keeps; the
+ * system resolver, which re-reads its configuration, finds copies of
+ * resolv.conf, hosts and nsswitch.conf that are made in the directory's
+ * etc/ at every start (reverse-DNS whitelisting only).
+ *
  * The default user, "mxallowd", is used where it exists; where it does not,
  * the daemon stays root and says so.  A user named explicitly that does not
  * exist, or any failure on the way, is fatal: a daemon that meant to drop
@@ -98,6 +104,60 @@ prepare_state_dir(const struct mxd *d, const struct passwd *pw)
 		log_warn("chown %s", d->cfg.state_file);
 }
 
+/* Copy one resolver file into the chroot, replacing the old copy. */
+static void
+copy_into(const char *root, const char *file)
+{
+	char dst[PATH_MAX], tmp[PATH_MAX], buf[8192];
+	FILE *in, *out;
+	size_t n;
+
+	if (snprintf(dst, sizeof(dst), "%s%s", root, file) >=
+	    (int)sizeof(dst) || snprintf(tmp, sizeof(tmp), "%s%s.new", root,
+	    file) >= (int)sizeof(tmp)) {
+		log_warnx("chroot %s: path too long", root);
+		return;
+	}
+	if ((in = fopen(file, "r")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("%s", file);
+		return;
+	}
+	if ((out = fopen(tmp, "w")) == NULL) {
+		log_warn("%s", tmp);
+		fclose(in);
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if (ferror(in) || fclose(out) == EOF || chmod(tmp, 0644) == -1 ||
+	    rename(tmp, dst) == -1) {
+		log_warn("copy %s to %s", file, dst);
+		unlink(tmp);
+	}
+	fclose(in);
+}
+
+static void
+enter_chroot(const struct mxd *d)
+{
+	const char *dir = d->cfg.chroot_dir;
+	char etc[PATH_MAX];
+
+	if (!d->cfg.no_rdns_whitelist) {
+		snprintf(etc, sizeof(etc), "%s/etc", dir);
+		if (mkdir(etc, 0755) == -1 && errno != EEXIST)
+			log_warn("%s", etc);
+		copy_into(dir, "/etc/resolv.conf");
+		copy_into(dir, "/etc/hosts");
+		copy_into(dir, "/etc/nsswitch.conf");
+	}
+	if (chroot(dir) == -1 || chdir("/") == -1)
+		fatal("chroot %s", dir);
+	log_info("chrooted to %s", dir);
+}
+
 void
 linux_confine(struct mxd *d)
 {
@@ -106,8 +166,11 @@ linux_confine(struct mxd *d)
 	uint64_t eff;
 	bool named = (d->cfg.given & (1ULL << OPT_USER)) != 0;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		if (d->cfg.chroot_dir != NULL)
+			fatalx("chroot %s needs root", d->cfg.chroot_dir);
 		return;
+	}
 	/*
 	 * A service manager may have taken the right to switch users
 	 * already (systemd's CapabilityBoundingSet=CAP_NET_ADMIN).
@@ -120,6 +183,8 @@ linux_confine(struct mxd *d)
 			    "CAP_SETGID", d->cfg.user);
 		log_notice("no CAP_SETUID: staying root with the "
 		    "capabilities given");
+		if (d->cfg.chroot_dir != NULL)
+			enter_chroot(d);
 		return;
 	}
 	if ((pw = getpwnam(d->cfg.user)) == NULL) {
@@ -127,12 +192,16 @@ linux_confine(struct mxd *d)
 			fatalx("user %s does not exist", d->cfg.user);
 		log_notice("user %s does not exist: running as root",
 		    d->cfg.user);
+		if (d->cfg.chroot_dir != NULL)
+			enter_chroot(d);
 		return;
 	}
 	if (pw->pw_uid == 0)
 		fatalx("user %s is root: name an unprivileged user",
 		    d->cfg.user);
 	prepare_state_dir(d, pw);
+	if (d->cfg.chroot_dir != NULL)
+		enter_chroot(d);
 	shrink_bounding_set();
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
 		fatal("keep capabilities");

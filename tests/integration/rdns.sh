@@ -44,9 +44,11 @@ start_dns() {
 	wait_until 50 sh -c "ip netns exec $NS_S ss -Hlun | grep -q $DNS_ADDR:53"
 }
 
+# Each section starts afresh: no whitelist restored from the state file.
 restart_mxallowd() {
 	kill "$MXPID"
 	wait_until 50 gone "$MXPID"
+	rm -f "$TMP/state/whitelist"
 	start_mxallowd -d "$@"
 }
 
@@ -142,6 +144,20 @@ out=$(in_server "$MXALLOWD" -b -c /dev/null -f "$FAKE4" -r "$REAL4" \
     -R "$TMP/siblings-ether.pcap" 2>&1)
 check "replay with -b: no sibling, so its SYN is blocked" \
     contains "$out" "000 block 198.51.100.11 $REAL4"
+
+# In a chroot the system resolver finds the copies of its files.
+mkdir "$TMP/jail"
+echo "chroot $TMP/jail" >>"$CONF"
+restart_mxallowd
+probe 198.51.100.10 3000 mta "$FAKE4" "$REAL4"
+wait_until 50 log_has "whitelist sibling 198.51.100.11 of 198.51.100.10"
+check "chrooted, the sender's siblings are still found" \
+    log_has "whitelist sibling 198.51.100.11 of 198.51.100.10"
+check "the resolver's files were copied into the chroot" \
+    [ -s "$TMP/jail/etc/resolv.conf" ]
+check "the daemon's root is the chroot" \
+    [ "$(readlink "/proc/$MXPID/root")" = "$TMP/jail" ]
+sed -i '/^chroot /d' "$CONF"
 
 # Forward confirmation off: the lying name's address is taken.
 echo "rdns-require-forward-confirm no" >>"$CONF"
