@@ -15,14 +15,18 @@ cd "$(dirname "$0")/.."
 
 packets=${1:-1000000}
 sources=${2:-100000}
-runs=3
-out=bench/results/replay.txt
+runs=${ROUNDS:-3}
+MAX_LOAD=${MAX_LOAD:-0.7}
+WAIT_QUIET=${WAIT_QUIET:-0}
+out=${OUT:-bench/results/replay.txt}
 
 make -s build/mxallowd build/tools/pflogen build/bench/pcaploop
 
 case $(date +%N) in
 *[!0-9]*|'') echo "bench/replay.sh: needs date +%N (GNU date)" >&2; exit 1 ;;
 esac
+
+. bench/lib.sh
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -39,16 +43,16 @@ elapsed() {
 	echo $((t1 - t0))
 }
 
-# The best of $runs runs, in nanoseconds.
-best() {
-	b=
+# The median of $runs runs, in nanoseconds.
+med() {
+	ts=""
 	i=0
 	while [ "$i" -lt "$runs" ]; do
-		t=$(elapsed "$@")
-		if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+		ts="$ts $(elapsed "$@")"
 		i=$((i + 1))
 	done
-	echo "$b"
+	# shellcheck disable=SC2086 # one time per run
+	median $ts
 }
 
 replay() {
@@ -56,20 +60,19 @@ replay() {
 	    -r 192.0.2.20 -r 2001:db8::20 --max-entries 1000000 -R "$file" "$@"
 }
 
+[ "$WAIT_QUIET" -gt 0 ] && wait_quiet "$MAX_LOAD" "$WAIT_QUIET"
+load_before=$(load_now)
 # Warm the page cache, and keep the summary for the record.
 build/bench/pcaploop "$file" >/dev/null
 summary=$(replay -q)
 
-ns_loop=$(best build/bench/pcaploop "$file")
-ns_quiet=$(best replay -q)
-ns_lines=$(best replay)
+ns_loop=$(med build/bench/pcaploop "$file")
+ns_quiet=$(med replay -q)
+ns_lines=$(med replay)
+load_after=$(load_now)
 
 rate() {
 	awk -v n="$packets" -v ns="$1" 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 
 ms() {
@@ -81,10 +84,12 @@ r_quiet=$(rate "$ns_quiet")
 r_lines=$(rate "$ns_lines")
 mkdir -p bench/results
 {
-	echo "# replay rate, $(date -u +%Y-%m-%d), $(uname -sm), $(nproc 2>/dev/null || echo '?') cpus"
-	echo "# $packets packets from $sources senders, $size bytes, pflog (OpenBSD layout); best of $runs"
+	echo "# replay rate, $(date -u +%Y-%m-%d), $(machine)"
+	echo "# load (1, 5, 15 min) before $load_before, after $load_after"
+	echo "# $packets packets from $sources senders, $size bytes, pflog (OpenBSD layout); median of $runs"
+	echo "# ratio: packets/s over the libpcap loop's"
 	echo "pcaploop (libpcap read loop)    $(ms "$ns_loop") ms  $r_loop packets/s"
-	echo "mxallowd -R -q (summary only)   $(ms "$ns_quiet") ms  $r_quiet packets/s  ratio $(ratio "$ns_quiet" "$ns_loop")"
-	echo "mxallowd -R (decision lines)    $(ms "$ns_lines") ms  $r_lines packets/s  ratio $(ratio "$ns_lines" "$ns_loop")"
+	echo "mxallowd -R -q (summary only)   $(ms "$ns_quiet") ms  $r_quiet packets/s  ratio $(ratio "$ns_loop" "$ns_quiet")"
+	echo "mxallowd -R (decision lines)    $(ms "$ns_lines") ms  $r_lines packets/s  ratio $(ratio "$ns_loop" "$ns_lines")"
 	echo "# $summary"
 } | tee "$out"
