@@ -77,7 +77,7 @@ on_signal(int sig)
 }
 
 static void
-setup_signals(void)
+setup_signals(const struct mx_port *port)
 {
 	struct sigaction sa;
 	int i;
@@ -93,7 +93,10 @@ setup_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	sigaction(SIGHUP, &sa, NULL);
+	if (port->no_reload)
+		signal(SIGHUP, SIG_IGN);
+	else
+		sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -332,7 +335,14 @@ reload(struct mxd *d)
 {
 	struct mx_config next;
 	char err[512];
+	const char *path = d->cmdline.config_file ? d->cmdline.config_file :
+	    CONFIG_DEFAULT_FILE;
 
+	/* Gone, or out of reach in a chroot: not the same as "no file". */
+	if (d->config_existed && access(path, R_OK) == -1) {
+		log_warn("reload: %s, configuration unchanged", path);
+		return;
+	}
 	if (config_load(&next, &d->cmdline, d->port->id, err, sizeof(err))
 	    == -1) {
 		log_warnx("reload failed, configuration unchanged: %s", err);
@@ -344,6 +354,10 @@ reload(struct mxd *d)
 		config_free(&next);
 		return;
 	}
+	if (d->state_path != NULL && (next.state_file == NULL ||
+	    strcmp(next.state_file, d->state_path) != 0))
+		log_warnx("state-file changes need a restart: still %s",
+		    d->state_path);
 	if (next.whitelist_time < d->cfg.whitelist_time)
 		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
 	wl_set_max(d->wl, (size_t)next.max_entries);
@@ -381,6 +395,63 @@ elapsed_ms(const struct timespec *start)
 }
 
 /*
+ * The directory of the state file, created if missing, opened for the
+ * saves: through the descriptor they still work after a chroot.  (The
+ * descriptor is also a way out of the chroot for a compromised process,
+ * with its user's rights: the price of keeping the state outside.)  Not
+ * for ports that never write the state.
+ */
+static void
+open_state_dir(struct mxd *d)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", d->state_path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		snprintf(dir, sizeof(dir), "/");
+	else {
+		*slash = '\0';
+		if (mkdir(dir, 0700) == 0)
+			d->state_dir_made = true;
+		else if (errno != EEXIST)
+			log_warn("state directory %s", dir);
+	}
+	d->state_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->state_dirfd == -1)
+		log_warn("state directory %s", dir);
+}
+
+struct restore {
+	struct mxd	*d;
+	int64_t		 limit;		/* now + whitelist-time */
+	size_t		 restored;
+	size_t		 skipped;
+};
+
+/*
+ * Take one saved entry, unless it was saved with another prefix (its key
+ * is not a key of the current whitelist-prefix4/6), and no later than the
+ * current whitelist-time allows.
+ */
+static void
+restore_entry(void *arg, const struct mx_addr *key, int64_t expires)
+{
+	struct restore *r = arg;
+	struct mx_addr want;
+
+	policy_key(&r->d->policy, key, &want);
+	if (!addr_equal(&want, key)) {
+		r->skipped++;
+		return;
+	}
+	if (wl_insert(r->d->wl, key, expires < r->limit ? expires : r->limit)
+	    == WL_ADDED)
+		r->restored++;
+}
+
+/*
  * Restore the whitelist of the last run.  A damaged file never stops the
  * daemon: what could be read is kept, the file is moved aside for the
  * administrator, and a new one is written at the next save.
@@ -389,42 +460,44 @@ static void
 load_state(struct mxd *d)
 {
 	struct timespec start;
+	struct whitelist *saved;
+	struct restore r;
 	char err[256], aside[PATH_MAX];
 	size_t loaded;
 	int rc;
 
 	if (!state_enabled(d))
 		return;
-	snprintf(aside, sizeof(aside), "%s", d->cfg.state_file);
-	if (strrchr(aside, '/') != NULL && strrchr(aside, '/') != aside) {
-		*strrchr(aside, '/') = '\0';
-		if (mkdir(aside, 0700) == 0)
-			d->state_dir_made = true;
-		else if (errno != EEXIST)
-			log_warn("state directory %s", aside);
-	} else
-		snprintf(aside, sizeof(aside), "%s",
-		    strrchr(d->cfg.state_file, '/') ? "/" : ".");
-	/* Saved through this descriptor: it survives a chroot. */
-	d->state_dirfd = open(aside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->state_dirfd == -1)
-		log_warn("state directory %s", aside);
+	if ((d->state_path = strdup(d->cfg.state_file)) == NULL)
+		fatal("state file");
+	if (d->port->writes_state)
+		open_state_dir(d);
+	if ((saved = wl_create(0, mxd_random_seed(), NULL, NULL)) == NULL)
+		fatal("state file");
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	rc = state_load(d->cfg.state_file, d->wl, (int64_t)time(NULL),
-	    mxd_now(), &loaded, err, sizeof(err));
-	if (rc == -1) {
-		snprintf(aside, sizeof(aside), "%s.corrupt", d->cfg.state_file);
-		if (rename(d->cfg.state_file, aside) == 0)
+	rc = state_load(d->state_path, saved, (int64_t)time(NULL), mxd_now(),
+	    &loaded, err, sizeof(err));
+	if (rc == STATE_DAMAGED) {
+		snprintf(aside, sizeof(aside), "%s.corrupt", d->state_path);
+		if (rename(d->state_path, aside) == 0)
 			log_warnx("state file %s: %s: moved aside to %s; %zu "
-			    "entries read before the damage", d->cfg.state_file,
+			    "entries read before the damage", d->state_path,
 			    err, aside, loaded);
 		else
 			log_warnx("state file %s: %s (%zu entries read)",
-			    d->cfg.state_file, err, loaded);
-	} else if (rc == 0)
-		log_info("restored %zu whitelist entries from %s in %.1f ms",
-		    loaded, d->cfg.state_file, elapsed_ms(&start));
-	if (loaded > 0 && d->port->flush != NULL)
+			    d->state_path, err, loaded);
+	} else if (rc == STATE_UNREADABLE)
+		log_warnx("state file %s: %s", d->state_path, err);
+	memset(&r, 0, sizeof(r));
+	r.d = d;
+	r.limit = mxd_now() + d->cfg.whitelist_time;
+	wl_foreach(saved, restore_entry, &r);
+	wl_destroy(saved);
+	if (rc == 0)
+		log_info("restored %zu whitelist entries from %s in %.1f ms%s",
+		    r.restored, d->state_path, elapsed_ms(&start),
+		    r.skipped ? " (entries of another prefix skipped)" : "");
+	if (r.restored > 0 && d->port->flush != NULL)
 		d->port->flush(d);
 }
 
@@ -433,18 +506,16 @@ save_state(struct mxd *d)
 {
 	static struct log_ratelimit rl;
 	char err[512];
-
 	const char *name;
 
-	if (!state_enabled(d) || !d->port->writes_state ||
-	    d->state_dirfd == -1)
+	if (d->state_path == NULL || d->state_dirfd == -1)
 		return;
-	name = strrchr(d->cfg.state_file, '/');
-	name = name ? name + 1 : d->cfg.state_file;
+	name = strrchr(d->state_path, '/');
+	name = name ? name + 1 : d->state_path;
 	if (state_save_at(d->state_dirfd, name, d->wl, (int64_t)time(NULL),
 	    mxd_now(), err, sizeof(err)) == -1)
 		log_warn_limited(&rl, mxd_now(), "state file %s: %s",
-		    d->cfg.state_file, err);
+		    d->state_path, err);
 }
 
 /* Hold the pidfile's lock for the daemon's life: it marks us running. */
@@ -480,7 +551,7 @@ poll_timeout(const struct mxd *d, int64_t now)
 {
 	int64_t next = wl_next_expiry(d->wl);
 
-	if (state_enabled(d) && d->port->writes_state && d->next_save < next)
+	if (d->state_dirfd != -1 && d->next_save < next)
 		next = d->next_save;
 	if (next == WL_NEVER)
 		return -1;
@@ -580,12 +651,17 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	    config_log_level(&d.cfg));
 	if (mxd_init_core(&d, mxd_random_seed()) == -1)
 		fatal("whitelist");
-	setup_signals();
+	setup_signals(port);
 	/* Lock first: a second instance must fail before it touches the firewall. */
 	want_pidfile = !d.cfg.foreground ||
 	    (d.cfg.given & (1ULL << OPT_PIDFILE));
-	if (want_pidfile)
+	if (want_pidfile) {
 		pidfd = open_pidfile(d.cfg.pidfile);
+		if ((d.pidfile_path = strdup(d.cfg.pidfile)) == NULL)
+			fatal("pidfile");
+	}
+	d.config_existed = access(d.cmdline.config_file ?
+	    d.cmdline.config_file : CONFIG_DEFAULT_FILE, F_OK) == 0;
 	port->start(&d);
 	load_state(&d);
 	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
@@ -607,8 +683,10 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	port->stop(&d);
 	resolver_destroy(d.resolver);
 	/* After a privilege drop this may fail; the lock has gone anyway. */
-	if (want_pidfile && unlink(d.cfg.pidfile) == -1)
-		log_debug("unlink %s: %s", d.cfg.pidfile, strerror(errno));
+	if (want_pidfile && unlink(d.pidfile_path) == -1)
+		log_debug("unlink %s: %s", d.pidfile_path, strerror(errno));
+	free(d.pidfile_path);
+	free(d.state_path);
 	if (d.state_dirfd != -1)
 		close(d.state_dirfd);
 	wl_destroy(d.wl);

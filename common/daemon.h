@@ -22,6 +22,8 @@ struct mx_port {
 	unsigned	 id;		/* MX_PORT_LINUX or MX_PORT_PF */
 	/* Writes the state file while running (false: reads it at start). */
 	bool	 writes_state;
+	/* Cannot re-read its configuration: SIGHUP is ignored. */
+	bool	 no_reload;
 	/* Open the firewall side.  Runs before daemonizing; fatal on error. */
 	void	(*start)(struct mxd *);
 	/* Drop privileges, after the pidfile is written (optional). */
@@ -55,6 +57,9 @@ struct mxd {
 	int64_t			 next_save;	/* of the state file */
 	bool			 state_dir_made; /* by us, this run */
 	int			 state_dirfd;	/* kept open across a chroot */
+	char			*state_path;	/* as at start: reloads keep it */
+	char			*pidfile_path;	/* likewise */
+	bool			 config_existed; /* the config file, at start */
 };
 
 int		mxd_main(const struct mx_port *, int, char **);

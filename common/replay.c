@@ -49,7 +49,11 @@ struct replay {
 	struct whitelist *blocked;	/* distinct blocked sources */
 	FILE		*out;
 	bool		 print;
-	bool		 deciding;	/* additions now are the packet's */
+	bool		 deciding;	/* a packet is being decided */
+	struct mx_addr	 key;		/* its sender's whitelist key */
+	struct mx_addr	*siblings;	/* added meanwhile, printed after */
+	size_t		 nsiblings;
+	size_t		 siblings_cap;
 	int64_t		 now;		/* packet time, seconds */
 	int64_t		 now_usec;	/* and in microseconds */
 	uint64_t	 packets;
@@ -190,15 +194,47 @@ on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
 	}
 }
 
-/* Entries the packet itself did not add: reverse-DNS siblings. */
+/*
+ * Entries the packet's sender did not bring: reverse-DNS siblings.  Those
+ * that come while the packet is decided (answered from the resolver's
+ * cache) are printed after its decision line, the others at once.
+ */
 static void
 on_added(void *arg, const struct mx_addr *addr, int64_t expires)
 {
 	struct replay *r = arg;
+	struct mx_addr *grown;
 
 	(void)expires;
-	if (!r->deciding && r->print)
+	if (!r->print)
+		return;
+	if (!r->deciding) {
 		print_line(r, r->now_usec, "whitelist", addr, NULL);
+		return;
+	}
+	if (addr_equal(addr, &r->key))
+		return;
+	if (r->nsiblings == r->siblings_cap) {
+		grown = reallocarray(r->siblings, r->siblings_cap + 32,
+		    sizeof(*grown));
+		if (grown == NULL) {
+			r->d->stats.nomem++;
+			return;
+		}
+		r->siblings = grown;
+		r->siblings_cap += 32;
+	}
+	r->siblings[r->nsiblings++] = *addr;
+}
+
+static void
+print_siblings(struct replay *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsiblings; i++)
+		print_line(r, r->now_usec, "whitelist", &r->siblings[i], NULL);
+	r->nsiblings = 0;
 }
 
 /*
@@ -238,6 +274,7 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 	res = link_decode(link, data, caplen, &pfl, &pkt);
 	if (res == PKT_TCP && pkt.dport != REPLAY_SMTP_PORT)
 		res = PKT_NOT_TCP;
+	policy_key(&d->policy, &pkt.src, &r->key);
 	/* pflog_input() also counts what is not TCP, whatever the link. */
 	if (link == LINK_PFLOG || res != PKT_TCP)
 		action = pflog_input(d, &pfl, &pkt, res, now);
@@ -245,14 +282,17 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 		action = mxd_decide(d, &pkt, now);
 	r->deciding = false;
 	r->actions[action]++;
-	if (action == MX_IGNORE)
+	if (action == MX_IGNORE) {
+		r->nsiblings = 0;
 		return;
+	}
 	if (action == MX_BLOCK &&
 	    wl_insert(r->blocked, &pkt.src, WL_NEVER) == WL_NOMEM)
 		d->stats.nomem++;
 	if (r->print)
 		print_line(r, r->now_usec, policy_action_name(action),
 		    &pkt.src, &pkt.dst);
+	print_siblings(r);
 	if (d->resolver != NULL)
 		wait_for_siblings(r);
 }
@@ -351,6 +391,7 @@ replay_run(struct mxd *d)
 done:
 	resolver_destroy(d->resolver);
 	d->resolver = NULL;
+	free(r.siblings);
 	wl_destroy(r.blocked);
 	wl_destroy(d->wl);
 	d->wl = NULL;

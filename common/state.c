@@ -157,7 +157,10 @@ state_parse(const char *buf, size_t len, struct whitelist *wl,
 	return rc;
 }
 
-/* Returns 0, 1 if there is no file, or -1 with err set. */
+/*
+ * Returns 0, 1 if there is no file, STATE_UNREADABLE if it cannot be read,
+ * STATE_DAMAGED (what state_parse() returns) with err set otherwise.
+ */
 int
 state_load(const char *path, struct whitelist *wl, int64_t real_now,
     int64_t mono_now, size_t *loaded, char *err, size_t errlen)
@@ -173,19 +176,19 @@ state_load(const char *path, struct whitelist *wl, int64_t real_now,
 		if (errno == ENOENT)
 			return 1;
 		seterr(err, errlen, "%s", strerror(errno));
-		return -1;
+		return STATE_UNREADABLE;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > STATE_MAX_BYTES) {
 		seterr(err, errlen, "not a regular file of at most %ld bytes",
 		    STATE_MAX_BYTES);
 		close(fd);
-		return -1;
+		return STATE_DAMAGED;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		seterr(err, errlen, "out of memory");
 		close(fd);
-		return -1;
+		return STATE_UNREADABLE;
 	}
 	while (len < (size_t)st.st_size &&
 	    (got = read(fd, buf + len, (size_t)st.st_size - len)) > 0)

@@ -32,6 +32,9 @@
  */
 int	state_parse(const char *, size_t, struct whitelist *, int64_t, int64_t,
 	    size_t *, char *, size_t);
+/* state_load(): 0 read, 1 no file, and two kinds of failure. */
+#define STATE_DAMAGED		(-1)	/* read, but not a good state file */
+#define STATE_UNREADABLE	(-2)	/* could not be read at all */
 int	state_load(const char *, struct whitelist *, int64_t, int64_t,
 	    size_t *, char *, size_t);
 int	state_save(const char *, const struct whitelist *, int64_t, int64_t,

@@ -5,7 +5,7 @@
  * rules pass to the real MX:
  *
  *	table <mx-white> persist
- *	pass in log proto tcp to $fake_mx port smtp
+ *	block return in log proto tcp to $fake_mx port smtp
  *	block in log proto tcp to $real_mx port smtp
  *	pass in log proto tcp from <mx-white> to $real_mx port smtp
  *
@@ -296,6 +296,7 @@ pf_stop(struct mxd *d)
 const struct mx_port pf_port = {
 	.name = "pf",
 	.id = MX_PORT_PF,
+	.no_reload = true,
 	.start = pf_start,
 	.fd = pf_fd,
 	.input = pf_input,

@@ -8,9 +8,9 @@
  *
  *   root, at start-up (the port's start): open the pflog capture and
  *	/dev/pf, create the table, adopt its entries, then fork the child.
- *	Forking here, before the core daemonizes, starts the resolver's
- *	threads and opens the chroot, keeps fork() out of a threaded process
- *	and keeps the child simple; when the core is going to daemonize, the
+ *	The fork comes here, before the core daemonizes and before it starts
+ *	the resolver's threads: fork() stays out of a threaded process, and
+ *	the child stays simple.  When the core is going to daemonize, the
  *	child detaches itself (setsid(), standard descriptors to /dev/null).
  *	/dev/pf opened read-write by root stays usable whatever the process
  *	holding it does afterwards.

@@ -140,6 +140,13 @@ for layout in openbsd freebsd ether; do
 	check "replay ($layout): the stranger is blocked" \
 	    contains "$out" "000 block 198.51.100.12 $REAL4"
 done
+out=$(in_server "$MXALLOWD" -t 5 -c /dev/null -f "$FAKE4" -r "$REAL4" \
+    -R "$TMP/siblings-ether.pcap" 2>&1)
+echo "$out" | sed "s/^/# -t 5: /"
+check "replay: siblings answered from the cache are printed too" \
+    contains "$out" "1700000020.000000 whitelist 198.51.100.11 -"
+check "replay: and the sibling passes again" \
+    contains "$out" "1700000021.000000 pass 198.51.100.11 $REAL4"
 out=$(in_server "$MXALLOWD" -b -c /dev/null -f "$FAKE4" -r "$REAL4" \
     -R "$TMP/siblings-ether.pcap" 2>&1)
 check "replay with -b: no sibling, so its SYN is blocked" \

@@ -143,12 +143,16 @@ static const struct event fake_real4[] = {
  * Reverse-DNS siblings (tests/integration/rdns.sh serves the names):
  * .10 tries the fake MX; 2 s later its sibling .11 goes to the real MX,
  * which pf passed (mxallowd had put it in the table); .12, a stranger,
- * is blocked.
+ * is blocked.  At 20 s .10 tries the fake MX again (with a short
+ * whitelist-time, after everything expired: the answer comes from the
+ * resolver's cache), and .11 goes to the real MX at 21 s.
  */
 static const struct event siblings[] = {
 	SYN_IN(0, "198.51.100.10", FAKE4, PF_PASS),
 	SYN_IN(2 * SEC, "198.51.100.11", REAL4, PF_PASS),
 	SYN_IN(3 * SEC, "198.51.100.12", REAL4, PF_DROP),
+	SYN_IN(20 * SEC, "198.51.100.10", FAKE4, PF_PASS),
+	SYN_IN(21 * SEC, "198.51.100.11", REAL4, PF_PASS),
 };
 
 static const struct event fake_real6[] = {
