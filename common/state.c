@@ -81,10 +81,17 @@ insert_sorted(struct loaded *entries, size_t n, struct whitelist *wl,
 		/* Entries beyond a year are corrupt or forged: cap them. */
 		if (entries[i].expires - real_now > 366LL * 24 * 3600)
 			entries[i].expires = real_now + 366LL * 24 * 3600;
-		if (wl_insert(wl, &entries[i].addr, mono_now +
-		    (entries[i].expires - real_now)) == WL_NOMEM)
+		switch (wl_insert(wl, &entries[i].addr, mono_now +
+		    (entries[i].expires - real_now))) {
+		case WL_NOMEM:
 			return -1;
-		(*loaded)++;
+		case WL_ADDED:
+			(*loaded)++;
+			break;
+		case WL_REFRESHED:
+			/* A key twice: the later expiry stands, once. */
+			break;
+		}
 	}
 	return 0;
 }

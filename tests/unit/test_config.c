@@ -612,8 +612,8 @@ test_args_errors(void)
 	    "--pcap-filter=port 25");
 	ARGS_FAIL(L, "--table: applies only to the pf (BSD) port",
 	    "--table", "mx-white");
-	ARGS_FAIL(L, "--user: applies only to the pf (BSD) port",
-	    "--user", "_mxallowd");
+	ARGS_FAIL(PF, "--chroot: applies only to the Linux (NFQUEUE) port",
+	    "--chroot", "/var/empty");
 	ARGS_FAIL(PF, "-n/--queue-num: applies only to the Linux (NFQUEUE) "
 	    "port", "-n", "1");
 	ARGS_FAIL(PF, "-n/--queue-num: applies only to the Linux (NFQUEUE) "
