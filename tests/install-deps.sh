@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
 libpcap-dev iptables nftables iproute2 tcpdump socat mandoc shellcheck bmake
-libclang-rt-14-dev procps systemd man-db"
+libclang-rt-14-dev valgrind procps systemd man-db"
 
 missing=""
 for p in $PACKAGES; do
