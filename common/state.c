@@ -74,6 +74,9 @@ insert_sorted(struct loaded *entries, size_t n, struct whitelist *wl,
 {
 	size_t i;
 
+	/* qsort(NULL, 0, ...) is undefined, however harmless it looks. */
+	if (n == 0)
+		return 0;
 	qsort(entries, n, sizeof(*entries), by_expiry);
 	for (i = 0; i < n; i++) {
 		if (entries[i].expires <= real_now)
