@@ -46,10 +46,11 @@ check "the new fake MX whitelists (sender C delivered)" [ "$RC" -eq 0 ]
 
 # A broken file on reload: logged, the running configuration stays.
 echo "fake-mailserver not-an-address" >>"$CONF"
+bad_line=$(wc -l <"$CONF" | tr -d ' ')
 kill -HUP "$MXPID"
 wait_until 30 log_has "reload failed"
 check "a broken config on reload is logged with file:line" \
-    log_has "reload failed, configuration unchanged: $CONF:8: fake-mailserver"
+    log_has "reload failed, configuration unchanged: $CONF:$bad_line: fake-mailserver"
 check "the daemon survives a broken reload" kill -0 "$MXPID"
 probe 198.51.100.13 3000 mta "$FAKE4B" "$REAL4"
 check "the configuration in force still works" [ "$RC" -eq 0 ]
