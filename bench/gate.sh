@@ -472,6 +472,7 @@ mkdir -p bench/results
 {
 	echo "# NFQUEUE gate, $(date -u +%Y-%m-%d), $(machine)"
 	echo "# load (1, 5, 15 min) before $LOAD_BEFORE, after $LOAD_AFTER"
+	echo "# mxallowd: $MXALLOWD, source $(revision)"
 	echo "# IPv6 SYNs over a veth, sender on cpu 0, program on cpu 1;" \
 	    "whitelist of $LISTED; traffic $PATTERN"
 	echo "# (F fake MX, R real MX listed, B real MX unlisted: dropped);" \

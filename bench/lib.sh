@@ -47,3 +47,10 @@ machine() {
 	    "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' \
 	    /proc/meminfo)"
 }
+
+# The source measured: REV if set (a build from an exported tree has no
+# git), else what git says of this tree.
+revision() {
+	echo "${REV:-$(git describe --always --dirty 2>/dev/null ||
+	    echo unknown)}"
+}

@@ -86,6 +86,7 @@ mkdir -p bench/results
 {
 	echo "# replay rate, $(date -u +%Y-%m-%d), $(machine)"
 	echo "# load (1, 5, 15 min) before $load_before, after $load_after"
+	echo "# source $(revision)"
 	echo "# $packets packets from $sources senders, $size bytes, pflog (OpenBSD layout); median of $runs"
 	echo "# ratio: packets/s over the libpcap loop's"
 	echo "pcaploop (libpcap read loop)    $(ms "$ns_loop") ms  $r_loop packets/s"

@@ -53,6 +53,7 @@ mkdir -p bench/results
 {
 	echo "# whitelist, $(date -u +%Y-%m-%d), $(machine)"
 	echo "# load (1, 5, 15 min) before $load_before, after $load_after"
+	echo "# source $(revision)"
 	echo "# $entries entries, half IPv4 and half IPv6; $lookups lookups" \
 	    "each, scattered order; median of $runs runs"
 	echo "# reference: open addressing, bare 16-byte keys, linear" \
