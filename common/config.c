@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "version.h"
+#include "log.h"
 
 #define WHITELIST_TIME_MAX	(366LL * 24 * 3600)
 #define MAX_ENTRIES_MAX		(1LL << 30)
@@ -110,16 +111,6 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show the version and exit" },
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 replace_string(char **slot, const char *value)

@@ -157,6 +157,20 @@ log_warn_limited(struct log_ratelimit *rl, int64_t now, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * For functions that report an error to their caller rather than log it:
+ * format the message into the caller's buffer.
+ */
+void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 void
 fatal(const char *fmt, ...)
 {

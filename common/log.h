@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -30,6 +31,8 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn_limited(struct log_ratelimit *, int64_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	seterr(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));

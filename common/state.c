@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "log.h"
 
 #define LINE_MAX_LEN	128
 /* Far more than max-entries allows: a bound, not a limit in practice. */
@@ -29,16 +30,6 @@ struct loaded {
 	struct mx_addr	addr;
 	int64_t		expires;	/* wall clock */
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 by_expiry(const void *a, const void *b)

@@ -7,10 +7,10 @@ TOOLS	   += optdump
 # A rule here would become make's default goal: keep it "all".
 .DEFAULT_GOAL := all
 
-# optdump needs only the option table and the address parser it calls.
+# optdump needs only the option table and what it calls (addresses, seterr).
 # (COMMON_OBJ cannot be named here: the GNUmakefile defines it after the
 # fragments are read, so in a prerequisite list it would still be empty.)
 $(O)/tools/optdump: $(O)/tests/tools/optdump.o $(O)/common/config.o \
-		    $(O)/common/addr.o
+		    $(O)/common/addr.o $(O)/common/log.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^

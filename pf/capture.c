@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "log.h"
 
 #define USEC_PER_SEC	1000000
 
@@ -20,18 +21,6 @@ struct capture {
 	capture_cb	*cb;
 	void		*arg;
 };
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 struct capture *
 capture_open_live(const char *ifname, const char *filter, char *err,
