@@ -5,21 +5,6 @@
 # DESTDIR and PREFIX; Makefile (read by OpenBSD's make) includes it.
 cd "$(dirname "$0")/../.." || exit 1
 
-n=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $*"
-}
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else notok "$what"; fi
-}
-
 if ! command -v bmake >/dev/null 2>&1; then
 	echo "ok 1 - # SKIP bmake is not installed"
 	echo "1..1"
@@ -28,7 +13,9 @@ fi
 
 obj=$(mktemp -d)
 out=$(mktemp)
-trap 'rm -rf "$obj" "$out" "$out.install" "$out.mk"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$obj" "$out" "$out.install" "$out.mk" "$tmp"' EXIT
+. tests/tap.sh
 
 bmake -n -f BSDmakefile O="$obj" >"$out" 2>&1
 check "bmake -n -f BSDmakefile parses and runs" test $? -eq 0
@@ -47,16 +34,16 @@ link=$(grep -- "-o $obj/mxallowd " "$out")
 check "links mxallowd" test -n "$link"
 case "$link" in
 *" -lpcap"*) ok "links with -lpcap" ;;
-*) notok "links with -lpcap" ;;
+*) not_ok "links with -lpcap" ;;
 esac
 case "$link" in
 *" -lpthread"*) ok "links with -lpthread (the resolver's threads)" ;;
-*) notok "links with -lpthread (the resolver's threads)" ;;
+*) not_ok "links with -lpthread (the resolver's threads)" ;;
 esac
 for src in common/*.c pf/*.c; do
 	case "$link" in
 	*" $obj/${src%.c}.o"*) ;;
-	*) notok "links ${src%.c}.o"; continue ;;
+	*) not_ok "links ${src%.c}.o"; continue ;;
 	esac
 	ok "links ${src%.c}.o"
 done
@@ -75,4 +62,5 @@ check "make clean removes the objects" sh -c \
 bmake -n -f Makefile O="$obj" >"$out.mk" 2>&1
 check "Makefile includes BSDmakefile" cmp -s "$out" "$out.mk"
 
-echo "1..$n"
+echo "1..$tap_n"
+tap_done

@@ -13,32 +13,10 @@ PFLOGEN=build/tools/pflogen
 LAYOUTS="openbsd freebsd ether vlan sll raw null"
 SCENARIOS="fake-real4 fake-real6 direct race expiry noise"
 
-n=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n # SKIP $1"
-}
-
-# check DESCRIPTION COMMAND...: one test line from a command's status.
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. tests/tap.sh
 
 # result DESCRIPTION: one test line from the status of the last command.
 result() {
@@ -279,4 +257,5 @@ for MXALLOWD in build/mxallowd build/asan/mxallowd; do
 	result "$MXALLOWD: a damaged pflog file ends cleanly (exit $rc): $(tail -n 1 "$tmp/got")"
 done
 
-echo "1..$n"
+echo "1..$tap_n"
+tap_done
