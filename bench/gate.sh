@@ -55,7 +55,7 @@ RATE=${RATE:-100000}
 LISTED=${LISTED:-100000}
 PATTERN=${PATTERN:-FFRRRRRBBB}
 DRAIN_N=${DRAIN_N:-30000}
-DRAIN_FILLS=${DRAIN_FILLS:-3}
+DRAIN_FILLS=${DRAIN_FILLS:-5}
 LADDER=${LADDER:-"150000 200000 250000 300000 350000 400000 450000 500000 550000 600000"}
 LAT_N=${LAT_N:-2000}
 MAX_LOAD=${MAX_LOAD:-0.7}
@@ -531,6 +531,8 @@ mkdir -p bench/results
 		    "$(ratio "$(med mxallowd p99_loaded)" "$(med $ref p99_loaded)")"
 	done
 	echo
+	echo "# sustained: the highest rate of $RATE $LADDER with no SYN" \
+	    "unverdicted; + the sender could go no faster (not a loss)"
 	echo "# unverdicted SYNs at $REFR/s, queue full / socket overflow:" \
 	    "one $(med one full_at_ref) / $(med one ovf_at_ref)," \
 	    "mxallowd $(med mxallowd full_at_ref) / $(med mxallowd ovf_at_ref)"
