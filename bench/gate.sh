@@ -106,8 +106,9 @@ forget() {
 	PIDS=$rest
 }
 
+# record KEY VALUE: one figure of the current program in this round.
 record() {
-	echo "$CUR $1 $2" >>"$RES"
+	echo "$CUR $1 $2 $round" >>"$RES"
 }
 
 # The rule that queues (or, for the kernel alone, the rule that drops).
@@ -226,7 +227,7 @@ start_prog() {
 	one|batch)
 		CUR_LOG=$TMP/$1.log
 		taskset -c 1 ip netns exec "$NS_S" "$NFQREF" -m "$1" \
-		    -n "$QUEUE" -d "$UNLISTED" >"$CUR_LOG" 2>&1 &
+		    -n "$QUEUE" -d "$UNLISTED" -t 3600 >"$CUR_LOG" 2>&1 &
 		CUR_PID=$!
 		PIDS="$PIDS $CUR_PID"
 		;;
@@ -431,7 +432,7 @@ setup_net
 # Answers to the forged sources die in the server namespace.
 in_server ip -6 route add blackhole 2001:db8:e::/47
 MAC=$(in_server cat /sys/class/net/vs/address)
-ip netns exec "$NS_S" "$CONNLAT" -l "$REAL6" -t 900 >"$TMP/listener.log" 2>&1 &
+ip netns exec "$NS_S" "$CONNLAT" -l "$REAL6" -t 3600 >"$TMP/listener.log" 2>&1 &
 PIDS="$PIDS $!"
 rules_queue
 # The client learns the server's link address before the clock starts.

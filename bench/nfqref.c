@@ -3,7 +3,7 @@
  * least a program must do to answer an NFQUEUE: read a queued packet's id,
  * send a verdict.  No policy, no parsing of the packet itself.
  *
- *   nfqref -m one|batch -n queue-num [-d prefix/len]
+ *   nfqref -m one|batch -n queue-num [-d prefix/len] [-t seconds]
  *
  * one:	  one recv() and one NFQNL_MSG_VERDICT per packet.
  * batch: recvmmsg() of up to 64 packets (blocking until the first), one
@@ -17,7 +17,8 @@
  *
  * The queue is set up as mxallowd sets up its own: copy range 128 bytes,
  * 65536 packets, fail-open, a 16 MiB receive buffer.  SIGUSR1 prints the
- * counters; SIGTERM or SIGINT prints them and exits.  Uses libmnl, as
+ * counters; SIGTERM or SIGINT prints them and exits, and so does the end
+ * of its lifetime, -t seconds (default 3600), should nobody stop it.  Uses libmnl, as
  * mxallowd does, but not libnetfilter_queue's attribute parser.
  */
 #include <sys/types.h>
@@ -343,7 +344,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: nfqref -m one|batch -n queue-num "
-	    "[-d prefix/len]\n");
+	    "[-d prefix/len] [-t seconds]\n");
 	exit(2);
 }
 
@@ -384,10 +385,10 @@ main(int argc, char *argv[])
 	static struct ref r;
 	struct sigaction sa;
 	const char *mode = NULL;
-	long queue = -1;
+	long queue = -1, lifetime = 3600;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "d:m:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:m:n:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			parse_prefix(&r, optarg);
@@ -398,11 +399,14 @@ main(int argc, char *argv[])
 		case 'n':
 			queue = strtol(optarg, NULL, 10);
 			break;
+		case 't':
+			lifetime = strtol(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (mode == NULL || queue < 0 || queue > 65535 ||
+	if (mode == NULL || queue < 0 || queue > 65535 || lifetime <= 0 ||
 	    (strcmp(mode, "one") != 0 && strcmp(mode, "batch") != 0))
 		usage();
 	r.queue = (uint16_t)queue;
@@ -414,6 +418,8 @@ main(int argc, char *argv[])
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)lifetime);
 
 	setup(&r);
 	printf("nfqref: %s mode, queue %u bound\n", mode, r.queue);
