@@ -2,7 +2,7 @@
 # The NFQUEUE gate: mxallowd beside the kernel alone and two minimal
 # verdict loops (bench/nfqref.c), in one run, on the same traffic.
 #
-# usage: sh bench/gate.sh		(as root; about 4 minutes)
+# usage: sh bench/gate.sh		(as root; about 9 minutes)
 #
 # Two network namespaces joined by a veth (tests/lib/netns.sh: documentation
 # addresses only, no route anywhere else).  bench/synsend writes IPv6 SYNs
