@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 
 scripts="rc.d/openbsd/mxallowd rc.d/freebsd/mxallowd .ci/run"
-for f in tests/*.sh tests/*/*.sh; do
+for f in tests/*.sh tests/*/*.sh bench/*.sh; do
 	[ -f "$f" ] && scripts="$scripts $f"
 done
 
