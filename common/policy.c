@@ -61,10 +61,8 @@ policy_decide(const struct mx_policy *p, const struct pkt_info *pkt,
 		return whitelist_sender(p, &key, now);
 	}
 	if (addrlist_contains(p->real, &pkt->dst)) {
-		if (wl_contains(p->wl, &key, now)) {
-			if (wl_insert(p->wl, &key,
-			    now + p->whitelist_time) == WL_REFRESHED)
-				p->stats->refreshed++;
+		if (wl_renew(p->wl, &key, now, now + p->whitelist_time)) {
+			p->stats->refreshed++;
 			p->stats->accepted++;
 			return MX_PASS;
 		}

@@ -336,6 +336,32 @@ wl_contains(const struct whitelist *wl, const struct mx_addr *addr,
 	return wl->index[slot] != 0 && wl->pool[wl->index[slot] - 1].expires > now;
 }
 
+/*
+ * If addr holds a live entry at now, extend it to expires (never shorten
+ * it) and say so: lookup and renewal in one probe, for a real-MX pass.
+ */
+bool
+wl_renew(struct whitelist *wl, const struct mx_addr *addr, int64_t now,
+    int64_t expires)
+{
+	size_t slot = find_slot(wl, addr, hash_addr(wl, addr));
+	struct wl_entry *e;
+	uint32_t pos;
+
+	if (wl->index[slot] == 0)
+		return false;
+	pos = wl->index[slot] - 1;
+	e = &wl->pool[pos];
+	if (e->expires <= now)
+		return false;
+	if (expires > e->expires) {
+		list_unlink(wl, pos);
+		e->expires = expires;
+		list_link_sorted(wl, pos);
+	}
+	return true;
+}
+
 bool
 wl_remove(struct whitelist *wl, const struct mx_addr *addr)
 {

@@ -604,9 +604,30 @@ test_memory(void)
 	wl_destroy(wl);
 }
 
+/* wl_renew: lookup and renewal in one probe, for a real-MX pass. */
+static void
+test_renew(void)
+{
+	struct events ev;
+	struct whitelist *wl = create(0, &ev);
+	struct mx_addr a = key(1), b = key(2);
+
+	wl_insert(wl, &a, 100);
+	CHECK(!wl_renew(wl, &b, 50, 200), "renew: a missing key is not renewed");
+	CHECK(wl_count(wl) == 1, "renew: and not added either");
+	CHECK(wl_renew(wl, &a, 50, 200) && wl_next_expiry(wl) == 200,
+	    "renew: a live entry is extended");
+	CHECK(wl_renew(wl, &a, 60, 150) && wl_next_expiry(wl) == 200,
+	    "renew: never shortens an entry");
+	CHECK(!wl_renew(wl, &a, 200, 300) && wl_next_expiry(wl) == 200,
+	    "renew: an expired entry, not yet purged, is not revived");
+	wl_destroy(wl);
+}
+
 int
 main(void)
 {
+	test_renew();
 	test_basic();
 	test_refresh();
 	test_eviction();
