@@ -666,8 +666,8 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	load_state(&d);
 	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
 		fatal("daemon");
-	if (want_pidfile)
-		write_pidfile(pidfd, d.cfg.pidfile);
+	if (d.pidfile_path != NULL)
+		write_pidfile(pidfd, d.pidfile_path);
 	if (port->confine != NULL)
 		port->confine(&d);
 	mxd_resolver_start(&d);
@@ -683,7 +683,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	port->stop(&d);
 	resolver_destroy(d.resolver);
 	/* After a privilege drop this may fail; the lock has gone anyway. */
-	if (want_pidfile && unlink(d.pidfile_path) == -1)
+	if (d.pidfile_path != NULL && unlink(d.pidfile_path) == -1)
 		log_debug("unlink %s: %s", d.pidfile_path, strerror(errno));
 	free(d.pidfile_path);
 	free(d.state_path);

@@ -258,6 +258,30 @@ remove_entry(struct whitelist *wl, uint32_t pos, enum wl_removal why)
 	remove_at(wl, find_slot(wl, &e->addr, e->hash), why);
 }
 
+/* Renew an entry: a new expiry never shortens its life. */
+static void
+extend(struct whitelist *wl, uint32_t pos, int64_t expires)
+{
+	struct wl_entry *e = &wl->pool[pos];
+
+	if (expires > e->expires) {
+		list_unlink(wl, pos);
+		e->expires = expires;
+		list_link_sorted(wl, pos);
+	}
+}
+
+/* The pool position of addr's entry if it is live at now, else NIL. */
+static uint32_t
+live_entry(const struct whitelist *wl, const struct mx_addr *addr,
+    int64_t now)
+{
+	size_t slot = find_slot(wl, addr, hash_addr(wl, addr));
+	uint32_t ref = wl->index[slot];
+
+	return ref != 0 && wl->pool[ref - 1].expires > now ? ref - 1 : NIL;
+}
+
 enum wl_insert_result
 wl_insert(struct whitelist *wl, const struct mx_addr *addr, int64_t expires)
 {
@@ -275,14 +299,8 @@ wl_insert_value(struct whitelist *wl, const struct mx_addr *addr,
 
 	if (wl->index[slot] != 0) {
 		pos = wl->index[slot] - 1;
-		e = &wl->pool[pos];
-		e->value = value;
-		/* A refresh never shortens an entry's life. */
-		if (expires > e->expires) {
-			list_unlink(wl, pos);
-			e->expires = expires;
-			list_link_sorted(wl, pos);
-		}
+		wl->pool[pos].value = value;
+		extend(wl, pos, expires);
 		return WL_REFRESHED;
 	}
 	if (wl->max_entries > 0 && wl->count >= wl->max_entries) {
@@ -314,15 +332,11 @@ bool
 wl_get(const struct whitelist *wl, const struct mx_addr *addr, int64_t now,
     uint32_t *value)
 {
-	size_t slot = find_slot(wl, addr, hash_addr(wl, addr));
-	const struct wl_entry *e;
+	uint32_t pos = live_entry(wl, addr, now);
 
-	if (wl->index[slot] == 0)
+	if (pos == NIL)
 		return false;
-	e = &wl->pool[wl->index[slot] - 1];
-	if (e->expires <= now)
-		return false;
-	*value = e->value;
+	*value = wl->pool[pos].value;
 	return true;
 }
 
@@ -331,9 +345,7 @@ bool
 wl_contains(const struct whitelist *wl, const struct mx_addr *addr,
     int64_t now)
 {
-	size_t slot = find_slot(wl, addr, hash_addr(wl, addr));
-
-	return wl->index[slot] != 0 && wl->pool[wl->index[slot] - 1].expires > now;
+	return live_entry(wl, addr, now) != NIL;
 }
 
 /*
@@ -344,21 +356,11 @@ bool
 wl_renew(struct whitelist *wl, const struct mx_addr *addr, int64_t now,
     int64_t expires)
 {
-	size_t slot = find_slot(wl, addr, hash_addr(wl, addr));
-	struct wl_entry *e;
-	uint32_t pos;
+	uint32_t pos = live_entry(wl, addr, now);
 
-	if (wl->index[slot] == 0)
+	if (pos == NIL)
 		return false;
-	pos = wl->index[slot] - 1;
-	e = &wl->pool[pos];
-	if (e->expires <= now)
-		return false;
-	if (expires > e->expires) {
-		list_unlink(wl, pos);
-		e->expires = expires;
-		list_link_sorted(wl, pos);
-	}
+	extend(wl, pos, expires);
 	return true;
 }
 

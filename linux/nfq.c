@@ -46,7 +46,6 @@
 struct queue {
 	struct mnl_socket	*nl;
 	uint32_t		 queue_num;
-	uint32_t		 portid;
 	uint32_t		 seq;
 	/* The verdict run being collected: same verdict, rising ids. */
 	uint32_t		 run_last_id;
@@ -341,7 +340,6 @@ queue_start(struct mxd *d)
 		fatal("netlink socket");
 	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) == -1)
 		fatal("netlink bind");
-	q->portid = mnl_socket_get_portid(q->nl);
 	grow_receive_buffer(q);
 	bind_queue(d, q);
 	log_info("reading NFQUEUE %u", q->queue_num);

@@ -9,6 +9,7 @@
 #ifndef MX_FUZZ_H
 #define MX_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,5 +24,17 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 		abort();						\
 	}								\
 } while (0)
+
+/* True if every byte of buf is zero: what a parser leaves untouched. */
+static inline bool
+zeroed(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len-- > 0)
+		if (*p++ != 0)
+			return false;
+	return true;
+}
 
 #endif

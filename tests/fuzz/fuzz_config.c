@@ -67,17 +67,6 @@ static const struct {
 #define FIELD(cfg, type, off)	((type *)(void *)((char *)(cfg) + (off)))
 #define GIVEN(cfg, id)		(((cfg)->given & (1ULL << (id))) != 0)
 
-static bool
-zeroed(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len-- > 0)
-		if (*p++ != 0)
-			return false;
-	return true;
-}
-
 /*
  * What holds after any parse into a fresh config, failed or not; loaded
  * is set after config_load(), which fills in the defaults.

@@ -28,17 +28,6 @@ get16(const uint8_t *p)
 	return (size_t)p[0] << 8 | p[1];
 }
 
-static bool
-zeroed(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len-- > 0)
-		if (*p++ != 0)
-			return false;
-	return true;
-}
-
 static void
 check_pflog_parse(const uint8_t *p, size_t len, int off,
     const struct pflog_info *pfl)
