@@ -377,11 +377,11 @@ reload(struct mxd *d)
 	    d->cfg.whitelist_time);
 }
 
-static bool
-state_enabled(const struct mxd *d)
+/* Is there a state file to read and write ("none": no)? */
+bool
+mxd_state_enabled(const struct mx_config *cfg)
 {
-	return d->cfg.state_file != NULL &&
-	    strcmp(d->cfg.state_file, "none") != 0;
+	return cfg->state_file != NULL && strcmp(cfg->state_file, "none") != 0;
 }
 
 static double
@@ -399,7 +399,7 @@ elapsed_ms(const struct timespec *start)
  * saves: through the descriptor they still work after a chroot.  (The
  * descriptor is also a way out of the chroot for a compromised process,
  * with its user's rights: the price of keeping the state outside.)  Not
- * for ports that never write the state.
+ * for ports that write the state through their own hooks.
  */
 static void
 open_state_dir(struct mxd *d)
@@ -456,8 +456,8 @@ restore_entry(void *arg, const struct mx_addr *key, int64_t expires)
  * daemon: what could be read is kept, the file is moved aside for the
  * administrator, and a new one is written at the next save.
  */
-static void
-load_state(struct mxd *d)
+void
+mxd_state_load(struct mxd *d)
 {
 	struct timespec start;
 	struct whitelist *saved;
@@ -466,12 +466,13 @@ load_state(struct mxd *d)
 	size_t loaded;
 	int rc;
 
-	if (!state_enabled(d))
+	if (!mxd_state_enabled(&d->cfg))
 		return;
 	if ((d->state_path = strdup(d->cfg.state_file)) == NULL)
 		fatal("state file");
-	if (d->port->writes_state)
+	if (d->port->state_open == NULL)
 		open_state_dir(d);
+	d->saves_state = d->port->state_open != NULL || d->state_dirfd != -1;
 	if ((saved = wl_create(0, mxd_random_seed(), NULL, NULL)) == NULL)
 		fatal("state file");
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -501,19 +502,43 @@ load_state(struct mxd *d)
 		d->port->flush(d);
 }
 
-static void
-save_state(struct mxd *d)
+/* Through the port's hooks: the same file, written by another process. */
+static int
+save_state_by_port(struct mxd *d, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	if ((fd = d->port->state_open(d, err, errlen)) == -1)
+		return -1;
+	rc = state_write(fd, d->wl, (int64_t)time(NULL), mxd_now(), err,
+	    errlen);
+	close(fd);
+	if (rc == -1) {
+		(void)d->port->state_close(d, false, NULL, 0);
+		return -1;
+	}
+	return d->port->state_close(d, true, err, errlen);
+}
+
+void
+mxd_state_save(struct mxd *d)
 {
 	static struct log_ratelimit rl;
 	char err[512];
 	const char *name;
+	int rc;
 
-	if (d->state_path == NULL || d->state_dirfd == -1)
+	if (d->state_path == NULL || !d->saves_state)
 		return;
-	name = strrchr(d->state_path, '/');
-	name = name ? name + 1 : d->state_path;
-	if (state_save_at(d->state_dirfd, name, d->wl, (int64_t)time(NULL),
-	    mxd_now(), err, sizeof(err)) == -1)
+	if (d->port->state_open != NULL)
+		rc = save_state_by_port(d, err, sizeof(err));
+	else {
+		name = strrchr(d->state_path, '/');
+		name = name ? name + 1 : d->state_path;
+		rc = state_save_at(d->state_dirfd, name, d->wl,
+		    (int64_t)time(NULL), mxd_now(), err, sizeof(err));
+	}
+	if (rc == -1)
 		log_warn_limited(&rl, mxd_now(), "state file %s: %s",
 		    d->state_path, err);
 }
@@ -551,7 +576,7 @@ poll_timeout(const struct mxd *d, int64_t now)
 {
 	int64_t next = wl_next_expiry(d->wl);
 
-	if (d->state_dirfd != -1 && d->next_save < next)
+	if (d->saves_state && d->next_save < next)
 		next = d->next_save;
 	if (next == WL_NEVER)
 		return -1;
@@ -576,7 +601,7 @@ event_loop(struct mxd *d)
 
 		wl_expire(d->wl, now);
 		if (now >= d->next_save) {
-			save_state(d);
+			mxd_state_save(d);
 			d->next_save = now + d->cfg.state_interval;
 		}
 		/* The resolver may come and go on reload. */
@@ -663,7 +688,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	d.config_existed = access(d.cmdline.config_file ?
 	    d.cmdline.config_file : CONFIG_DEFAULT_FILE, F_OK) == 0;
 	port->start(&d);
-	load_state(&d);
+	mxd_state_load(&d);
 	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
 		fatal("daemon");
 	if (d.pidfile_path != NULL)
@@ -679,7 +704,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 	event_loop(&d);
 	log_notice("exiting on signal");
 	stats_log(&d.stats, wl_count(d.wl));
-	save_state(&d);
+	mxd_state_save(&d);
 	port->stop(&d);
 	resolver_destroy(d.resolver);
 	/* After a privilege drop this may fail; the lock has gone anyway. */

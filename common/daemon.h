@@ -20,8 +20,6 @@ struct mxd;
 struct mx_port {
 	const char	*name;
 	unsigned	 id;		/* MX_PORT_LINUX or MX_PORT_PF */
-	/* Writes the state file while running (false: reads it at start). */
-	bool	 writes_state;
 	/* Cannot re-read its configuration: SIGHUP is ignored. */
 	bool	 no_reload;
 	/* Open the firewall side.  Runs before daemonizing; fatal on error. */
@@ -42,6 +40,16 @@ struct mx_port {
 	/* Return -1 (and log why) to refuse a reloaded configuration. */
 	int	(*reconfigure)(struct mxd *, const struct mx_config *);
 	void	(*stop)(struct mxd *);
+	/*
+	 * The state file's writer, for a port whose daemon cannot create
+	 * files itself (optional; without it the core writes through a
+	 * descriptor of the file's directory opened at start).  state_open
+	 * returns a descriptor of a new, empty temporary file, or -1 with
+	 * the reason in err; state_close puts the file in place (keep) or
+	 * removes it, and returns 0 or -1 with err set.
+	 */
+	int	(*state_open)(struct mxd *, char *, size_t);
+	int	(*state_close)(struct mxd *, bool, char *, size_t);
 };
 
 struct mxd {
@@ -55,6 +63,7 @@ struct mxd {
 	struct mx_stats		 stats;
 	const char		*progname;
 	int64_t			 next_save;	/* of the state file */
+	bool			 saves_state;	/* state file on, and writable */
 	bool			 state_dir_made; /* by us, this run */
 	int			 state_dirfd;	/* kept open across a chroot */
 	char			*state_path;	/* as at start: reloads keep it */
@@ -68,6 +77,9 @@ enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
 void		mxd_find_siblings(struct mxd *, enum mx_action,
 		    const struct mx_addr *, int64_t);
 uint64_t	mxd_random_seed(void);
+bool		mxd_state_enabled(const struct mx_config *);
+void		mxd_state_load(struct mxd *);
+void		mxd_state_save(struct mxd *);
 int		mxd_init_core(struct mxd *, uint64_t);
 void		mxd_point_policy(struct mxd *);
 void		mxd_resolver_start(struct mxd *);

@@ -201,22 +201,144 @@ state_load(const char *path, struct whitelist *wl, int64_t real_now,
 	return rc;
 }
 
+/*
+ * The writer buffers lines itself rather than through stdio: the pf
+ * port's confined process writes into a descriptor handed to it, and
+ * Capsicum would refuse stdio's fstat() and fcntl() on it.
+ */
 struct writer {
-	FILE	*fp;
+	int	 fd;
+	int	 error;		/* errno of the first failed write */
+	size_t	 used;
 	int64_t	 real_now;
 	int64_t	 mono_now;
+	char	 buf[64 * 1024];
 };
+
+static void
+writer_drain(struct writer *w)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < w->used && w->error == 0) {
+		if ((n = write(w->fd, w->buf + off, w->used - off)) == -1) {
+			if (errno != EINTR)
+				w->error = errno;
+			continue;
+		}
+		off += (size_t)n;
+	}
+	w->used = 0;
+}
+
+static void
+writer_line(struct writer *w, const char *line, size_t len)
+{
+	if (sizeof(w->buf) - w->used < len)
+		writer_drain(w);
+	memcpy(w->buf + w->used, line, len);
+	w->used += len;
+}
 
 static void
 write_entry(void *arg, const struct mx_addr *addr, int64_t expires)
 {
 	struct writer *w = arg;
-	char text[MX_ADDRSTRLEN];
+	char text[MX_ADDRSTRLEN], line[STATE_LINE_MAX];
+	int len;
 
 	if (expires <= w->mono_now)
 		return;
-	fprintf(w->fp, "%s %lld\n", addr_format(addr, text, sizeof(text)),
+	len = snprintf(line, sizeof(line), "%s %lld\n",
+	    addr_format(addr, text, sizeof(text)),
 	    (long long)(w->real_now + (expires - w->mono_now)));
+	if (len > 0 && (size_t)len < sizeof(line))
+		writer_line(w, line, (size_t)len);
+}
+
+/*
+ * Write the whitelist into fd, an empty file open for writing, and fsync
+ * it; the caller closes fd.  Entries due by mono_now are left out.
+ */
+int
+state_write(int fd, const struct whitelist *wl, int64_t real_now,
+    int64_t mono_now, char *err, size_t errlen)
+{
+	struct writer *w;
+	int rc = 0;
+
+	if ((w = malloc(sizeof(*w))) == NULL) {
+		seterr(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	w->fd = fd;
+	w->error = 0;
+	w->used = 0;
+	w->real_now = real_now;
+	w->mono_now = mono_now;
+	writer_line(w, STATE_MAGIC "\n", sizeof(STATE_MAGIC));
+	wl_foreach(wl, write_entry, w);
+	writer_drain(w);
+	if (w->error == 0 && fsync(fd) == -1)
+		w->error = errno;
+	if (w->error != 0) {
+		seterr(err, errlen, "%s", strerror(w->error));
+		rc = -1;
+	}
+	free(w);
+	return rc;
+}
+
+/*
+ * A new temporary file beside the state file `name' in dirfd, for
+ * state_write().  Its name goes to tmp.  Returns its descriptor, or -1.
+ */
+int
+state_tmp_open(int dirfd, const char *name, char *tmp, size_t tmplen,
+    char *err, size_t errlen)
+{
+	int fd = -1, try, saved_errno;
+
+	for (try = 0; try < 100 && fd == -1; try++) {
+		if (snprintf(tmp, tmplen, ".%s.%ld.%d", name,
+		    (long)getpid(), try) >= (int)tmplen) {
+			seterr(err, errlen, "name too long");
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		saved_errno = errno;
+		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		errno = saved_errno;
+	}
+	return fd;
+}
+
+/*
+ * Put the written temporary file in place (keep), or remove it.  A
+ * rename is atomic: readers see the old file or the new one.  On
+ * failure errno says why, as after state_tmp_open().
+ */
+int
+state_tmp_close(int dirfd, const char *tmp, const char *name, bool keep,
+    char *err, size_t errlen)
+{
+	int saved_errno;
+
+	if (keep && renameat(dirfd, tmp, dirfd, name) == 0)
+		return 0;
+	saved_errno = errno;
+	if (keep)
+		seterr(err, errlen, "rename to %s: %s", name, strerror(errno));
+	(void)unlinkat(dirfd, tmp, 0);
+	errno = saved_errno;
+	return keep ? -1 : 0;
 }
 
 /*
@@ -229,51 +351,21 @@ int
 state_save_at(int dirfd, const char *name, const struct whitelist *wl,
     int64_t real_now, int64_t mono_now, char *err, size_t errlen)
 {
-	struct writer w;
 	char tmp[NAME_MAX + 1];
-	int fd = -1, try;
+	int fd, rc;
 
-	for (try = 0; try < 100 && fd == -1; try++) {
-		if (snprintf(tmp, sizeof(tmp), ".%s.%ld.%d", name,
-		    (long)getpid(), try) >= (int)sizeof(tmp)) {
-			seterr(err, errlen, "name too long");
-			return -1;
-		}
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0600);
-		if (fd == -1 && errno != EEXIST)
-			break;
-	}
-	if (fd == -1) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+	if ((fd = state_tmp_open(dirfd, name, tmp, sizeof(tmp), err, errlen))
+	    == -1)
+		return -1;
+	rc = state_write(fd, wl, real_now, mono_now, err, errlen);
+	close(fd);
+	if (rc == -1) {
+		(void)state_tmp_close(dirfd, tmp, name, false, NULL, 0);
 		return -1;
 	}
-	if ((w.fp = fdopen(fd, "w")) == NULL) {
-		seterr(err, errlen, "%s", strerror(errno));
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return -1;
-	}
-	w.real_now = real_now;
-	w.mono_now = mono_now;
-	fprintf(w.fp, "%s\n", STATE_MAGIC);
-	wl_foreach(wl, write_entry, &w);
-	if (fflush(w.fp) == EOF || ferror(w.fp) || fsync(fd) == -1) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(w.fp);
-		unlinkat(dirfd, tmp, 0);
-		return -1;
-	}
-	fclose(w.fp);
-	if (renameat(dirfd, tmp, dirfd, name) == -1) {
-		seterr(err, errlen, "rename to %s: %s", name, strerror(errno));
-		unlinkat(dirfd, tmp, 0);
-		return -1;
-	}
-	return 0;
+	return state_tmp_close(dirfd, tmp, name, true, err, errlen);
 }
 
-/* The same, for a path. */
 int
 state_save(const char *path, const struct whitelist *wl, int64_t real_now,
     int64_t mono_now, char *err, size_t errlen)

@@ -16,12 +16,17 @@
 #ifndef MX_STATE_H
 #define MX_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "whitelist.h"
 
 #define STATE_MAGIC	"mxallowd-state 1"
+/* The longest line written: 39-character IPv6 address, time, newline. */
+#define STATE_LINE_MAX	64
+/* The largest file n entries make. */
+#define STATE_SIZE_MAX(n)	(((uint64_t)(n) + 1) * STATE_LINE_MAX)
 
 /*
  * Parse a state file's contents into wl.  Times in the file are wall-clock
@@ -41,5 +46,11 @@ int	state_save(const char *, const struct whitelist *, int64_t, int64_t,
 	    char *, size_t);
 int	state_save_at(int, const char *, const struct whitelist *, int64_t,
 	    int64_t, char *, size_t);
+/* The steps of state_save_at(), for a writer in another process. */
+int	state_tmp_open(int, const char *, char *, size_t, char *, size_t);
+int	state_write(int, const struct whitelist *, int64_t, int64_t, char *,
+	    size_t);
+int	state_tmp_close(int, const char *, const char *, bool, char *,
+	    size_t);
 
 #endif

@@ -384,7 +384,6 @@ queue_stop(struct mxd *d)
 const struct mx_port nfq_port = {
 	.name = "linux-nfqueue",
 	.id = MX_PORT_LINUX,
-	.writes_state = true,
 	.confine = linux_confine,
 	.start = queue_start,
 	.fd = queue_fd,

@@ -17,6 +17,10 @@
  * pidfile, confines this process: the `user' option's user, a chroot,
  * pledge or Capsicum.
  *
+ * The state file: the confined process cannot create files, so the
+ * privileged child writes it for the core (statefile.c); the core fills
+ * the temporary file the child opens.
+ *
  * Table changes are queued while a batch of captured packets is handled
  * and leave together after it (table.c).  Entries that leave the whitelist
  * outside a batch (expiry, at the top of the core's loop) leave the table
@@ -38,6 +42,8 @@
 #include "pflog.h"
 #include "port.h"
 #include "privsep.h"
+#include "state.h"
+#include "statefile.h"
 #include "table.h"
 
 struct pf_state {
@@ -45,6 +51,7 @@ struct pf_state {
 	struct pftable		*table;
 	struct privsep		*ps;
 	struct privsep_user	 user;
+	struct state_writer	 writer;	/* without privsep: tests */
 	int			 pffd;
 	bool			 separate;	/* false: tests only */
 	bool			 confined;
@@ -54,7 +61,9 @@ struct pf_state {
 	int64_t			 drops_checked;
 };
 
-static struct pf_state	pf_state = { .pffd = -1, .separate = true };
+static struct pf_state	pf_state = {
+	.pffd = -1, .separate = true, .writer = { .dirfd = -1 }
+};
 
 /* Tests run the port in one process, as root or not: no privsep. */
 void
@@ -105,6 +114,8 @@ separate(struct mxd *d, struct pf_state *st)
 	conf.pidfile = (!d->cfg.foreground ||
 	    (d->cfg.given & ((uint64_t)1 << OPT_PIDFILE))) ?
 	    d->cfg.pidfile : NULL;
+	conf.state_file = mxd_state_enabled(&d->cfg) ? d->cfg.state_file :
+	    NULL;
 	conf.detach = !d->cfg.foreground;
 	conf.keep_stdio = d->cfg.to_stdout;
 	conf.confine = true;
@@ -142,6 +153,9 @@ pf_start(struct mxd *d)
 	adopt(d, st);
 	if (st->separate)
 		separate(d, st);
+	else
+		state_writer_init(&st->writer, mxd_state_enabled(&d->cfg) ?
+		    d->cfg.state_file : NULL);
 }
 
 /*
@@ -152,7 +166,8 @@ pf_start(struct mxd *d)
 static void
 confine(struct mxd *d, struct pf_state *st)
 {
-	privsep_drop(&st->user, !d->cfg.no_rdns_whitelist);
+	privsep_drop(&st->user, !d->cfg.no_rdns_whitelist,
+	    STATE_SIZE_MAX(d->cfg.max_entries));
 	/*
 	 * Reloading reads the configuration file, out of reach now (and on
 	 * OpenBSD, trying would be a pledge violation).
@@ -271,6 +286,36 @@ pf_removed(struct mxd *d, const struct mx_addr *addr, enum wl_removal why)
 	pft_flush(st->table);
 }
 
+/* A temporary state file from the child (or, in tests, our own). */
+static int
+pf_state_open(struct mxd *d, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	int fd;
+
+	if (st->ps != NULL)
+		return privsep_state_open(st->ps, err, errlen);
+	if ((fd = state_writer_open(&st->writer)) == -1)
+		snprintf(err, errlen, "no temporary file: %s",
+		    strerror(errno));
+	return fd;
+}
+
+static int
+pf_state_close(struct mxd *d, bool keep, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	int error;
+
+	if (st->ps != NULL)
+		return privsep_state_close(st->ps, keep, err, errlen);
+	if ((error = state_writer_close(&st->writer, keep)) == 0)
+		return 0;
+	if (err != NULL)
+		snprintf(err, errlen, "%s", strerror(error));
+	return -1;
+}
+
 static void
 pf_stop(struct mxd *d)
 {
@@ -284,6 +329,7 @@ pf_stop(struct mxd *d)
 	if (st->pffd != -1)
 		close(st->pffd);
 	pft_destroy(st->table);
+	state_writer_free(&st->writer);
 	free(st->user.dir);
 	/*
 	 * The core would remove the pidfile next: out of reach in the chroot
@@ -305,4 +351,6 @@ const struct mx_port pf_port = {
 	.flush = pf_flush,
 	.reconfigure = NULL,
 	.stop = pf_stop,
+	.state_open = pf_state_open,
+	.state_close = pf_state_close,
 };

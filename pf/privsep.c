@@ -19,7 +19,9 @@
  *	descriptor is closed), ignores the daemon's signals and serves
  *	requests from the parent over a SOCK_SEQPACKET socketpair: create the
  *	table, add addresses, delete addresses, for the configured table
- *	only.  privsep_check_request() refuses anything else: unknown
+ *	only; and write the state file (statefile.c): a new temporary file
+ *	whose descriptor goes to the parent with the answer, then keep it
+ *	(rename it over the state file) or discard it.  privsep_check_request() refuses anything else: unknown
  *	operations, lengths that do not match the count, more than
  *	PFT_BATCH addresses, another table, names that are not NUL-terminated
  *	and zero-padded, unknown families, empty or overlong prefixes, bits
@@ -29,8 +31,8 @@
  *	parent cannot, and exits.  It still holds the pidfile's lock, shared
  *	since the fork, until then: no new instance starts in between.
  *	- OpenBSD: unveil("/", "") hides the whole file system, the pidfile is
- *	  unveiled "c" so that it can be removed, and unveil(NULL, NULL) locks
- *	  that.  The child is NOT pledged: pledge("pf") allows DIOCRADDTABLES
+ *	  unveiled "c" so that it can be removed, the state file's directory
+ *	  "rwc", and unveil(NULL, NULL) locks that.  The child is NOT pledged: pledge("pf") allows DIOCRADDTABLES
  *	  and DIOCRSETADDRS but neither DIOCRADDADDRS nor DIOCRDELADDRS, and
  *	  no other promise allows pf ioctls at all, so any pledge would kill
  *	  the child at its first addition.  Replacing the whole table with
@@ -42,7 +44,10 @@
  *	- FreeBSD: Capsicum.  /dev/pf is limited to CAP_IOCTL and, with
  *	  cap_ioctls_limit(), to DIOCRADDTABLES, DIOCRADDADDRS and
  *	  DIOCRDELADDRS; the socket to CAP_READ and CAP_WRITE; a descriptor
- *	  of the pidfile's directory to CAP_UNLINKAT; then cap_enter().
+ *	  of the pidfile's directory to CAP_UNLINKAT; one of the state file's
+ *	  directory to creating, renaming and removing files in it (the
+ *	  temporary file's descriptor leaves with CAP_WRITE and CAP_FSYNC
+ *	  only); then cap_enter().
  *	The child stays root: it needs no root privilege after this, but
  *	only root may remove the pidfile.
  *
@@ -50,17 +55,19 @@
  *	daemon(3) and the pidfile, drops privileges (privsep_drop()): chroot
  *	to the home of the `user' option's user if that is a root-owned
  *	directory nobody else may write, else to /var/empty; setgroups(),
- *	setresgid(), setresuid() to that user.  OpenBSD: unveil("/", "") and
- *	unveil(NULL, NULL), then pledge("stdio bpf") ("bpf" for BIOCGSTATS,
- *	the capture's drop counter).  FreeBSD: cap_enter(); every descriptor
- *	it needs is open already.  It asks the child for every table change
+ *	setresgid(), setresuid() to that user; RLIMIT_FSIZE to the largest
+ *	state file max-entries can make, all it ever writes.  OpenBSD:
+ *	unveil("/", "") and unveil(NULL, NULL), then pledge("stdio bpf
+ *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter; "recvfd"
+ *	for the state file's descriptor).  FreeBSD: cap_enter(); every
+ *	descriptor it needs is open already or comes from the child.  It asks the child for every table change
  *	and waits for the answer: the child is one context switch away, and
  *	additions leave once per captured batch.  If the child dies, the
  *	parent cannot change the table any more and exits.
  *	Reverse-DNS whitelisting (unless no-rdns-whitelist) resolves names in
  *	this process, which needs /etc/resolv.conf and /etc/hosts and network
  *	sockets.  Then, on OpenBSD, unveil() replaces the chroot: only those
- *	two files stay visible, read-only, under pledge("stdio bpf dns"); on
+ *	two files stay visible, read-only, under pledge("stdio bpf recvfd dns"); on
  *	FreeBSD neither chroot nor capability mode allows the lookups, so the
  *	parent only changes to the user (Casper's cap_dns would lift that).
  *
@@ -71,6 +78,7 @@
  * same code runs, so the channel and the checks are tested there.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -102,6 +110,7 @@
 struct privsep {
 	int	fd;
 	pid_t	pid;
+	char	table[PFT_NAME_SIZE];	/* for the state file's requests */
 };
 
 /* The child's hold on the pidfile, to remove it at the end. */
@@ -134,6 +143,9 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 	case PFT_OP_ADDTABLE:
 	case PFT_OP_ADD:
 	case PFT_OP_DEL:
+	case PRIVSEP_OP_STATE_OPEN:
+	case PRIVSEP_OP_STATE_KEEP:
+	case PRIVSEP_OP_STATE_DISCARD:
 		break;
 	default:
 		snprintf(why, whylen, "unknown operation %u", req->op);
@@ -149,7 +161,9 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 		    req->count);
 		return -1;
 	}
-	if ((req->op == PFT_OP_ADDTABLE) != (req->count == 0)) {
+	/* Only additions and deletions carry addresses, and always some. */
+	if ((req->op == PFT_OP_ADD || req->op == PFT_OP_DEL) !=
+	    (req->count != 0)) {
 		snprintf(why, whylen, "%u addresses for operation %u",
 		    req->count, req->op);
 		return -1;
@@ -176,11 +190,104 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 }
 
 /*
+ * Answer, with a descriptor (SCM_RIGHTS) unless fd is -1.  Returns 0, or
+ * -1 if the socket failed.
+ */
+static int
+send_reply(int sock, const struct privsep_reply *rep, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)rep;
+	iov.iov_len = sizeof(*rep);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		msg.msg_control = cmsg.buf;
+		msg.msg_controllen = sizeof(cmsg.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) == -1) {
+		if (errno == EINTR)
+			continue;
+		log_warn("privsep: send");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The temporary state file for the parent, write-only.  Returns its
+ * descriptor, or -1 with the errno value in *error.
+ */
+static int
+state_open(struct state_writer *sw, int32_t *error)
+{
+	int fd;
+
+	if (sw == NULL || (fd = state_writer_open(sw)) == -1) {
+		*error = sw == NULL ? ENOENT : errno;
+		return -1;
+	}
+#ifdef __FreeBSD__
+	{
+		cap_rights_t rights;
+
+		cap_rights_init(&rights, CAP_WRITE, CAP_FSYNC);
+		if (cap_rights_limit(fd, &rights) == -1) {
+			*error = errno;
+			close(fd);
+			(void)state_writer_close(sw, false);
+			return -1;
+		}
+	}
+#endif
+	return fd;
+}
+
+/* Carry out a checked request; fd gets a descriptor to send, or -1. */
+static void
+serve_request(const struct pft_request *req, int pffd,
+    struct state_writer *sw, struct privsep_reply *rep, int *fd)
+{
+	int changed;
+
+	*fd = -1;
+	switch (req->op) {
+	case PRIVSEP_OP_STATE_OPEN:
+		*fd = state_open(sw, &rep->error);
+		break;
+	case PRIVSEP_OP_STATE_KEEP:
+	case PRIVSEP_OP_STATE_DISCARD:
+		rep->error = sw == NULL ? ENOENT : state_writer_close(sw,
+		    req->op == PRIVSEP_OP_STATE_KEEP);
+		break;
+	default:
+		rep->error = pfk_exec(pffd, req, &changed);
+		rep->changed = changed;
+		break;
+	}
+}
+
+/*
  * The child's loop: one answer per request, until the parent closes its
- * end.  Returns 0 then, or -1 if the socket failed.
+ * end.  Returns 0 then, or -1 if the socket failed.  sw may be NULL: no
+ * state file.
  */
 int
-privsep_serve(int sock, int pffd, const char *table)
+privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
 {
 	struct pft_request req;
 	struct privsep_reply rep;
@@ -189,7 +296,7 @@ privsep_serve(int sock, int pffd, const char *table)
 	struct iovec iov;
 	char why[128];
 	ssize_t n;
-	int changed;
+	int fd, rc;
 
 	memset(&warn, 0, sizeof(warn));
 	for (;;) {
@@ -207,6 +314,7 @@ privsep_serve(int sock, int pffd, const char *table)
 		if (n == 0)
 			return 0;
 		memset(&rep, 0, sizeof(rep));
+		fd = -1;
 		if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 			log_warn_limited(&warn, mxd_now(), "privsep: request "
 			    "refused: oversized or with control data");
@@ -216,16 +324,13 @@ privsep_serve(int sock, int pffd, const char *table)
 			log_warn_limited(&warn, mxd_now(), "privsep: request "
 			    "refused: %s", why);
 			rep.error = EPERM;
-		} else {
-			rep.error = pfk_exec(pffd, &req, &changed);
-			rep.changed = changed;
-		}
-		while (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("privsep: send");
+		} else
+			serve_request(&req, pffd, sw, &rep, &fd);
+		rc = send_reply(sock, &rep, fd);
+		if (fd != -1)
+			close(fd);
+		if (rc == -1)
 			return -1;
-		}
 	}
 }
 
@@ -266,15 +371,27 @@ pidfile_remove(struct pidfile_ref *pf)
 }
 
 static void
-confine_child(int sock, int pffd, struct pidfile_ref *pf)
+confine_child(int sock, int pffd, struct pidfile_ref *pf,
+    const struct state_writer *sw, const char *state_file)
 {
 #if defined(__OpenBSD__)
+	char dir[1024];
+	const char *slash;
+
 	(void)sock;
 	(void)pffd;
 	if (unveil("/", "") == -1)
 		fatal("privsep: unveil /");
 	if (pf->path != NULL && unveil(pf->path, "c") == -1)
 		fatal("privsep: unveil %s", pf->path);
+	if (sw->dirfd != -1) {
+		slash = strrchr(state_file, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 :
+		    slash == state_file ? 1 : (int)(slash - state_file),
+		    slash == NULL ? "." : state_file);
+		if (unveil(dir, "rwc") == -1)
+			fatal("privsep: unveil %s", dir);
+	}
 	if (unveil(NULL, NULL) == -1)
 		fatal("privsep: unveil");
 #elif defined(__FreeBSD__)
@@ -297,12 +414,23 @@ confine_child(int sock, int pffd, struct pidfile_ref *pf)
 		if (cap_rights_limit(pf->dirfd, &rights) == -1)
 			fatal("privsep: cap_rights_limit pidfile directory");
 	}
+	if (sw->dirfd != -1) {
+		/* New files in it inherit these, until limited further. */
+		cap_rights_init(&rights, CAP_LOOKUP, CAP_CREATE, CAP_WRITE,
+		    CAP_FSYNC, CAP_RENAMEAT_SOURCE, CAP_RENAMEAT_TARGET,
+		    CAP_UNLINKAT);
+		if (cap_rights_limit(sw->dirfd, &rights) == -1)
+			fatal("privsep: cap_rights_limit state directory");
+	}
+	(void)state_file;
 	if (cap_enter() == -1)
 		fatal("privsep: cap_enter");
 #else
 	(void)sock;
 	(void)pffd;
 	(void)pf;
+	(void)sw;
+	(void)state_file;
 #endif
 }
 
@@ -327,6 +455,7 @@ static void __attribute__((noreturn))
 child_main(const struct privsep_conf *conf, int sock)
 {
 	struct pidfile_ref pf;
+	struct state_writer sw;
 	int rc;
 
 	/* The parent's handlers would write to the parent's signal pipe. */
@@ -340,9 +469,12 @@ child_main(const struct privsep_conf *conf, int sock)
 	if (conf->detach)
 		detach(conf->keep_stdio);
 	pidfile_prepare(&pf, conf->pidfile);
+	state_writer_init(&sw, conf->state_file);
 	if (conf->confine)
-		confine_child(sock, conf->pffd, &pf);
-	rc = privsep_serve(sock, conf->pffd, conf->table);
+		confine_child(sock, conf->pffd, &pf, &sw, conf->state_file);
+	rc = privsep_serve(sock, conf->pffd, conf->table,
+	    conf->state_file != NULL ? &sw : NULL);
+	state_writer_free(&sw);
 	pidfile_remove(&pf);
 	_exit(rc == 0 ? 0 : 1);
 }
@@ -373,6 +505,7 @@ privsep_start(const struct privsep_conf *conf)
 		fatal("privsep: fcntl");
 	ps->fd = sv[0];
 	ps->pid = pid;
+	snprintf(ps->table, sizeof(ps->table), "%s", conf->table);
 	return ps;
 }
 
@@ -411,6 +544,91 @@ privsep_exec(void *arg, const struct pft_request *req, int *changed)
 		fatalx("privsep: malformed answer");
 	*changed = rep.changed;
 	return rep.error;
+}
+
+/*
+ * One state-file request and its answer; fd (if not NULL) receives the
+ * descriptor the answer carries, or -1.  Returns the answer's errno
+ * value.  As with the table, losing the child is fatal.
+ */
+static int
+state_request(struct privsep *ps, uint32_t op, int *fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct pft_request req;
+	struct privsep_reply rep;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
+	ssize_t n;
+	int got = -1;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	memcpy(req.table, ps->table, sizeof(req.table));
+	while ((n = send(ps->fd, &req, PFT_REQUEST_SIZE(0), MSG_NOSIGNAL))
+	    == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)PFT_REQUEST_SIZE(0))
+		fatal("privsep: cannot reach the privileged process");
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &rep;
+	iov.iov_len = sizeof(rep);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	while ((n = recvmsg(ps->fd, &msg, 0)) == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		fatal("privsep: no answer from the privileged process");
+	if (n != (ssize_t)sizeof(rep))
+		fatalx("privsep: the privileged process is gone");
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)) && got == -1)
+			memcpy(&got, CMSG_DATA(c), sizeof(int));
+	/* A descriptor comes with a successful opening, and only then. */
+	if ((msg.msg_flags & MSG_CTRUNC) || rep.error < 0 || (fd != NULL ?
+	    (rep.error == 0) != (got != -1) : got != -1))
+		fatalx("privsep: malformed answer");
+	if (fd != NULL)
+		*fd = got;
+	return rep.error;
+}
+
+/* A new temporary state file to write: its descriptor, or -1 and err. */
+int
+privsep_state_open(struct privsep *ps, char *err, size_t errlen)
+{
+	int fd = -1, error;
+
+	if ((error = state_request(ps, PRIVSEP_OP_STATE_OPEN, &fd)) != 0) {
+		snprintf(err, errlen, "no temporary file: %s",
+		    strerror(error));
+		return -1;
+	}
+	return fd;
+}
+
+/* Keep (rename in place) or discard it: 0, or -1 and err. */
+int
+privsep_state_close(struct privsep *ps, bool keep, char *err, size_t errlen)
+{
+	int error;
+
+	error = state_request(ps, keep ? PRIVSEP_OP_STATE_KEEP :
+	    PRIVSEP_OP_STATE_DISCARD, NULL);
+	if (error == 0)
+		return 0;
+	if (err != NULL)
+		snprintf(err, errlen, "%s the temporary file: %s",
+		    keep ? "cannot rename" : "cannot remove", strerror(error));
+	return -1;
 }
 
 /*
@@ -480,11 +698,13 @@ privsep_lookup_user(const char *name, struct privsep_user *u, char *err,
 
 /*
  * The parent: chroot, become the user, and confine what is left.  With
- * dns, keep what name lookups need (see above).
+ * dns, keep what name lookups need (see above).  max_file, if not 0, is
+ * the most bytes it may write into a file: the largest state file.
  */
 void
-privsep_drop(const struct privsep_user *u, bool dns)
+privsep_drop(const struct privsep_user *u, bool dns, uint64_t max_file)
 {
+	struct rlimit rl;
 	const char *how = "";
 
 	if (!dns) {
@@ -502,6 +722,13 @@ privsep_drop(const struct privsep_user *u, bool dns)
 	if (getuid() != u->uid || geteuid() != u->uid ||
 	    getgid() != u->gid || getegid() != u->gid)
 		fatalx("privileges not dropped");
+	if (max_file != 0) {
+		/* A write past it fails with EFBIG instead of a signal. */
+		signal(SIGXFSZ, SIG_IGN);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)max_file;
+		if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+			fatal("setrlimit RLIMIT_FSIZE");
+	}
 #if defined(__OpenBSD__)
 	if (unveil("/", "") == -1)
 		fatal("unveil /");
@@ -510,9 +737,10 @@ privsep_drop(const struct privsep_user *u, bool dns)
 		fatal("unveil");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	how = dns ? ", unveil, pledge \"stdio bpf dns\"" :
-	    ", pledge \"stdio bpf\"";
-	if (pledge(dns ? "stdio bpf dns" : "stdio bpf", NULL) == -1)
+	how = dns ? ", unveil, pledge \"stdio bpf recvfd dns\"" :
+	    ", pledge \"stdio bpf recvfd\"";
+	if (pledge(dns ? "stdio bpf recvfd dns" : "stdio bpf recvfd", NULL) ==
+	    -1)
 		fatal("pledge");
 #elif defined(__FreeBSD__)
 	if (!dns) {

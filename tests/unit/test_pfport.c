@@ -132,19 +132,22 @@ syn(const char *src, const char *dst, int action)
 /* The core, as far as the port sees it. */
 
 static struct mxd	d;
+static char		state_dir[] = "/tmp/test_pfport.XXXXXX";
+static char		state_path[64];
 
 static void
 setup_core(void)
 {
 	char *argv[] = { "mxallowd", "-c", "/dev/null", "-f", FAKE_MX,
-	    "-r", REAL_MX, "--user", "nobody", NULL };
+	    "-r", REAL_MX, "--user", "nobody", "--state-file", state_path,
+	    NULL };
 	char err[512];
 
 	memset(&d, 0, sizeof(d));
 	d.port = &pf_port;
 	d.progname = "test_pfport";
 	config_init(&d.cmdline);
-	if (config_parse_args(&d.cmdline, 9, argv, MX_PORT_PF, err,
+	if (config_parse_args(&d.cmdline, 11, argv, MX_PORT_PF, err,
 	    sizeof(err)) != CONFIG_ARGS_OK ||
 	    config_load(&d.cfg, &d.cmdline, MX_PORT_PF, err, sizeof(err))
 	    == -1) {
@@ -181,6 +184,11 @@ main(void)
 	fake_pf_reset(TABLE);
 	fake_pf_fd = -1;
 	pf_port_no_privsep();
+	if (mkdtemp(state_dir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(state_path, sizeof(state_path), "%s/db/state", state_dir);
 	setup_core();
 	wltime = d.cfg.whitelist_time;
 
@@ -200,6 +208,9 @@ main(void)
 	CHECK(fake_pf_ncmd(DIOCRDELADDRS) == 1 &&
 	    !fake_pf_contains(TABLE, 4, "203.0.113.6", 32),
 	    OS ": start deletes the expired entry");
+	mxd_state_load(&d);
+	CHECK(d.saves_state && wl_count(d.wl) == 1,
+	    OS ": no state file yet: nothing restored, saves to come");
 
 	/* A burst of packets: one request for all the new senders. */
 	fake_pf_clear_calls();
@@ -318,11 +329,42 @@ main(void)
 	    fake_pf_ncmd(DIOCRDELADDRS) >= 1,
 	    OS ": removing the network removes the /24 entry");
 
+	/* The state file, written through the port's hooks at exit. */
+	mxd_state_save(&d);
+	n = wl_count(d.wl);
 	pf_port.stop(&d);
 	CHECK(closed, OS ": stop closes the capture");
 	wl_destroy(d.wl);
+	free(d.state_path);
+	config_free(&d.cfg);
+	config_free(&d.cmdline);
+
+	/* The next run, with the table gone (a reboot): the file has it. */
+	fake_pf_reset(TABLE);
+	fake_pf_destroy(TABLE);
+	fake_pf_net4 = 32;
+	fake_pf_net6 = 128;
+	setup_core();
+	pf_port.start(&d);
+	mxd_state_load(&d);
+	CHECK(wl_count(d.wl) == n && in_wl("198.51.100.4") &&
+	    in_wl("2001:db8::7"),
+	    OS ": restart: all %zu entries restored from %s (%zu)", n,
+	    state_path, wl_count(d.wl));
+	CHECK(fake_pf_count(TABLE) == n &&
+	    fake_pf_contains(TABLE, 4, "198.51.100.4", 32) &&
+	    fake_pf_contains(TABLE, 6, "2001:db8::7", 128) && fake_pf_bad == 0,
+	    OS ": and they reach the new table (%zu, %s)",
+	    fake_pf_count(TABLE), fake_pf_why);
+	pf_port.stop(&d);
+	wl_destroy(d.wl);
+	free(d.state_path);
 	config_free(&d.cfg);
 	config_free(&d.cmdline);
 	fake_pf_reset(NULL);
+	unlink(state_path);
+	snprintf(state_path, sizeof(state_path), "%s/db", state_dir);
+	rmdir(state_path);
+	rmdir(state_dir);
 	return T_DONE();
 }

@@ -5,12 +5,17 @@
  * Built once per pf layout (OpenBSD, FreeBSD): see mk/pf.mk.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <net/pfvar.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 #include "fake_pf.h"
 #include "log.h"
 #include "privsep.h"
+#include "state.h"
 #include "table.h"
 #include "whitelist.h"
 #include "t.h"
@@ -73,6 +79,28 @@ test_checks(void)
 	req = request(PFT_OP_ADDTABLE, TABLE, 0);
 	rc = check(req, PFT_REQUEST_SIZE(0));
 	CHECK(rc == 0, OS ": table creation accepted (%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	req->op = PRIVSEP_OP_STATE_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": state file opening accepted (%s)", why);
+	req->op = PRIVSEP_OP_STATE_DISCARD;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": state file discarding accepted (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->op = PRIVSEP_OP_STATE_KEEP;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": state file request with an address refused "
+	    "(%s)", why);
+	req = request(PFT_OP_ADDTABLE, "mx-other", 0);
+	req->op = PRIVSEP_OP_STATE_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": state file request for another table refused "
+	    "(%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	req->op = PRIVSEP_OP_STATE_DISCARD + 1;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": operation past the state file's refused (%s)",
+	    why);
 	req->addrs[0].af = 6;
 	req->addrs[0].net = 128;
 	req->addrs[0].addr[0] = 0x20;
@@ -187,7 +215,8 @@ test_serve(void)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		_exit(privsep_serve(sv[1], FAKE_PF_FD, TABLE) == 0 ? 0 : 1);
+		_exit(privsep_serve(sv[1], FAKE_PF_FD, TABLE, NULL) == 0 ?
+		    0 : 1);
 	}
 	close(sv[1]);
 
@@ -358,6 +387,195 @@ test_channel(void)
 	wl_destroy(wl);
 }
 
+/* The names in dir, but "." and "..", joined by spaces, sorted. */
+static void
+list_dir(const char *dir, char *out, size_t outlen)
+{
+	char names[8][64];
+	struct dirent *e;
+	size_t n = 0, i, j;
+	DIR *dp;
+
+	out[0] = '\0';
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL && n < 8)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..")
+		    != 0)
+			snprintf(names[n++], sizeof(names[0]), "%.60s",
+			    e->d_name);
+	closedir(dp);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char t[64];
+
+			memcpy(t, names[j], sizeof(t));
+			memcpy(names[j], names[j - 1], sizeof(t));
+			memcpy(names[j - 1], t, sizeof(t));
+		}
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
+		    i ? " " : "", names[i]);
+}
+
+static size_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/*
+ * The state file through the channel: the child creates its directory,
+ * hands out a temporary file, renames it in place or removes it; the
+ * parent only writes.
+ */
+static void
+test_state_file(void)
+{
+	static struct whitelist *wl, *back;
+	struct privsep_conf conf;
+	struct privsep *ps;
+	struct mx_addr a;
+	char top[] = "/tmp/test_privsep_state.XXXXXX", dir[64], path[80];
+	char names[256], err[256];
+	size_t loaded, size;
+	int fd, fd2, rc;
+	ssize_t n;
+
+	if (mkdtemp(top) == NULL) {
+		CHECK(0, OS ": temporary directory");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/db", top);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	wl = wl_create(0, 1, NULL, NULL);
+	addr_parse("198.51.100.7", &a);
+	wl_insert(wl, &a, 1000);
+	addr_parse("2001:db8::7", &a);
+	wl_insert(wl, &a, 2000);
+
+	fake_pf_reset(TABLE);
+	memset(&conf, 0, sizeof(conf));
+	conf.table = TABLE;
+	conf.pffd = FAKE_PF_FD;
+	conf.close_fd = -1;
+	conf.state_file = path;
+	ps = privsep_start(&conf);
+
+	fd = privsep_state_open(ps, err, sizeof(err));
+	list_dir(dir, names, sizeof(names));
+	CHECK(fd != -1 && strncmp(names, ".state.", 7) == 0 &&
+	    strchr(names, ' ') == NULL,
+	    OS ": the child made the directory and one temporary file (%s)",
+	    names);
+	rc = state_write(fd, wl, 1700000000, 0, err, sizeof(err));
+	close(fd);
+	CHECK(rc == 0, OS ": the parent wrote the whitelist into it (%s)",
+	    rc ? err : "ok");
+	rc = privsep_state_close(ps, true, err, sizeof(err));
+	list_dir(dir, names, sizeof(names));
+	CHECK(rc == 0 && strcmp(names, "state") == 0,
+	    OS ": kept: renamed to the state file, nothing else left (%s)",
+	    names);
+	back = wl_create(0, 2, NULL, NULL);
+	rc = state_load(path, back, 1700000000, 0, &loaded, err, sizeof(err));
+	addr_parse("2001:db8::7", &a);
+	CHECK(rc == 0 && loaded == 2 && wl_contains(back, &a, 1999) &&
+	    !wl_contains(back, &a, 2000),
+	    OS ": and it reads back with both entries and their expiry");
+	wl_destroy(back);
+
+	/* A failed save: discarded, the old file stays. */
+	size = file_size(path);
+	fd = privsep_state_open(ps, err, sizeof(err));
+	n = write(fd, "half a li", 9);
+	close(fd);
+	rc = privsep_state_close(ps, false, err, sizeof(err));
+	list_dir(dir, names, sizeof(names));
+	CHECK(n == 9 && rc == 0 && strcmp(names, "state") == 0 &&
+	    file_size(path) == size,
+	    OS ": discarded: the temporary file is gone, the state file "
+	    "unchanged (%s)", names);
+
+	/* A temporary file left open is replaced by the next. */
+	fd = privsep_state_open(ps, err, sizeof(err));
+	fd2 = privsep_state_open(ps, err, sizeof(err));
+	list_dir(dir, names, sizeof(names));
+	CHECK(fd != -1 && fd2 != -1 && strchr(names, ' ') != NULL &&
+	    strchr(strchr(names, ' ') + 1, ' ') == NULL,
+	    OS ": a forgotten temporary file is removed by the next opening "
+	    "(%s)", names);
+	close(fd);
+	close(fd2);
+	rc = privsep_state_close(ps, true, err, sizeof(err));
+	CHECK(rc == 0 && file_size(path) == 0,
+	    OS ": and the newest one is what gets kept");
+	rc = privsep_state_close(ps, true, err, sizeof(err));
+	CHECK(rc == -1 && strstr(err, strerror(ENOENT)) != NULL,
+	    OS ": keeping with no temporary file open fails (%s)", err);
+	rc = privsep_stop(ps);
+	CHECK(rc == 0, OS ": the state file's child exited cleanly");
+
+	/* state-file none: the child writes nothing. */
+	conf.state_file = NULL;
+	ps = privsep_start(&conf);
+	err[0] = '\0';
+	fd = privsep_state_open(ps, err, sizeof(err));
+	CHECK(fd == -1 && strstr(err, strerror(ENOENT)) != NULL,
+	    OS ": without a state file, opening one is refused (%s)", err);
+	privsep_stop(ps);
+
+	unlink(path);
+	rmdir(dir);
+	rmdir(top);
+	wl_destroy(wl);
+}
+
+/*
+ * The parent's file size limit: the largest state file, and no signal
+ * past it.  Needs root (to change user), in a child of its own.
+ */
+static void
+test_drop_limit(void)
+{
+	struct privsep_user u;
+	struct passwd *pw;
+	char path[] = "/tmp/test_privsep_fsize.XXXXXX", buf[300], err[128];
+	int fd, status;
+	pid_t pid;
+
+	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL) {
+		printf("# skipped: the privilege drop needs root and nobody\n");
+		return;
+	}
+	if ((fd = mkstemp(path)) == -1) {
+		CHECK(0, OS ": temporary file");
+		return;
+	}
+	if (privsep_lookup_user("nobody", &u, err, sizeof(err)) == -1) {
+		CHECK(0, OS ": user nobody (%s)", err);
+		return;
+	}
+	memset(buf, 'x', sizeof(buf));
+	if ((pid = fork()) == 0) {
+		privsep_drop(&u, true, STATE_SIZE_MAX(2));
+		if (write(fd, buf, sizeof(buf)) != STATE_SIZE_MAX(2))
+			_exit(1);
+		if (write(fd, buf, 1) != -1 || errno != EFBIG)
+			_exit(2);
+		_exit(getuid() == pw->pw_uid ? 0 : 3);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": after the drop, writes stop at the largest state file, "
+	    "with EFBIG (status %d)", status);
+	close(fd);
+	unlink(path);
+	free(u.dir);
+}
+
 int
 main(void)
 {
@@ -366,6 +584,8 @@ main(void)
 	test_checks();
 	test_serve();
 	test_channel();
+	test_state_file();
+	test_drop_limit();
 	fake_pf_reset(NULL);
 	return T_DONE();
 }
