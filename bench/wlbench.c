@@ -205,10 +205,35 @@ struct result {
 	double	bytes;		/* per entry */
 };
 
+/*
+ * Lookups of l keys from k[0..n) as the daemon makes them: in batches of
+ * a received burst's size, after wl_prefetch() on the batch.  Returns the
+ * number found.
+ */
+static size_t
+batched_lookups(const struct whitelist *wl, const struct mx_addr *k,
+    size_t n, size_t l)
+{
+	size_t i, j, b, found = 0;
+
+	for (i = 0; i < l; i += b) {
+		j = i % n;
+		b = WL_PREFETCH_BATCH;
+		if (b > n - j)
+			b = n - j;
+		if (b > l - i)
+			b = l - i;
+		wl_prefetch(wl, &k[j], b);
+		for (size_t x = 0; x < b; x++)
+			found += wl_contains(wl, &k[j + x], NOW);
+	}
+	return found;
+}
+
 static void
 bench_whitelist(const struct mx_addr *keys, size_t n,
     const struct mx_addr *hits, const struct mx_addr *misses, size_t l,
-    struct result *res)
+    struct result *res, struct result *batched)
 {
 	struct whitelist *wl;
 	size_t i, found = 0;
@@ -239,6 +264,19 @@ bench_whitelist(const struct mx_addr *keys, size_t n,
 	res->misses = (double)l / (now() - t);
 	if (found != 0)
 		errx(1, "whitelist: %zu absent keys found", found);
+
+	*batched = *res;
+	t = now();
+	found = batched_lookups(wl, hits, n, l);
+	batched->hits = (double)l / (now() - t);
+	if (found != l)
+		errx(1, "whitelist, batched: %zu of %zu present keys found",
+		    found, l);
+	t = now();
+	found = batched_lookups(wl, misses, n, l);
+	batched->misses = (double)l / (now() - t);
+	if (found != 0)
+		errx(1, "whitelist, batched: %zu absent keys found", found);
 	wl_destroy(wl);
 }
 
@@ -296,7 +334,7 @@ int
 main(int argc, char *argv[])
 {
 	struct mx_addr *keys, *hits, *misses;
-	struct result wl, ref;
+	struct result wl, wlb, ref;
 	unsigned long n = 1000000, l = 4000000, i;
 	uint64_t rng = 7;
 	int ch;
@@ -330,11 +368,12 @@ main(int argc, char *argv[])
 
 	/* The reference first, then the whitelist, on the same keys. */
 	bench_reference(keys, n, hits, misses, l, &ref);
-	bench_whitelist(keys, n, hits, misses, l, &wl);
+	bench_whitelist(keys, n, hits, misses, l, &wl, &wlb);
 	printf("# %lu entries (half IPv4, half IPv6), %lu lookups each\n", n,
 	    l);
 	print_result("reference", &ref);
 	print_result("whitelist", &wl);
+	print_result("batched", &wlb);
 	free(keys);
 	free(hits);
 	free(misses);

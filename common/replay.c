@@ -12,6 +12,10 @@
  * decides (pflog_decide()).  Other link types carry no verdict: the core
  * policy alone decides, passing whitelisted senders and blocking others.
  *
+ * Packets are read and decoded in batches, their senders' entries
+ * prefetched together, then decided one by one in file order, as the
+ * Linux port does with a received burst.
+ *
  * Only TCP to port 25 is replayed, as with the default pcap-filter and the
  * Linux firewall rule.  The pcap-filter option itself is not applied: BPF
  * code for pflog data tests the header's af against the reading system's
@@ -44,8 +48,19 @@
 
 #define USEC_PER_SEC		1000000
 
+/* A packet read and decoded, waiting for its decision. */
+struct decoded {
+	int64_t			 usec;		/* its time stamp */
+	struct pflog_info	 pfl;
+	struct pkt_info		 pkt;
+	enum pkt_result		 res;
+};
+
 struct replay {
 	struct mxd	*d;
+	struct decoded	 batch[WL_PREFETCH_BATCH];
+	struct mx_addr	 keys[WL_PREFETCH_BATCH];
+	size_t		 nbatch;
 	struct whitelist *blocked;	/* distinct blocked sources */
 	FILE		*out;
 	bool		 print;
@@ -259,27 +274,38 @@ wait_for_siblings(struct replay *r)
 }
 
 static void
-decide(struct replay *r, enum link_type link, const uint8_t *data,
-    size_t caplen)
+decode(struct replay *r, enum link_type link, const struct pcap_pkthdr *hdr,
+    const uint8_t *data)
+{
+	struct decoded *b = &r->batch[r->nbatch++];
+
+	b->usec = (int64_t)hdr->ts.tv_sec * USEC_PER_SEC +
+	    (int64_t)hdr->ts.tv_usec;
+	b->res = link_decode(link, data, hdr->caplen, &b->pfl, &b->pkt);
+	if (b->res == PKT_TCP && b->pkt.dport != REPLAY_SMTP_PORT)
+		b->res = PKT_NOT_TCP;
+}
+
+static void
+decide(struct replay *r, enum link_type link, const struct decoded *b)
 {
 	struct mxd *d = r->d;
-	struct pflog_info pfl;
-	struct pkt_info pkt;
-	enum pkt_result res;
+	const struct pkt_info *pkt = &b->pkt;
 	enum mx_action action;
-	int64_t now = r->now;
+	int64_t now;
 
+	r->now_usec = b->usec;
+	/* Seconds, rounded down also before 1970. */
+	r->now = b->usec / USEC_PER_SEC - (b->usec % USEC_PER_SEC < 0);
+	now = r->now;
 	wl_expire(d->wl, now);
 	r->deciding = true;
-	res = link_decode(link, data, caplen, &pfl, &pkt);
-	if (res == PKT_TCP && pkt.dport != REPLAY_SMTP_PORT)
-		res = PKT_NOT_TCP;
-	policy_key(&d->policy, &pkt.src, &r->key);
+	policy_key(&d->policy, &pkt->src, &r->key);
 	/* pflog_input() also counts what is not TCP, whatever the link. */
-	if (link == LINK_PFLOG || res != PKT_TCP)
-		action = pflog_input(d, &pfl, &pkt, res, now);
+	if (link == LINK_PFLOG || b->res != PKT_TCP)
+		action = pflog_input(d, &b->pfl, pkt, b->res, now);
 	else
-		action = mxd_decide(d, &pkt, now);
+		action = mxd_decide(d, pkt, now);
 	r->deciding = false;
 	r->actions[action]++;
 	if (action == MX_IGNORE) {
@@ -287,14 +313,30 @@ decide(struct replay *r, enum link_type link, const uint8_t *data,
 		return;
 	}
 	if (action == MX_BLOCK &&
-	    wl_insert(r->blocked, &pkt.src, WL_NEVER) == WL_NOMEM)
+	    wl_insert(r->blocked, &pkt->src, WL_NEVER) == WL_NOMEM)
 		d->stats.nomem++;
 	if (r->print)
 		print_line(r, r->now_usec, policy_action_name(action),
-		    &pkt.src, &pkt.dst);
+		    &pkt->src, &pkt->dst);
 	print_siblings(r);
 	if (d->resolver != NULL)
 		wait_for_siblings(r);
+}
+
+/* Decide the batch in file order, its senders' entries fetched first. */
+static void
+decide_batch(struct replay *r, enum link_type link)
+{
+	size_t i, nkeys = 0;
+
+	for (i = 0; i < r->nbatch; i++)
+		if (r->batch[i].res == PKT_TCP)
+			policy_key(&r->d->policy, &r->batch[i].pkt.src,
+			    &r->keys[nkeys++]);
+	wl_prefetch(r->d->wl, r->keys, nkeys);
+	for (i = 0; i < r->nbatch; i++)
+		decide(r, link, &r->batch[i]);
+	r->nbatch = 0;
 }
 
 static void
@@ -346,10 +388,11 @@ replay_file(struct replay *r, const char *path)
 	}
 	while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
 		r->packets++;
-		r->now = (int64_t)hdr->ts.tv_sec;
-		r->now_usec = r->now * USEC_PER_SEC + (int64_t)hdr->ts.tv_usec;
-		decide(r, link, data, hdr->caplen);
+		decode(r, link, hdr, data);
+		if (r->nbatch == WL_PREFETCH_BATCH)
+			decide_batch(r, link);
 	}
+	decide_batch(r, link);
 	summary(r);
 	if (rc == PCAP_ERROR) {
 		log_warnx("%s: corrupt or truncated after %" PRIu64

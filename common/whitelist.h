@@ -49,6 +49,9 @@ enum wl_insert_result wl_insert_value(struct whitelist *,
 bool	wl_get(const struct whitelist *, const struct mx_addr *, int64_t,
 	    uint32_t *);
 bool	wl_contains(const struct whitelist *, const struct mx_addr *, int64_t);
+/* Keys looked up together: prefetch them in groups of this many. */
+#define WL_PREFETCH_BATCH	64
+void	wl_prefetch(const struct whitelist *, const struct mx_addr *, size_t);
 bool	wl_renew(struct whitelist *, const struct mx_addr *, int64_t, int64_t);
 bool	wl_remove(struct whitelist *, const struct mx_addr *);
 size_t	wl_expire(struct whitelist *, int64_t);
