@@ -7,17 +7,19 @@
 
 /*
  * The whitelist key for a sender: its network when whitelist-prefix4/6 ask
- * for one, else the address itself.  Unset prefixes (0) mean the address.
+ * for one, else the address itself.  Unset prefixes (0), and full ones
+ * (32, 128), mean the address.
  */
 void
 policy_key(const struct mx_policy *p, const struct mx_addr *src,
     struct mx_addr *key)
 {
+	unsigned bits4 = p->prefix4 ? p->prefix4 : 32;
+	unsigned bits6 = p->prefix6 ? p->prefix6 : 128;
+
 	*key = *src;
-	if (p->prefix4 != 0 || p->prefix6 != 0)
-		addr_mask(key, addr_prefix_bits(src,
-		    p->prefix4 ? p->prefix4 : 32,
-		    p->prefix6 ? p->prefix6 : 128));
+	if (addr_is_v4(src) ? bits4 < 32 : bits6 < 128)
+		addr_mask(key, addr_prefix_bits(src, bits4, bits6));
 }
 
 static enum mx_action

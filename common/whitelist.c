@@ -15,6 +15,13 @@
 
 #define NIL		UINT32_MAX
 #define MIN_POOL	64
+/*
+ * A table with a max-entries reserves room for that many entries at once,
+ * up to this many: no rehashing while it fills, and no allocation that
+ * could fail under a flood.  Pages that no entry uses yet are only
+ * address space (malloc and calloc of this size map fresh zero pages).
+ */
+#define RESERVE_MAX	(1U << 20)
 
 struct wl_entry {
 	struct mx_addr	addr;
@@ -32,7 +39,8 @@ struct whitelist {
 	size_t		 index_mask;
 	size_t		 count;
 	size_t		 max_entries;
-	uint32_t	 free_head;
+	uint32_t	 free_head;	/* entries given back */
+	uint32_t	 used;		/* pool[used..] never handed out */
 	uint32_t	 oldest;	/* next to expire */
 	uint32_t	 newest;
 	uint64_t	 seed;
@@ -171,26 +179,30 @@ rebuild_index(struct whitelist *wl, size_t index_size)
 	return 0;
 }
 
-/* Double the pool; keep the index at most half full. */
+/*
+ * Make the pool hold size entries (at least double); keep the index at
+ * most half full.  New entries are not touched here: they are handed out
+ * in order from `used'.
+ */
 static int
-grow(struct whitelist *wl)
+grow(struct whitelist *wl, size_t size)
 {
 	struct wl_entry *pool;
-	size_t size, i;
+	size_t slots;
 
-	size = wl->pool_size ? wl->pool_size * 2 : MIN_POOL;
+	if (size < wl->pool_size * 2)
+		size = wl->pool_size * 2;
 	if (size > NIL - 1)
 		return -1;
 	pool = reallocarray(wl->pool, size, sizeof(*pool));
 	if (pool == NULL)
 		return -1;
 	wl->pool = pool;
-	for (i = wl->pool_size; i < size; i++)
-		pool[i].next = (i + 1 < size) ? (uint32_t)(i + 1) : wl->free_head;
-	wl->free_head = (uint32_t)wl->pool_size;
 	wl->pool_size = size;
-	if (size * 2 > wl->index_mask + 1)
-		return rebuild_index(wl, size * 2);
+	for (slots = wl->index_mask + 1; slots < size * 2; slots *= 2)
+		;
+	if (slots > wl->index_mask + 1)
+		return rebuild_index(wl, slots);
 	return 0;
 }
 
@@ -207,7 +219,9 @@ wl_create(size_t max_entries, uint64_t seed, wl_removed_cb *removed,
 	wl->removed = removed;
 	wl->removed_arg = arg;
 	wl->free_head = wl->oldest = wl->newest = NIL;
-	if (grow(wl) == -1) {
+	wl->index_mask = 0;
+	if (grow(wl, max_entries > 0 && max_entries < RESERVE_MAX ?
+	    max_entries : max_entries > 0 ? RESERVE_MAX : MIN_POOL) == -1) {
 		wl_destroy(wl);
 		return NULL;
 	}
@@ -307,14 +321,17 @@ wl_insert_value(struct whitelist *wl, const struct mx_addr *addr,
 		remove_entry(wl, wl->oldest, WL_EVICTED);
 		slot = find_slot(wl, addr, hash);
 	}
-	if (wl->free_head == NIL) {
-		if (grow(wl) == -1)
+	if (wl->free_head == NIL && wl->used == wl->pool_size) {
+		if (grow(wl, 0) == -1)
 			return WL_NOMEM;
 		slot = find_slot(wl, addr, hash);
 	}
-	pos = wl->free_head;
+	if (wl->free_head != NIL) {
+		pos = wl->free_head;
+		wl->free_head = wl->pool[pos].next;
+	} else
+		pos = wl->used++;
 	e = &wl->pool[pos];
-	wl->free_head = e->next;
 	e->addr = *addr;
 	e->expires = expires;
 	e->hash = hash;
@@ -332,7 +349,8 @@ wl_insert_value(struct whitelist *wl, const struct mx_addr *addr,
  * first every key's index slot, then the entries those slots name.  A
  * lookup in a large table is two dependent cache misses (slot, entry);
  * issued for a whole batch at once, the misses overlap instead of coming
- * one after another.  Changes nothing; a wrong guess costs only time.
+ * one after another.  (Prefetching a renewal's list neighbours as well
+ * was measured: no gain, the entries have not arrived by then.)  Changes nothing; a wrong guess costs only time.
  */
 void
 wl_prefetch(const struct whitelist *wl, const struct mx_addr *keys, size_t n)
@@ -357,7 +375,6 @@ wl_prefetch(const struct whitelist *wl, const struct mx_addr *keys, size_t n)
 		}
 	}
 }
-
 /* Like wl_contains(), and hands out the entry's value. */
 bool
 wl_get(const struct whitelist *wl, const struct mx_addr *addr, int64_t now,
