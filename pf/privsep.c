@@ -415,10 +415,13 @@ confine_child(int sock, int pffd, struct pidfile_ref *pf,
 			fatal("privsep: cap_rights_limit pidfile directory");
 	}
 	if (sw->dirfd != -1) {
-		/* New files in it inherit these, until limited further. */
+		/*
+		 * New files in it inherit these, until limited further.
+		 * openat() for writing without O_APPEND needs CAP_SEEK too.
+		 */
 		cap_rights_init(&rights, CAP_LOOKUP, CAP_CREATE, CAP_WRITE,
-		    CAP_FSYNC, CAP_RENAMEAT_SOURCE, CAP_RENAMEAT_TARGET,
-		    CAP_UNLINKAT);
+		    CAP_SEEK, CAP_FSYNC, CAP_RENAMEAT_SOURCE,
+		    CAP_RENAMEAT_TARGET, CAP_UNLINKAT);
 		if (cap_rights_limit(sw->dirfd, &rights) == -1)
 			fatal("privsep: cap_rights_limit state directory");
 	}

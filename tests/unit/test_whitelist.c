@@ -464,7 +464,7 @@ model_expire(struct model *m, int64_t now)
 
 /* Every key against the model; returns the number of disagreements. */
 static size_t
-model_compare(const struct whitelist *wl, const struct model *m,
+model_compare(struct whitelist *wl, const struct model *m,
     int64_t now)
 {
 	size_t i, wrong = 0;
@@ -491,7 +491,7 @@ test_churn(void)
 	struct events ev;
 	struct whitelist *wl = create(0, &ev);
 	static struct model m;
-	size_t op, k, wrong = 0, compares = 0, n;
+	size_t op, k, wrong = 0, compares = 0, n, evictions = 0;
 	int64_t now = 1, e;
 	uint64_t dice;
 	bool removed;
@@ -516,10 +516,31 @@ test_churn(void)
 			if (m.expires[k] != 0)
 				m.count--;
 			m.expires[k] = 0;
-		} else if (dice < 99) {
+		} else if (dice < 98) {
 			if (has(wl, (uint32_t)k, now) != (m.expires[k] > now))
 				wrong++;
-		} else {
+		} else if (dice == 98 && rng() % 8 == 0) {
+			/* whitelist-time lowered: cut every expiry. */
+			e = now + 1 + (int64_t)(rng() % 500);
+			wl_clamp_expiry(wl, e);
+			for (k = 0; k < KEYS; k++)
+				if (m.expires[k] > e)
+					m.expires[k] = e;
+		} else if (dice == 98 && m.count > 0) {
+			/* max-entries lowered by one: the first to expire. */
+			ev.n = 0;
+			wl_set_max(wl, m.count - 1);
+			wl_set_max(wl, 0);
+			if (ev.n != 1 || ev.why[0] != WL_EVICTED ||
+			    ev.expires[0] != model_next(&m) ||
+			    m.expires[ev.key[0]] != ev.expires[0])
+				wrong++;
+			else {
+				m.expires[ev.key[0]] = 0;
+				m.count--;
+			}
+			evictions++;
+		} else if (dice == 99) {
 			now += (int64_t)(rng() % 50);
 			ev.n = 0;
 			ev.by_reason[WL_EXPIRED] = 0;
@@ -536,9 +557,10 @@ test_churn(void)
 		}
 	}
 	wrong += model_compare(wl, &m, now);
-	CHECK(wrong == 0, "1000000 churn operations over %d keys agree with "
-	    "the model (%zu full comparisons, %zu disagreements)", KEYS,
-	    compares + 1, wrong);
+	CHECK(wrong == 0 && evictions > 1000, "1000000 churn operations over "
+	    "%d keys, with renewals, clamps and %zu evictions, agree with the "
+	    "model (%zu full comparisons, %zu disagreements)", KEYS,
+	    evictions, compares + 1, wrong);
 	CHECK(ev.sorted && ev.gone, "churn: expiries reported in order, "
 	    "entries gone when reported");
 	wl_destroy(wl);
