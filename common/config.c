@@ -709,12 +709,19 @@ config_validate(const struct mx_config *cfg, unsigned port, char *err,
  * command line, or the default one if it exists) with the command line's
  * options on top, checked for completeness.  Used at start and on SIGHUP.
  */
+/* The configuration file the command line names, or the default. */
+const char *
+config_path(const struct mx_config *cmdline)
+{
+	return cmdline->config_file ? cmdline->config_file :
+	    CONFIG_DEFAULT_FILE;
+}
+
 int
 config_load(struct mx_config *out, const struct mx_config *cmdline,
     unsigned port, char *err, size_t errlen)
 {
-	const char *path = cmdline->config_file ? cmdline->config_file :
-	    CONFIG_DEFAULT_FILE;
+	const char *path = config_path(cmdline);
 
 	config_init(out);
 	if (config_parse_file(out, path, cmdline->config_file != NULL, port,

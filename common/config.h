@@ -115,6 +115,7 @@ enum config_args_result {
 };
 
 void	config_init(struct mx_config *);
+const char *config_path(const struct mx_config *);
 void	config_free(struct mx_config *);
 enum config_args_result config_parse_args(struct mx_config *, int, char **,
 	    unsigned, char *, size_t);

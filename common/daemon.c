@@ -335,8 +335,7 @@ reload(struct mxd *d)
 {
 	struct mx_config next;
 	char err[512];
-	const char *path = d->cmdline.config_file ? d->cmdline.config_file :
-	    CONFIG_DEFAULT_FILE;
+	const char *path = config_path(&d->cmdline);
 
 	/* Gone, or out of reach in a chroot: not the same as "no file". */
 	if (d->config_existed && access(path, R_OK) == -1) {
@@ -377,6 +376,27 @@ reload(struct mxd *d)
 	    d->cfg.whitelist_time);
 }
 
+/*
+ * Count a packet that cannot be decided (malformed, not TCP, a later
+ * fragment); true for one that can.
+ */
+bool
+mxd_decidable(struct mxd *d, enum pkt_result res)
+{
+	switch (res) {
+	case PKT_TCP:
+		return true;
+	case PKT_MALFORMED:
+		d->stats.parse_errors++;
+		break;
+	case PKT_NOT_TCP:
+	case PKT_FRAGMENT:
+		d->stats.ignored++;
+		break;
+	}
+	return false;
+}
+
 /* Is there a state file to read and write ("none": no)? */
 bool
 mxd_state_enabled(const struct mx_config *cfg)
@@ -392,35 +412,6 @@ elapsed_ms(const struct timespec *start)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
-
-/*
- * The directory of the state file, created if missing, opened for the
- * saves: through the descriptor they still work after a chroot.  (The
- * descriptor is also a way out of the chroot for a compromised process,
- * with its user's rights: the price of keeping the state outside.)  Not
- * for ports that write the state through their own hooks.
- */
-static void
-open_state_dir(struct mxd *d)
-{
-	char dir[PATH_MAX], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", d->state_path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		snprintf(dir, sizeof(dir), "/");
-	else {
-		*slash = '\0';
-		if (mkdir(dir, 0700) == 0)
-			d->state_dir_made = true;
-		else if (errno != EEXIST)
-			log_warn("state directory %s", dir);
-	}
-	d->state_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->state_dirfd == -1)
-		log_warn("state directory %s", dir);
 }
 
 struct restore {
@@ -470,8 +461,15 @@ mxd_state_load(struct mxd *d)
 		return;
 	if ((d->state_path = strdup(d->cfg.state_file)) == NULL)
 		fatal("state file");
+	/*
+	 * Unless the port writes the state itself, save through a descriptor
+	 * of the directory.  (It is also a way out of a chroot for a
+	 * compromised process, with its user's rights: the price of keeping
+	 * the state outside.)
+	 */
 	if (d->port->state_open == NULL)
-		open_state_dir(d);
+		d->state_dirfd = state_dir_open(d->state_path, &d->state_name,
+		    &d->state_dir_made);
 	d->saves_state = d->port->state_open != NULL || d->state_dirfd != -1;
 	if ((saved = wl_create(0, mxd_random_seed(), NULL, NULL)) == NULL)
 		fatal("state file");
@@ -525,19 +523,15 @@ mxd_state_save(struct mxd *d)
 {
 	static struct log_ratelimit rl;
 	char err[512];
-	const char *name;
 	int rc;
 
 	if (d->state_path == NULL || !d->saves_state)
 		return;
 	if (d->port->state_open != NULL)
 		rc = save_state_by_port(d, err, sizeof(err));
-	else {
-		name = strrchr(d->state_path, '/');
-		name = name ? name + 1 : d->state_path;
-		rc = state_save_at(d->state_dirfd, name, d->wl,
+	else
+		rc = state_save_at(d->state_dirfd, d->state_name, d->wl,
 		    (int64_t)time(NULL), mxd_now(), err, sizeof(err));
-	}
 	if (rc == -1)
 		log_warn_limited(&rl, mxd_now(), "state file %s: %s",
 		    d->state_path, err);
@@ -685,8 +679,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 		if ((d.pidfile_path = strdup(d.cfg.pidfile)) == NULL)
 			fatal("pidfile");
 	}
-	d.config_existed = access(d.cmdline.config_file ?
-	    d.cmdline.config_file : CONFIG_DEFAULT_FILE, F_OK) == 0;
+	d.config_existed = access(config_path(&d.cmdline), F_OK) == 0;
 	port->start(&d);
 	mxd_state_load(&d);
 	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)

@@ -67,12 +67,14 @@ struct mxd {
 	bool			 state_dir_made; /* by us, this run */
 	int			 state_dirfd;	/* kept open across a chroot */
 	char			*state_path;	/* as at start: reloads keep it */
+	const char		*state_name;	/* its last part */
 	char			*pidfile_path;	/* likewise */
 	bool			 config_existed; /* the config file, at start */
 };
 
 int		mxd_main(const struct mx_port *, int, char **);
 int64_t		mxd_now(void);
+bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
 void		mxd_find_siblings(struct mxd *, enum mx_action,
 		    const struct mx_addr *, int64_t);

@@ -16,13 +16,7 @@
 #define IPV6_EXT_FRAGMENT	44
 #define IPV6_EXT_AH		51
 #define IPV6_EXT_DSTOPTS	60
-#define IPV6_EXT_NONE		59
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static enum pkt_result
 parse_tcp(const uint8_t *seg, size_t len, struct pkt_info *info)
@@ -31,8 +25,8 @@ parse_tcp(const uint8_t *seg, size_t len, struct pkt_info *info)
 		return PKT_MALFORMED;
 	if ((seg[12] >> 4) * 4 < TCP_MIN_HLEN)
 		return PKT_MALFORMED;
-	info->sport = get16(seg);
-	info->dport = get16(seg + 2);
+	info->sport = pkt_get16(seg);
+	info->dport = pkt_get16(seg + 2);
 	info->tcp_flags = seg[13];
 	return PKT_TCP;
 }
@@ -45,7 +39,7 @@ parse_ipv4(const uint8_t *pkt, size_t len, struct pkt_info *info)
 	if (len < IPV4_MIN_HLEN)
 		return PKT_MALFORMED;
 	hlen = (size_t)(pkt[0] & 0x0f) * 4;
-	total = get16(pkt + 2);
+	total = pkt_get16(pkt + 2);
 	if (hlen < IPV4_MIN_HLEN || hlen > len || total < hlen)
 		return PKT_MALFORMED;
 	/* A capture may be cut short, or padded by the link layer. */
@@ -54,7 +48,7 @@ parse_ipv4(const uint8_t *pkt, size_t len, struct pkt_info *info)
 	info->ip_version = 4;
 	addr_from_v4(&info->src, pkt + 12);
 	addr_from_v4(&info->dst, pkt + 16);
-	if ((get16(pkt + 6) & 0x1fff) != 0)
+	if ((pkt_get16(pkt + 6) & 0x1fff) != 0)
 		return PKT_FRAGMENT;
 	if (pkt[9] != IPPROTO_NUM_TCP)
 		return PKT_NOT_TCP;
@@ -73,7 +67,7 @@ parse_ipv6(const uint8_t *pkt, size_t len, struct pkt_info *info)
 
 	if (len < IPV6_HLEN)
 		return PKT_MALFORMED;
-	payload = get16(pkt + 4);
+	payload = pkt_get16(pkt + 4);
 	/* Payload length 0 means a jumbogram: keep the captured length. */
 	if (payload != 0 && IPV6_HLEN + payload < len)
 		len = IPV6_HLEN + payload;
@@ -101,7 +95,7 @@ parse_ipv6(const uint8_t *pkt, size_t len, struct pkt_info *info)
 		case IPV6_EXT_FRAGMENT:
 			if (len - off < 8)
 				return PKT_MALFORMED;
-			if ((get16(pkt + off + 2) & 0xfff8) != 0)
+			if ((pkt_get16(pkt + off + 2) & 0xfff8) != 0)
 				return PKT_FRAGMENT;
 			extlen = 8;
 			break;

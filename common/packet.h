@@ -13,7 +13,6 @@
 
 #include "addr.h"
 
-#define TCP_FLAG_FIN	0x01
 #define TCP_FLAG_SYN	0x02
 #define TCP_FLAG_RST	0x04
 #define TCP_FLAG_ACK	0x10
@@ -35,6 +34,13 @@ struct pkt_info {
 };
 
 enum pkt_result	pkt_parse_ip(const void *, size_t, struct pkt_info *);
+
+/* A 16-bit field in network byte order. */
+static inline uint16_t
+pkt_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 int		pkt_is_new_connection(const struct pkt_info *);
 
 #endif

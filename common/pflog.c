@@ -130,25 +130,10 @@ enum mx_action
 pflog_input(struct mxd *d, const struct pflog_info *pfl,
     const struct pkt_info *pkt, enum pkt_result res, int64_t now)
 {
-	switch (res) {
-	case PKT_TCP:
-		return pflog_decide(d, pfl, pkt, now);
-	case PKT_MALFORMED:
-		d->stats.parse_errors++;
-		break;
-	case PKT_NOT_TCP:
-	case PKT_FRAGMENT:
-		d->stats.ignored++;
-		break;
-	}
-	return MX_IGNORE;
+	return mxd_decidable(d, res) ? pflog_decide(d, pfl, pkt, now) :
+	    MX_IGNORE;
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* The IP packet inside a frame of the given ethertype. */
 static enum pkt_result
@@ -177,11 +162,11 @@ decode_ether(const uint8_t *p, size_t len, struct pkt_info *pkt)
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < ETHER_HLEN)
 		return PKT_MALFORMED;
-	type = get16(p + 12);
+	type = pkt_get16(p + 12);
 	if (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
 		if (len < ETHER_HLEN + VLAN_TAGLEN)
 			return PKT_MALFORMED;
-		type = get16(p + 16);
+		type = pkt_get16(p + 16);
 		off += VLAN_TAGLEN;
 	}
 	return decode_ethertype(type, p + off, len - off, pkt);
@@ -221,12 +206,12 @@ link_decode(enum link_type link, const void *buf, size_t len,
 	case LINK_SLL:
 		if (len < SLL_HLEN)
 			return PKT_MALFORMED;
-		return decode_ethertype(get16(p + SLL_OFF_PROTO), p + SLL_HLEN,
-		    len - SLL_HLEN, pkt);
+		return decode_ethertype(pkt_get16(p + SLL_OFF_PROTO),
+		    p + SLL_HLEN, len - SLL_HLEN, pkt);
 	case LINK_SLL2:
 		if (len < SLL2_HLEN)
 			return PKT_MALFORMED;
-		return decode_ethertype(get16(p + SLL2_OFF_PROTO),
+		return decode_ethertype(pkt_get16(p + SLL2_OFF_PROTO),
 		    p + SLL2_HLEN, len - SLL2_HLEN, pkt);
 	case LINK_NULL:
 		/* The family is in the capturing host's byte order: skip it. */

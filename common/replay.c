@@ -301,11 +301,11 @@ decide(struct replay *r, enum link_type link, const struct decoded *b)
 	wl_expire(d->wl, now);
 	r->deciding = true;
 	policy_key(&d->policy, &pkt->src, &r->key);
-	/* pflog_input() also counts what is not TCP, whatever the link. */
-	if (link == LINK_PFLOG || b->res != PKT_TCP)
+	if (link == LINK_PFLOG)
 		action = pflog_input(d, &b->pfl, pkt, b->res, now);
 	else
-		action = mxd_decide(d, pkt, now);
+		action = mxd_decidable(d, b->res) ? mxd_decide(d, pkt, now) :
+		    MX_IGNORE;
 	r->deciding = false;
 	r->actions[action]++;
 	if (action == MX_IGNORE) {

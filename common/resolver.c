@@ -117,17 +117,6 @@ addr_of(const struct addrinfo *ai, struct mx_addr *addr)
 	return true;
 }
 
-static bool
-seen(const struct mx_addr *addrs, size_t count, const struct mx_addr *addr)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (addr_equal(&addrs[i], addr))
-			return true;
-	return false;
-}
-
 static int
 system_name_of(const struct sockaddr *sa, unsigned len, char *name,
     size_t namelen)
@@ -156,6 +145,7 @@ lookup(const struct resolver_config *cfg, struct result *r)
 {
 	struct sockaddr_storage ss;
 	struct addrinfo *res, *ai;
+	struct mx_addrlist kept;
 	struct mx_addr addr;
 	bool confirmed = false;
 	unsigned len;
@@ -180,8 +170,10 @@ lookup(const struct resolver_config *cfg, struct result *r)
 			continue;
 		if (addr_equal(&addr, &r->sender))
 			confirmed = true;
+		kept.addrs = r->addrs;
+		kept.count = r->count;
 		if (r->count < cfg->max_addresses &&
-		    !seen(r->addrs, r->count, &addr))
+		    !addrlist_contains(&kept, &addr))
 			r->addrs[r->count++] = addr;
 	}
 	cfg->free_addrs(res);

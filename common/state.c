@@ -19,8 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
 #include "log.h"
+#include "path.h"
+#include "state.h"
 
 #define LINE_MAX_LEN	128
 /* Far more than max-entries allows: a bound, not a limit in practice. */
@@ -366,22 +367,53 @@ state_save_at(int dirfd, const char *name, const struct whitelist *wl,
 	return state_tmp_close(dirfd, tmp, name, true, err, errlen);
 }
 
+/*
+ * Open the directory of the state file at path, creating it (mode 0700)
+ * if it is missing, for saves through it: they still work after a chroot
+ * or in capability mode.  *name (if name is not NULL) gets the file's
+ * name in it, *made (likewise) whether the directory was created now.
+ * Failures are logged; returns the descriptor or -1.
+ */
+int
+state_dir_open(const char *path, const char **name, bool *made)
+{
+	char dir[PATH_MAX];
+	const char *base;
+	int fd;
+
+	if (made != NULL)
+		*made = false;
+	if ((base = path_split(path, dir, sizeof(dir))) == NULL) {
+		log_warnx("state file %s: directory name too long", path);
+		return -1;
+	}
+	if (name != NULL)
+		*name = base;
+	/* A directory of its own, not "." or "/": create it if need be. */
+	if (base != path && strcmp(dir, "/") != 0) {
+		if (mkdir(dir, 0700) == 0) {
+			if (made != NULL)
+				*made = true;
+		} else if (errno != EEXIST)
+			log_warn("state directory %s", dir);
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		log_warn("state directory %s", dir);
+	return fd;
+}
+
 int
 state_save(const char *path, const struct whitelist *wl, int64_t real_now,
     int64_t mono_now, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *name = path;
+	const char *name;
 	int dirfd, rc;
 
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (slash != NULL)
-		name = slash + 1;
+	if ((name = path_split(path, dir, sizeof(dir))) == NULL) {
+		seterr(err, errlen, "%s: directory name too long", path);
+		return -1;
+	}
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		seterr(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;

@@ -46,6 +46,7 @@ int	state_save(const char *, const struct whitelist *, int64_t, int64_t,
 	    char *, size_t);
 int	state_save_at(int, const char *, const struct whitelist *, int64_t,
 	    int64_t, char *, size_t);
+int	state_dir_open(const char *, const char **, bool *);
 /* The steps of state_save_at(), for a writer in another process. */
 int	state_tmp_open(int, const char *, char *, size_t, char *, size_t);
 int	state_write(int, const struct whitelist *, int64_t, int64_t, char *,

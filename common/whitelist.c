@@ -219,9 +219,8 @@ wl_create(size_t max_entries, uint64_t seed, wl_removed_cb *removed,
 	wl->removed = removed;
 	wl->removed_arg = arg;
 	wl->free_head = wl->oldest = wl->newest = NIL;
-	wl->index_mask = 0;
-	if (grow(wl, max_entries > 0 && max_entries < RESERVE_MAX ?
-	    max_entries : max_entries > 0 ? RESERVE_MAX : MIN_POOL) == -1) {
+	if (grow(wl, max_entries == 0 ? MIN_POOL :
+	    max_entries < RESERVE_MAX ? max_entries : RESERVE_MAX) == -1) {
 		wl_destroy(wl);
 		return NULL;
 	}
@@ -350,7 +349,8 @@ wl_insert_value(struct whitelist *wl, const struct mx_addr *addr,
  * lookup in a large table is two dependent cache misses (slot, entry);
  * issued for a whole batch at once, the misses overlap instead of coming
  * one after another.  (Prefetching a renewal's list neighbours as well
- * was measured: no gain, the entries have not arrived by then.)  Changes nothing; a wrong guess costs only time.
+ * was measured: no gain, the entries have not arrived by then.)  Changes
+ * nothing; a wrong guess costs only time.
  */
 void
 wl_prefetch(const struct whitelist *wl, const struct mx_addr *keys, size_t n)

@@ -124,17 +124,8 @@ add_verdict(struct queue *q, uint32_t id, int verdict)
 static int
 verdict_for(struct mxd *d, const struct pending *p, int64_t now)
 {
-	switch (p->res) {
-	case PKT_TCP:
-		break;
-	case PKT_MALFORMED:
-		d->stats.parse_errors++;
+	if (!mxd_decidable(d, p->res))
 		return NF_ACCEPT;
-	case PKT_NOT_TCP:
-	case PKT_FRAGMENT:
-		d->stats.ignored++;
-		return NF_ACCEPT;
-	}
 	return mxd_decide(d, &p->pkt, now) == MX_BLOCK ? NF_DROP : NF_ACCEPT;
 }
 
@@ -156,6 +147,15 @@ decide_pending(struct mxd *d, struct queue *q, int64_t now)
 		add_verdict(q, q->pending[i].id,
 		    verdict_for(d, &q->pending[i], now));
 	q->npending = 0;
+}
+
+/* Decide what is parsed and send every verdict collected. */
+static void
+flush_verdicts(struct mxd *d, struct queue *q, int64_t now)
+{
+	decide_pending(d, q, now);
+	close_run(q);
+	send_pending(q);
 }
 
 static void
@@ -260,9 +260,7 @@ queue_input(struct mxd *d)
 			handle_datagram(d, q, q->iov[i].iov_base,
 			    q->msgs[i].msg_len, now);
 		}
-		decide_pending(d, q, now);
-		close_run(q);
-		send_pending(q);
+		flush_verdicts(d, q, now);
 		if (n < RECV_BATCH)
 			break;
 	}
@@ -299,18 +297,14 @@ configure(struct mxd *d, struct queue *q, struct nlmsghdr *nlh)
 				continue;
 			}
 			/* Answer what came meanwhile before going on. */
-			decide_pending(d, q, mxd_now());
-			close_run(q);
-			send_pending(q);
+			flush_verdicts(d, q, mxd_now());
 			e = mnl_nlmsg_get_payload(r);
 			if (e->error == 0)
 				return 0;
 			errno = -e->error;
 			return -1;
 		}
-		decide_pending(d, q, mxd_now());
-		close_run(q);
-		send_pending(q);
+		flush_verdicts(d, q, mxd_now());
 	}
 }
 

@@ -25,8 +25,8 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -37,7 +37,6 @@
 
 #include "log.h"
 #include "privdrop.h"
-#include "state.h"
 
 #define KEPT_CAP	CAP_NET_ADMIN
 
@@ -91,17 +90,13 @@ shrink_bounding_set(void)
 static void
 prepare_state_dir(const struct mxd *d, const struct passwd *pw)
 {
-	char path[PATH_MAX], *dir;
-
 	if (!d->state_dir_made)
 		return;
-	snprintf(path, sizeof(path), "%s", d->cfg.state_file);
-	dir = dirname(path);
-	if (chown(dir, pw->pw_uid, pw->pw_gid) == -1)
-		fatal("chown %s", dir);
-	if (chown(d->cfg.state_file, pw->pw_uid, pw->pw_gid) == -1 &&
-	    errno != ENOENT)
-		log_warn("chown %s", d->cfg.state_file);
+	if (fchown(d->state_dirfd, pw->pw_uid, pw->pw_gid) == -1)
+		fatal("chown the directory of %s", d->state_path);
+	if (fchownat(d->state_dirfd, d->state_name, pw->pw_uid, pw->pw_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno != ENOENT)
+		log_warn("chown %s", d->state_path);
 }
 
 /* Copy one resolver file into the chroot, replacing the old copy. */

@@ -12,8 +12,8 @@
  * pf, not the daemon, lets packets through or drops them; the daemon only
  * changes the table.  Start-up (start, as root): open the capture and
  * /dev/pf, create the table, adopt what an earlier run left in it, and
- * fork the privileged child that keeps /dev/pf (privsep.c).  The first
- * fd() call, which the core makes after daemon(3) and after writing the
+ * fork the privileged child that keeps /dev/pf (privsep.c).  The confine
+ * hook, which the core calls after daemon(3) and after writing the
  * pidfile, confines this process: the `user' option's user, a chroot,
  * pledge or Capsicum.
  *
@@ -29,7 +29,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +99,13 @@ adopt(struct mxd *d, struct pf_state *st)
 	    adopted, n);
 }
 
+/* The state file to write, or NULL. */
+static const char *
+state_file(const struct mxd *d)
+{
+	return mxd_state_enabled(&d->cfg) ? d->cfg.state_file : NULL;
+}
+
 /* Fork the privileged child (see privsep.c), and talk to pf through it. */
 static void
 separate(struct mxd *d, struct pf_state *st)
@@ -110,12 +116,8 @@ separate(struct mxd *d, struct pf_state *st)
 	conf.table = d->cfg.table;
 	conf.pffd = st->pffd;
 	conf.close_fd = capture_fd(st->cap);
-	/* The core's own test: is there a pidfile to remove at the end? */
-	conf.pidfile = (!d->cfg.foreground ||
-	    (d->cfg.given & ((uint64_t)1 << OPT_PIDFILE))) ?
-	    d->cfg.pidfile : NULL;
-	conf.state_file = mxd_state_enabled(&d->cfg) ? d->cfg.state_file :
-	    NULL;
+	conf.pidfile = d->pidfile_path;		/* NULL: none */
+	conf.state_file = state_file(d);
 	conf.detach = !d->cfg.foreground;
 	conf.keep_stdio = d->cfg.to_stdout;
 	conf.confine = true;
@@ -154,28 +156,28 @@ pf_start(struct mxd *d)
 	if (st->separate)
 		separate(d, st);
 	else
-		state_writer_init(&st->writer, mxd_state_enabled(&d->cfg) ?
-		    d->cfg.state_file : NULL);
+		state_writer_init(&st->writer, state_file(d));
 }
 
 /*
  * Drop privileges.  Not in start: the core calls daemon(3), which forks
  * and opens /dev/null, and writes the pidfile after start; neither would
- * work in the chroot, nor under pledge.  The first fd() call comes after.
+ * work in the chroot, nor under pledge.  The configuration file is out of
+ * reach from now on, which is why the port is no_reload (the core ignores
+ * SIGHUP).
  */
 static void
-confine(struct mxd *d, struct pf_state *st)
+pf_confine(struct mxd *d)
 {
+	struct pf_state *st = d->port_state;
+
+	if (!st->separate)
+		return;
 	privsep_drop(&st->user, !d->cfg.no_rdns_whitelist,
 	    STATE_SIZE_MAX(d->cfg.max_entries));
-	/*
-	 * Reloading reads the configuration file, out of reach now (and on
-	 * OpenBSD, trying would be a pledge violation).
-	 */
-	signal(SIGHUP, SIG_IGN);
 	st->confined = true;
-	log_info("SIGHUP ignored from now on: restart mxallowd to change "
-	    "its configuration");
+	log_info("SIGHUP is ignored: restart mxallowd to change its "
+	    "configuration");
 }
 
 static int
@@ -183,8 +185,6 @@ pf_fd(struct mxd *d)
 {
 	struct pf_state *st = d->port_state;
 
-	if (st->separate && !st->confined)
-		confine(d, st);
 	return capture_fd(st->cap);
 }
 
@@ -344,6 +344,7 @@ const struct mx_port pf_port = {
 	.id = MX_PORT_PF,
 	.no_reload = true,
 	.start = pf_start,
+	.confine = pf_confine,
 	.fd = pf_fd,
 	.input = pf_input,
 	.added = pf_added,

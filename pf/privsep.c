@@ -21,7 +21,8 @@
  *	table, add addresses, delete addresses, for the configured table
  *	only; and write the state file (statefile.c): a new temporary file
  *	whose descriptor goes to the parent with the answer, then keep it
- *	(rename it over the state file) or discard it.  privsep_check_request() refuses anything else: unknown
+ *	(rename it over the state file) or discard it.
+ *	privsep_check_request() refuses anything else: unknown
  *	operations, lengths that do not match the count, more than
  *	PFT_BATCH addresses, another table, names that are not NUL-terminated
  *	and zero-padded, unknown families, empty or overlong prefixes, bits
@@ -32,7 +33,8 @@
  *	since the fork, until then: no new instance starts in between.
  *	- OpenBSD: unveil("/", "") hides the whole file system, the pidfile is
  *	  unveiled "c" so that it can be removed, the state file's directory
- *	  "rwc", and unveil(NULL, NULL) locks that.  The child is NOT pledged: pledge("pf") allows DIOCRADDTABLES
+ *	  "rwc", and unveil(NULL, NULL) locks that.  The child is NOT
+ *	  pledged: pledge("pf") allows DIOCRADDTABLES
  *	  and DIOCRSETADDRS but neither DIOCRADDADDRS nor DIOCRDELADDRS, and
  *	  no other promise allows pf ioctls at all, so any pledge would kill
  *	  the child at its first addition.  Replacing the whole table with
@@ -51,7 +53,7 @@
  *	The child stays root: it needs no root privilege after this, but
  *	only root may remove the pidfile.
  *
- *   parent, "unprivileged": the daemon proper.  Its first fd() call, after
+ *   parent, "unprivileged": the daemon proper.  The port's confine hook, after
  *	daemon(3) and the pidfile, drops privileges (privsep_drop()): chroot
  *	to the home of the `user' option's user if that is a root-owned
  *	directory nobody else may write, else to /var/empty; setgroups(),
@@ -60,19 +62,20 @@
  *	unveil("/", "") and unveil(NULL, NULL), then pledge("stdio bpf
  *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter; "recvfd"
  *	for the state file's descriptor).  FreeBSD: cap_enter(); every
- *	descriptor it needs is open already or comes from the child.  It asks the child for every table change
- *	and waits for the answer: the child is one context switch away, and
- *	additions leave once per captured batch.  If the child dies, the
- *	parent cannot change the table any more and exits.
- *	Reverse-DNS whitelisting (unless no-rdns-whitelist) resolves names in
- *	this process, which needs /etc/resolv.conf and /etc/hosts and network
- *	sockets.  Then, on OpenBSD, unveil() replaces the chroot: only those
- *	two files stay visible, read-only, under pledge("stdio bpf recvfd dns"); on
- *	FreeBSD neither chroot nor capability mode allows the lookups, so the
- *	parent only changes to the user (Casper's cap_dns would lift that).
+ *	descriptor it needs is open already or comes from the child.  It asks
+ *	the child for every table change and waits for the answer: the child
+ *	is one context switch away, and additions leave once per captured
+ *	batch.  If the child dies, the parent cannot change the table any more
+ *	and exits.  Reverse-DNS whitelisting (unless no-rdns-whitelist)
+ *	resolves names in this process, which needs /etc/resolv.conf and
+ *	/etc/hosts and network sockets.  Then, on OpenBSD, unveil() replaces
+ *	the chroot: only those two files stay visible, read-only, under
+ *	pledge("stdio bpf recvfd dns"); on FreeBSD neither chroot nor
+ *	capability mode allows the lookups, so the parent only changes to the
+ *	user (Casper's cap_dns would lift that).
  *
  * A confined parent cannot read the configuration file again, so the pf
- * port does not reload on SIGHUP once confined (see port.c).
+ * port does not reload on SIGHUP (see port.c).
  *
  * Without confinement (conf->confine false: the unit tests on Linux) the
  * same code runs, so the channel and the checks are tested there.
@@ -104,6 +107,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "path.h"
 #include "privsep.h"
 #include "table.h"
 
@@ -343,16 +347,11 @@ pidfile_prepare(struct pidfile_ref *pf, const char *path)
 #ifdef __FreeBSD__
 	{
 		char dir[1024];
-		const char *slash;
 
-		if (path == NULL || (slash = strrchr(path, '/')) == NULL ||
-		    (size_t)(slash - path) >= sizeof(dir))
+		if (path == NULL || strchr(path, '/') == NULL ||
+		    (pf->base = path_split(path, dir, sizeof(dir))) == NULL)
 			return;
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		pf->base = slash + 1;
-		pf->dirfd = open(dir[0] ? dir : "/",
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		pf->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 #endif
 }
@@ -376,7 +375,6 @@ confine_child(int sock, int pffd, struct pidfile_ref *pf,
 {
 #if defined(__OpenBSD__)
 	char dir[1024];
-	const char *slash;
 
 	(void)sock;
 	(void)pffd;
@@ -384,14 +382,9 @@ confine_child(int sock, int pffd, struct pidfile_ref *pf,
 		fatal("privsep: unveil /");
 	if (pf->path != NULL && unveil(pf->path, "c") == -1)
 		fatal("privsep: unveil %s", pf->path);
-	if (sw->dirfd != -1) {
-		slash = strrchr(state_file, '/');
-		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 :
-		    slash == state_file ? 1 : (int)(slash - state_file),
-		    slash == NULL ? "." : state_file);
-		if (unveil(dir, "rwc") == -1)
-			fatal("privsep: unveil %s", dir);
-	}
+	if (sw->dirfd != -1 && path_split(state_file, dir, sizeof(dir)) !=
+	    NULL && unveil(dir, "rwc") == -1)
+		fatal("privsep: unveil %s", dir);
 	if (unveil(NULL, NULL) == -1)
 		fatal("privsep: unveil");
 #elif defined(__FreeBSD__)
@@ -513,21 +506,25 @@ privsep_start(const struct privsep_conf *conf)
 }
 
 /*
- * The table client's pft_exec_fn in the parent: one request, one answer.
- * Losing the child is fatal: nothing else can change the table now.
+ * Send a request and wait for the answer.  fd receives the descriptor the
+ * answer carries, or -1; with fd NULL, none may come.  Losing the child is
+ * fatal: nothing else can change the table now.
  */
-int
-privsep_exec(void *arg, const struct pft_request *req, int *changed)
+static void
+exchange(struct privsep *ps, const struct pft_request *req,
+    struct privsep_reply *rep, int *fd)
 {
-	struct privsep *ps = arg;
-	struct privsep_reply rep;
-	size_t len;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	size_t len = PFT_REQUEST_SIZE(req->count);
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *c;
 	ssize_t n;
+	int got = -1;
 
-	*changed = 0;
-	if (req->count > PFT_BATCH)
-		return EINVAL;
-	len = PFT_REQUEST_SIZE(req->count);
 	while ((n = send(ps->fd, req, len, MSG_NOSIGNAL)) == -1 &&
 	    errno == EINTR)
 		;
@@ -535,51 +532,9 @@ privsep_exec(void *arg, const struct pft_request *req, int *changed)
 		fatal("privsep: cannot reach the privileged process");
 	if ((size_t)n != len)
 		fatalx("privsep: request cut short");
-	while ((n = recv(ps->fd, &rep, sizeof(rep), 0)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n == -1)
-		fatal("privsep: no answer from the privileged process");
-	if (n != (ssize_t)sizeof(rep))
-		fatalx("privsep: the privileged process is gone");
-	if (rep.error < 0 || rep.changed < 0 ||
-	    rep.changed > (int32_t)(req->count > 0 ? req->count : 1))
-		fatalx("privsep: malformed answer");
-	*changed = rep.changed;
-	return rep.error;
-}
-
-/*
- * One state-file request and its answer; fd (if not NULL) receives the
- * descriptor the answer carries, or -1.  Returns the answer's errno
- * value.  As with the table, losing the child is fatal.
- */
-static int
-state_request(struct privsep *ps, uint32_t op, int *fd)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsg;
-	struct pft_request req;
-	struct privsep_reply rep;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *c;
-	ssize_t n;
-	int got = -1;
-
-	memset(&req, 0, sizeof(req));
-	req.op = op;
-	memcpy(req.table, ps->table, sizeof(req.table));
-	while ((n = send(ps->fd, &req, PFT_REQUEST_SIZE(0), MSG_NOSIGNAL))
-	    == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)PFT_REQUEST_SIZE(0))
-		fatal("privsep: cannot reach the privileged process");
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &rep;
-	iov.iov_len = sizeof(rep);
+	iov.iov_base = rep;
+	iov.iov_len = sizeof(*rep);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = cmsg.buf;
@@ -588,7 +543,7 @@ state_request(struct privsep *ps, uint32_t op, int *fd)
 		;
 	if (n == -1)
 		fatal("privsep: no answer from the privileged process");
-	if (n != (ssize_t)sizeof(rep))
+	if (n != (ssize_t)sizeof(*rep))
 		fatalx("privsep: the privileged process is gone");
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
 		if (c->cmsg_level == SOL_SOCKET &&
@@ -596,11 +551,41 @@ state_request(struct privsep *ps, uint32_t op, int *fd)
 		    c->cmsg_len == CMSG_LEN(sizeof(int)) && got == -1)
 			memcpy(&got, CMSG_DATA(c), sizeof(int));
 	/* A descriptor comes with a successful opening, and only then. */
-	if ((msg.msg_flags & MSG_CTRUNC) || rep.error < 0 || (fd != NULL ?
-	    (rep.error == 0) != (got != -1) : got != -1))
+	if ((msg.msg_flags & MSG_CTRUNC) || rep->error < 0 || (fd != NULL ?
+	    (rep->error == 0) != (got != -1) : got != -1))
 		fatalx("privsep: malformed answer");
 	if (fd != NULL)
 		*fd = got;
+}
+
+/* The table client's pft_exec_fn in the parent: one request, one answer. */
+int
+privsep_exec(void *arg, const struct pft_request *req, int *changed)
+{
+	struct privsep_reply rep;
+
+	*changed = 0;
+	if (req->count > PFT_BATCH)
+		return EINVAL;
+	exchange(arg, req, &rep, NULL);
+	if (rep.changed < 0 ||
+	    rep.changed > (int32_t)(req->count > 0 ? req->count : 1))
+		fatalx("privsep: malformed answer");
+	*changed = rep.changed;
+	return rep.error;
+}
+
+/* One state-file request; returns the answer's errno value. */
+static int
+state_request(struct privsep *ps, uint32_t op, int *fd)
+{
+	struct pft_request req;
+	struct privsep_reply rep;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	memcpy(req.table, ps->table, sizeof(req.table));
+	exchange(ps, &req, &rep, fd);
 	return rep.error;
 }
 

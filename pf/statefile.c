@@ -12,58 +12,25 @@
  * (privsep_drop()), and the file is read back by state_parse(), which
  * trusts no line of it.
  */
-#include <sys/types.h>
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "state.h"
 #include "statefile.h"
 
-/*
- * Open the directory of path, creating it (mode 0700) if it is missing.
- * A failure is logged: the daemon runs on, its saves fail and say so.
- */
+/* A failure is logged: the daemon runs on, its saves fail and say so. */
 void
 state_writer_init(struct state_writer *sw, const char *path)
 {
-	char dir[1024];
-	const char *slash;
-
 	memset(sw, 0, sizeof(*sw));
-	sw->dirfd = -1;
-	if (path == NULL)
-		return;
-	if ((slash = strrchr(path, '/')) == NULL) {
-		snprintf(dir, sizeof(dir), ".");
-		sw->name = path;
-	} else {
-		if ((size_t)(slash - path) >= sizeof(dir)) {
-			log_warnx("state file %s: directory name too long",
-			    path);
-			return;
-		}
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-		if (dir[0] == '\0')
-			snprintf(dir, sizeof(dir), "/");
-		sw->name = slash + 1;
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			log_warn("state directory %s", dir);
-	}
-	if ((sw->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		log_warn("state directory %s", dir);
+	sw->dirfd = path == NULL ? -1 : state_dir_open(path, &sw->name, NULL);
 }
 
 /* A new temporary file's descriptor, or -1 with errno set. */
 int
 state_writer_open(struct state_writer *sw)
 {
-	char err[256];
 	int fd;
 
 	if (sw->dirfd == -1) {
@@ -72,7 +39,7 @@ state_writer_open(struct state_writer *sw)
 	}
 	(void)state_writer_close(sw, false);
 	fd = state_tmp_open(sw->dirfd, sw->name, sw->tmp, sizeof(sw->tmp),
-	    err, sizeof(err));
+	    NULL, 0);
 	if (fd == -1)
 		sw->tmp[0] = '\0';
 	return fd;

@@ -430,12 +430,6 @@ pft_set_error_counter(struct pftable *t, uint64_t *counter)
 	t->errors = counter;
 }
 
-const char *
-pft_name(const struct pftable *t)
-{
-	return t->name;
-}
-
 size_t
 pft_pending(const struct pftable *t)
 {

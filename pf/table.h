@@ -96,7 +96,6 @@ void	pft_destroy(struct pftable *);
 void	pft_set_exec(struct pftable *, pft_exec_fn *, void *);
 void	pft_set_error_counter(struct pftable *, uint64_t *);
 void	pft_set_prefixes(struct pftable *, unsigned, unsigned);
-const char *pft_name(const struct pftable *);
 int	pft_ensure(struct pftable *);
 size_t	pft_adopt(struct pftable *, const struct pft_astat *, size_t,
 	    int64_t, int64_t, int64_t);
