@@ -4,8 +4,10 @@
  * nothing more: the fastest any replay of the file can be.  With -f, only
  * the packets a pcap-filter expression accepts are touched (libpcap runs
  * the BPF program on each packet read, as the pf port's capture does).
+ * With -B, the file is read through a stdio buffer of that many bytes
+ * (mxallowd -R reads through one of 1 MiB) instead of stdio's default.
  *
- * usage: pcaploop [-f expression] file
+ * usage: pcaploop [-B bytes] [-f expression] file
  */
 #include <sys/types.h>
 
@@ -13,6 +15,7 @@
 #include <pcap.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +28,13 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pcaploop [-B bytes] [-f expression] file\n");
+	exit(2);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -32,28 +42,43 @@ main(int argc, char *argv[])
 	struct bpf_program prog;
 	struct pcap_pkthdr *hdr;
 	const char *filter = NULL;
+	unsigned long bufsize = 0;
+	char *buf = NULL;
+	FILE *fp;
 	const u_char *data;
 	pcap_t *p;
 	uint64_t packets = 0, sum = 0;
 	double start, secs;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "f:")) != -1) {
-		if (ch != 'f') {
-			fprintf(stderr, "usage: pcaploop [-f expression] "
-			    "file\n");
-			return 2;
+	while ((ch = getopt(argc, argv, "B:f:")) != -1) {
+		switch (ch) {
+		case 'B':
+			bufsize = strtoul(optarg, NULL, 10);
+			if (bufsize == 0)
+				usage();
+			break;
+		case 'f':
+			filter = optarg;
+			break;
+		default:
+			usage();
 		}
-		filter = optarg;
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1) {
-		fprintf(stderr, "usage: pcaploop [-f expression] file\n");
-		return 2;
-	}
+	if (argc != 1)
+		usage();
 	start = now();
-	if ((p = pcap_open_offline(argv[0], errbuf)) == NULL)
+	if (bufsize > 0) {
+		if ((fp = fopen(argv[0], "rb")) == NULL)
+			err(1, "%s", argv[0]);
+		if ((buf = malloc(bufsize)) == NULL)
+			err(1, NULL);
+		setvbuf(fp, buf, _IOFBF, bufsize);
+		if ((p = pcap_fopen_offline(fp, errbuf)) == NULL)
+			errx(1, "%s: %s", argv[0], errbuf);
+	} else if ((p = pcap_open_offline(argv[0], errbuf)) == NULL)
 		errx(1, "%s: %s", argv[0], errbuf);
 	if (filter != NULL) {
 		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) ==
@@ -70,6 +95,7 @@ main(int argc, char *argv[])
 	if (rc == PCAP_ERROR)
 		errx(1, "%s: %s", argv[0], pcap_geterr(p));
 	pcap_close(p);
+	free(buf);
 	secs = now() - start;
 	printf("pcaploop: %llu packets in %.3f s: %.0f packets/s "
 	    "(checksum %llu)\n", (unsigned long long)packets, secs,

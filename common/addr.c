@@ -29,12 +29,6 @@ addr_from_v6(struct mx_addr *addr, const void *in6)
 }
 
 bool
-addr_is_v4(const struct mx_addr *addr)
-{
-	return memcmp(addr->a, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0;
-}
-
-bool
 addr_parse(const char *text, struct mx_addr *addr)
 {
 	uint8_t buf[16];
@@ -62,12 +56,6 @@ addr_format(const struct mx_addr *addr, char *buf, size_t len)
 	if (res == NULL && len > 0)
 		buf[0] = '\0';
 	return buf;
-}
-
-bool
-addr_equal(const struct mx_addr *x, const struct mx_addr *y)
-{
-	return memcmp(x->a, y->a, sizeof(x->a)) == 0;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct mx_addr {
 	uint8_t		a[16];
@@ -23,11 +24,26 @@ struct mx_addr {
 bool	addr_parse(const char *, struct mx_addr *);
 void	addr_from_v4(struct mx_addr *, const void *);
 void	addr_from_v6(struct mx_addr *, const void *);
-bool	addr_is_v4(const struct mx_addr *);
 const char *addr_format(const struct mx_addr *, char *, size_t);
-bool	addr_equal(const struct mx_addr *, const struct mx_addr *);
 void	addr_mask(struct mx_addr *, unsigned);
 unsigned addr_prefix_bits(const struct mx_addr *, unsigned, unsigned);
+
+/* Inline: both run several times for every packet decided. */
+static inline bool
+addr_is_v4(const struct mx_addr *addr)
+{
+	static const uint8_t v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	return memcmp(addr->a, v4mapped, sizeof(v4mapped)) == 0;
+}
+
+static inline bool
+addr_equal(const struct mx_addr *x, const struct mx_addr *y)
+{
+	return memcmp(x->a, y->a, sizeof(x->a)) == 0;
+}
 
 /* A short list of addresses: the fake and the real MX sets. */
 struct mx_addrlist {

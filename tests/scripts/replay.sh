@@ -214,6 +214,13 @@ for MXALLOWD in build/mxallowd build/asan/mxallowd; do
 	same "$tmp/want" "$tmp/got"
 	result "$MXALLOWD -q replay prints the summary only"
 
+	# "-" is standard input, read as stdio sets it up (a file gets a
+	# larger buffer of mxallowd's own): the same decisions either way.
+	expected expiry pflog >"$tmp/want"
+	replay - <"$tmp/expiry-openbsd.pcap" >"$tmp/got" 2>&1
+	same "$tmp/want" "$tmp/got"
+	result "$MXALLOWD -R - replays standard input"
+
 	replay "$tmp/no-such-file.pcap" >"$tmp/got" 2>"$tmp/err"
 	rc=$?
 	[ "$rc" -eq 1 ] && grep -q 'no-such-file.pcap' "$tmp/err"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "whitelist.h"
 #include "t.h"
@@ -626,6 +627,64 @@ test_memory(void)
 	wl_destroy(wl);
 }
 
+#ifdef __linux__
+/* Bytes of this process's mappings that are marked for huge pages. */
+static long long
+huge_advised_bytes(void)
+{
+	char line[512];
+	long long total = 0, size = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/smaps", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "Size: %lld kB", &size) == 1)
+			continue;
+		if (strncmp(line, "VmFlags:", 8) == 0 &&
+		    strstr(line, " hg") != NULL)
+			total += size * 1024;
+	}
+	fclose(fp);
+	return total;
+}
+
+/*
+ * A large table asks for huge pages for its pool and index (they are read
+ * at random); a small one does not.
+ */
+static void
+test_huge_pages(void)
+{
+	struct events ev;
+	struct whitelist *small, *large;
+	long long before, after_small, after_large;
+
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0) {
+		printf("ok %d # SKIP no transparent huge pages here\n",
+		    ++t_count);
+		return;
+	}
+	before = huge_advised_bytes();
+	small = create(0, &ev);
+	after_small = huge_advised_bytes();
+	large = create(1U << 20, &ev);
+	after_large = huge_advised_bytes();
+	CHECK(before >= 0 && after_small == before, "a small table asks for "
+	    "no huge pages (%lld bytes marked before, %lld after)", before,
+	    after_small);
+	/*
+	 * Pool 40 MiB, index 8 MiB, each less up to 4 MiB of unaligned
+	 * edges (or merged with heap already marked).
+	 */
+	CHECK(after_large - after_small >= 36LL << 20, "a table of 2^20 "
+	    "entries marks its pool and index for huge pages (%lld bytes)",
+	    after_large - after_small);
+	wl_destroy(large);
+	wl_destroy(small);
+}
+#endif
+
 /* wl_renew: lookup and renewal in one probe, for a real-MX pass. */
 static void
 test_renew(void)
@@ -649,6 +708,9 @@ test_renew(void)
 int
 main(void)
 {
+#ifdef __linux__
+	test_huge_pages();	/* first: nothing marked by earlier tests */
+#endif
 	test_renew();
 	test_basic();
 	test_refresh();
