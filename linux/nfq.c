@@ -158,30 +158,62 @@ flush_verdicts(struct mxd *d, struct queue *q, int64_t now)
 	send_pending(q);
 }
 
+/*
+ * The two attributes a verdict needs: the packet header (its id) and the
+ * payload.  A walk over the attributes rather than nfq_nlmsg_parse(),
+ * which validates every attribute of the message through a callback:
+ * mnl_attr_for_each() keeps each attribute inside the message, and the
+ * two used are checked here (the general parser took about a fifth of
+ * the daemon's user time under a flood).  Returns -1 without a usable
+ * header.
+ */
+static int
+packet_attrs(const struct nlmsghdr *nlh, const struct nlattr **hdr,
+    const struct nlattr **payload)
+{
+	const struct nlattr *attr;
+
+	*hdr = *payload = NULL;
+	if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct nfgenmsg)))
+		return -1;
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		switch (mnl_attr_get_type(attr)) {
+		case NFQA_PACKET_HDR:
+			*hdr = attr;
+			break;
+		case NFQA_PAYLOAD:
+			*payload = attr;
+			break;
+		}
+	}
+	if (*hdr == NULL || mnl_attr_get_payload_len(*hdr) <
+	    sizeof(struct nfqnl_msg_packet_hdr))
+		return -1;
+	return 0;
+}
+
 static void
 handle_packet(struct mxd *d, struct queue *q, const struct nlmsghdr *nlh,
     int64_t now)
 {
-	struct nlattr *attr[NFQA_MAX + 1];
-	struct nfqnl_msg_packet_hdr *ph;
+	const struct nlattr *hdr, *payload;
+	struct nfqnl_msg_packet_hdr ph;
 	struct pending *p;
 
-	memset(attr, 0, sizeof(attr));
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL ||
-	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(*ph)) {
+	if (packet_attrs(nlh, &hdr, &payload) == -1) {
 		/* Without an id there is nothing to answer. */
 		d->stats.parse_errors++;
 		return;
 	}
-	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	memcpy(&ph, mnl_attr_get_payload(hdr), sizeof(ph));
 	if (q->npending == PENDING_MAX)
 		decide_pending(d, q, now);
 	p = &q->pending[q->npending++];
-	p->id = ntohl(ph->packet_id);
+	p->id = ntohl(ph.packet_id);
 	/* No payload: nothing to judge, and nothing to hold against it. */
-	p->res = attr[NFQA_PAYLOAD] == NULL ? PKT_NOT_TCP :
-	    pkt_parse_ip(mnl_attr_get_payload(attr[NFQA_PAYLOAD]),
-	    mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]), &p->pkt);
+	p->res = payload == NULL ? PKT_NOT_TCP :
+	    pkt_parse_ip(mnl_attr_get_payload(payload),
+	    mnl_attr_get_payload_len(payload), &p->pkt);
 }
 
 static void
