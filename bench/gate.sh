@@ -489,6 +489,17 @@ sus() {
 	echo "$m"
 }
 
+# rmed PROGRAM REF KEY: the median over the rounds of PROGRAM's KEY over
+# REF's in the same round (a round's figures are minutes apart, the
+# rounds' medians could come from different spells of the machine).
+rmed() {
+	# shellcheck disable=SC2046 # one value per round
+	ratio "$(median $(awk -v p="$1" -v r="$2" -v k="$3" '
+	    $2 == k && ($1 == p || $1 == r) { v[$4, $1] = $3 + 0; n[$4] = 1 }
+	    END { for (i in n) if (v[i, r] > 0 && (i, p) in v)
+		printf "%.4f\n", v[i, p] / v[i, r] }' "$RES"))" 1
+}
+
 # pair_ratio median|min|max: of mxallowd's drain rate over the batched
 # loop's, pair by pair.
 pair_ratio() {
@@ -540,11 +551,11 @@ mkdir -p bench/results
 	for ref in batch one; do
 		printf '%-24s %11s %10s %11s %6s %12s %11s %11s\n' \
 		    "mxallowd / $ref" \
-		    "$(ratio "$(med mxallowd drain_rate)" "$(med $ref drain_rate)")" \
-		    "$(ratio "$(med mxallowd drain_cpu_us)" "$(med $ref drain_cpu_us)")" \
-		    "$(ratio "$(med mxallowd cpu_us)" "$(med $ref cpu_us)")" \
+		    "$(rmed mxallowd $ref drain_rate)" \
+		    "$(rmed mxallowd $ref drain_cpu_us)" \
+		    "$(rmed mxallowd $ref cpu_us)" \
 		    - - \
-		    "$(ratio "$(med mxallowd sustained)" "$(med $ref sustained)")" -
+		    "$(rmed mxallowd $ref sustained)" -
 	done
 	echo "drain, alternated: $DRAIN_PAIRS pairs, mxallowd / batch" \
 	    "per pair: median $(pair_ratio median) (lowest" \
@@ -567,10 +578,10 @@ mkdir -p bench/results
 	done
 	for ref in one batch kernel; do
 		printf '%-24s %9s %9s %12s %12s\n' "mxallowd / $ref" \
-		    "$(ratio "$(med mxallowd p50_idle)" "$(med $ref p50_idle)")" \
-		    "$(ratio "$(med mxallowd p99_idle)" "$(med $ref p99_idle)")" \
-		    "$(ratio "$(med mxallowd p50_loaded)" "$(med $ref p50_loaded)")" \
-		    "$(ratio "$(med mxallowd p99_loaded)" "$(med $ref p99_loaded)")"
+		    "$(rmed mxallowd $ref p50_idle)" \
+		    "$(rmed mxallowd $ref p99_idle)" \
+		    "$(rmed mxallowd $ref p50_loaded)" \
+		    "$(rmed mxallowd $ref p99_loaded)"
 	done
 	echo
 	echo "# sustained: the highest rate of $RATE $LADDER with no SYN" \
