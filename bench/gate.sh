@@ -462,7 +462,11 @@ done
 pair=1
 while [ "$pair" -le "$DRAIN_PAIRS" ]; do
 	round=$pair
-	for p in batch mxallowd; do
+	# Who goes first alternates too: the second of a pair meets a
+	# kernel that has just handled the first one's traffic.
+	order="batch mxallowd"
+	[ $((pair % 2)) -eq 0 ] && order="mxallowd batch"
+	for p in $order; do
 		start_prog "$p"
 		preload
 		drain pair_
