@@ -493,32 +493,28 @@ sus() {
 	echo "$m"
 }
 
-# rmed PROGRAM REF KEY: the median over the rounds of PROGRAM's KEY over
-# REF's in the same round (a round's figures are minutes apart, the
-# rounds' medians could come from different spells of the machine).
-rmed() {
-	# shellcheck disable=SC2046 # one value per round
-	ratio "$(median $(awk -v p="$1" -v r="$2" -v k="$3" '
+# rratios PROGRAM REF KEY: PROGRAM's KEY over REF's, one line for each
+# round (or pair) that has both.
+rratios() {
+	awk -v p="$1" -v r="$2" -v k="$3" '
 	    $2 == k && ($1 == p || $1 == r) { v[$4, $1] = $3 + 0; n[$4] = 1 }
 	    END { for (i in n) if (v[i, r] > 0 && (i, p) in v)
-		printf "%.4f\n", v[i, p] / v[i, r] }' "$RES"))" 1
+		printf "%.4f\n", v[i, p] / v[i, r] }' "$RES"
 }
 
-# pair_ratio median|min|max: of mxallowd's drain rate over the batched
-# loop's, pair by pair.
-pair_ratio() {
-	# shellcheck disable=SC2046 # one value per pair
-	set -- "$1" $(awk '$2 == "pair_drain_rate" { r[$4, $1] = $3; n[$4] = 1 }
-	    END { for (k in n) if (r[k, "batch"] > 0)
-		printf "%.3f\n", r[k, "mxallowd"] / r[k, "batch"] }' "$RES")
-	what=$1
-	shift
-	[ $# -gt 0 ] || { echo -; return; }
-	case $what in
-	median) ratio "$(median "$@")" 1 ;;
-	min) ratio "$(printf '%s\n' "$@" | sort -g | head -n 1)" 1 ;;
-	max) ratio "$(printf '%s\n' "$@" | sort -g | tail -n 1)" 1 ;;
-	esac
+# rmed PROGRAM REF KEY: the median of those ratios (a round's figures are
+# minutes apart, the rounds' medians could come from different spells of
+# the machine).
+rmed() {
+	# shellcheck disable=SC2046 # one value per round
+	ratio "$(median $(rratios "$@"))" 1
+}
+
+# The lowest and the highest of the alternated drains' ratios.
+pair_extremes() {
+	rratios mxallowd batch pair_drain_rate | sort -g | awk '
+	    NR == 1 { lo = $1 } { hi = $1 }
+	    END { if (NR) printf "lowest %.2f, highest %.2f", lo, hi }'
 }
 
 REFR=$(med batch sustained)
@@ -562,8 +558,8 @@ mkdir -p bench/results
 		    "$(rmed mxallowd $ref sustained)" -
 	done
 	echo "drain, alternated: $DRAIN_PAIRS pairs, mxallowd / batch" \
-	    "per pair: median $(pair_ratio median) (lowest" \
-	    "$(pair_ratio min), highest $(pair_ratio max))"
+	    "per pair: median $(rmed mxallowd batch pair_drain_rate)" \
+	    "($(pair_extremes))"
 	echo
 	echo "# connect() to the real MX through the gate, $LAT_N connections" \
 	    "from a whitelisted client, microseconds"

@@ -11,14 +11,14 @@
 
 #include "addr.h"
 
-static const uint8_t v4mapped_prefix[12] = {
+const uint8_t addr_v4mapped_prefix[ADDR_V4MAPPED_LEN] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
 void
 addr_from_v4(struct mx_addr *addr, const void *in4)
 {
-	memcpy(addr->a, v4mapped_prefix, sizeof(v4mapped_prefix));
+	memcpy(addr->a, addr_v4mapped_prefix, ADDR_V4MAPPED_LEN);
 	memcpy(addr->a + 12, in4, 4);
 }
 

@@ -28,15 +28,15 @@ const char *addr_format(const struct mx_addr *, char *, size_t);
 void	addr_mask(struct mx_addr *, unsigned);
 unsigned addr_prefix_bits(const struct mx_addr *, unsigned, unsigned);
 
+/* The first 12 bytes of an IPv4-mapped address (::ffff:0:0/96). */
+#define ADDR_V4MAPPED_LEN	12
+extern const uint8_t addr_v4mapped_prefix[ADDR_V4MAPPED_LEN];
+
 /* Inline: both run several times for every packet decided. */
 static inline bool
 addr_is_v4(const struct mx_addr *addr)
 {
-	static const uint8_t v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	return memcmp(addr->a, v4mapped, sizeof(v4mapped)) == 0;
+	return memcmp(addr->a, addr_v4mapped_prefix, ADDR_V4MAPPED_LEN) == 0;
 }
 
 static inline bool
