@@ -3,9 +3,21 @@
 # when they are missing.  Does nothing when everything is there.
 set -eu
 
+# What uses them:
+#   build (make, make bench): build-essential pkg-config
+#     libnetfilter-queue-dev libmnl-dev libpcap-dev
+#   integration tests, make demo, make bench (tests/lib/netns.sh):
+#     iproute2 iptables nftables socat procps; rdns.sh: dnsmasq-base
+#   scripted checks (tests/scripts/): tcpdump mandoc shellcheck bmake
+#     valgrind systemd (systemd-analyze) man-db, clang libclang-rt-14-dev
+#     (fuzzing)
+#   the Debian package (make deb, tests/scripts/deb.sh): debhelper
+#     dpkg-dev fakeroot lintian
+# tests/lib/need.sh names the package of every program a test needs.
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
-libpcap-dev iptables nftables iproute2 tcpdump socat mandoc shellcheck bmake
-libclang-rt-14-dev valgrind procps systemd man-db"
+libpcap-dev iptables nftables iproute2 tcpdump socat dnsmasq-base mandoc
+shellcheck bmake libclang-rt-14-dev valgrind procps systemd man-db
+debhelper dpkg-dev fakeroot lintian"
 
 missing=""
 for p in $PACKAGES; do

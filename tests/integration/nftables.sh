@@ -4,6 +4,7 @@
 # cannot load it; there only its syntax is checked, and the rest is skipped.
 FIREWALL=nft
 . "$(dirname "$0")/../lib/netns.sh"
+need nft
 
 setup_net
 err=$(nft_ruleset | in_server nft -c -f - 2>&1)

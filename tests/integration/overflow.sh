@@ -4,6 +4,7 @@
 # kernel must report it (ENOBUFS), the daemon must count it, survive, answer
 # every packet that was queued, and go on deciding.
 . "$(dirname "$0")/../lib/netns.sh"
+need_file "$ROOT/build/tools/synflood" "make tests"
 
 SYNFLOOD=$ROOT/build/tools/synflood
 FLOOD=150000

@@ -8,6 +8,8 @@
 #   198.51.100.15  no PTR (NXDOMAIN)
 #   198.51.100.16  PTR x.servfail.test, whose lookup fails (SERVFAIL)
 . "$(dirname "$0")/../lib/netns.sh"
+need dnsmasq
+need_file "$ROOT/build/tools/pflogen" "make tests"
 
 DEAD_DNS=192.0.2.54
 HOSTS=$TMP/hosts

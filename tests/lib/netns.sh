@@ -13,6 +13,11 @@ set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 MXALLOWD=${MXALLOWD:-$ROOT/build/mxallowd}
 MXPROBE=${MXPROBE:-$ROOT/build/tools/mxprobe}
+. "$ROOT/tests/lib/need.sh"
+# What every namespace test uses; a test needing more says so itself.
+need ip ss iptables ip6tables socat
+need_file "$MXALLOWD" "make"
+need_file "$MXPROBE" "make tests"
 NS_S=mxa-srv-$$
 NS_C=mxa-cli-$$
 QUEUE=25

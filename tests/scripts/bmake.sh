@@ -5,11 +5,8 @@
 # DESTDIR and PREFIX; Makefile (read by OpenBSD's make) includes it.
 cd "$(dirname "$0")/../.." || exit 1
 
-if ! command -v bmake >/dev/null 2>&1; then
-	echo "ok 1 - # SKIP bmake is not installed"
-	echo "1..1"
-	exit 0
-fi
+. tests/lib/need.sh
+need bmake
 
 obj=$(mktemp -d)
 out=$(mktemp)

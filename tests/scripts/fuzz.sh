@@ -1,8 +1,8 @@
 #!/bin/sh
 # Fuzzing (tests/fuzz/): the committed inputs of every target, its corpus
 # and every crash once found, are replayed through the plain build
-# (build/tests/NAME, from make tests) as regression tests.  Then, if clang
-# and libFuzzer are there, make fuzz builds the libFuzzer targets
+# (build/tests/NAME, from make tests) as regression tests.  Then make
+# fuzz builds the libFuzzer targets with clang (libclang-rt-14-dev)
 # (build/fuzz/NAME, with ASan and UBSan) and each runs for FUZZ_TIME
 # seconds (default 20), one at a time, from a scratch copy of its corpus so
 # that the tree is not written.  A crash, leak, timeout or running out of
@@ -12,6 +12,8 @@
 set -u
 . "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/need.sh
+need "${FUZZ_CC:-clang}"
 
 TARGETS="fuzz_packet fuzz_pflog fuzz_config fuzz_state"
 FUZZ_TIME=${FUZZ_TIME:-20}
@@ -93,7 +95,7 @@ fuzz() {
 }
 
 if ! have_libfuzzer; then
-	skip "fuzzing: no $FUZZ_CC with libFuzzer (clang, libclang-rt-14-dev)"
+	not_ok "fuzzing: $FUZZ_CC cannot link a libFuzzer target (apt-get install libclang-rt-14-dev)"
 elif ! make -s fuzz FUZZ_CC="$FUZZ_CC" >"$tmp/build" 2>&1; then
 	sed 's/^/# /' "$tmp/build"
 	not_ok "make fuzz"

@@ -24,6 +24,8 @@
 set -u
 . "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/need.sh
+need mandoc
 
 OPTDUMP=${DOC_OPTDUMP:-build/tools/optdump}
 MXALLOWD=${DOC_MXALLOWD:-build/mxallowd}
@@ -286,12 +288,8 @@ check "the sample configuration shows every key with its default" \
 check "the sample configuration, uncommented, is accepted on Linux" \
     check_sample_parses "$dump" "$SAMPLE" "$MXALLOWD"
 
-if command -v mandoc >/dev/null 2>&1; then
-	check "mandoc -Tlint -Wwarning finds nothing" \
-	    mandoc -Tlint -Wwarning "$MAN8" "$MAN5"
-else
-	skip "mandoc is not installed"
-fi
+check "mandoc -Tlint -Wwarning finds nothing" \
+    mandoc -Tlint -Wwarning "$MAN8" "$MAN5"
 
 # Each check once more, on a copy with one mistake.
 printf 'new-option\t-\tnumber\t7\tall\tconf\n' | cat "$dump" - >"$tmp/dump+"

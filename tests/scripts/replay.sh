@@ -17,6 +17,8 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 . tests/tap.sh
+. tests/lib/need.sh
+need tcpdump
 
 # result DESCRIPTION: one test line from the status of the last command.
 result() {
@@ -140,10 +142,6 @@ for s in $SCENARIOS; do
 	for l in $LAYOUTS; do
 		f=$tmp/$s-$l.pcap
 		check "pflogen $s, $l layout" "$PFLOGEN" -l "$l" -o "$f" "$s"
-		if ! command -v tcpdump >/dev/null 2>&1; then
-			skip "tcpdump not installed"
-			continue
-		fi
 		tcpdump -r "$f" -nn >"$tmp/td" 2>/dev/null
 		kind=plain
 		case $l in openbsd|freebsd) kind=pflog ;; esac
@@ -158,16 +156,14 @@ for s in $SCENARIOS; do
 		fi
 	done
 done
-if command -v tcpdump >/dev/null 2>&1; then
-	tcpdump -r "$tmp/race-openbsd.pcap" -nn -e >"$tmp/td" 2>/dev/null
-	check "tcpdump reads pf's verdicts from an OpenBSD header" \
-	    grep -q 'block in on em0: 198.51.100.1.40001 > 192.0.2.20.25' \
-	    "$tmp/td"
-	tcpdump -r "$tmp/noise-freebsd.pcap" -nn -e >"$tmp/td" 2>/dev/null
-	check "tcpdump reads pf's direction from a FreeBSD header" \
-	    grep -q 'pass out on em0: 198.51.100.1.40005 > 192.0.2.10.25' \
-	    "$tmp/td"
-fi
+tcpdump -r "$tmp/race-openbsd.pcap" -nn -e >"$tmp/td" 2>/dev/null
+check "tcpdump reads pf's verdicts from an OpenBSD header" \
+    grep -q 'block in on em0: 198.51.100.1.40001 > 192.0.2.20.25' \
+    "$tmp/td"
+tcpdump -r "$tmp/noise-freebsd.pcap" -nn -e >"$tmp/td" 2>/dev/null
+check "tcpdump reads pf's direction from a FreeBSD header" \
+    grep -q 'pass out on em0: 198.51.100.1.40005 > 192.0.2.10.25' \
+    "$tmp/td"
 
 # Damaged savefiles, made once.
 printf 'this is not a pcap savefile, not at all\n' >"$tmp/garbage.pcap"

@@ -9,6 +9,8 @@
 set -u
 . "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/need.sh
+need shellcheck systemd-analyze
 
 UNIT=rc.d/linux/mxallowd.service
 tmp=$(mktemp -d) || exit 1
@@ -20,13 +22,9 @@ for f in tests/*.sh tests/*/*.sh bench/*.sh; do
 	[ -f "$f" ] && scripts="$scripts $f"
 done
 
-if command -v shellcheck >/dev/null 2>&1; then
-	for f in $scripts; do
-		check "shellcheck $f" shellcheck "$f"
-	done
-else
-	skip "shellcheck is not installed"
-fi
+for f in $scripts; do
+	check "shellcheck $f" shellcheck "$f"
+done
 
 for f in rc.d/openbsd/mxallowd rc.d/freebsd/mxallowd; do
 	check "$f parses as sh" sh -n "$f"
@@ -82,19 +80,15 @@ check "the unit reloads with SIGHUP" reload_hup "$UNIT"
 check "the unit's pidfile is the one ExecStart passes, in RuntimeDirectory" \
     pidfile_in_runtime_dir "$UNIT"
 
-if command -v systemd-analyze >/dev/null 2>&1; then
-	if [ -x build/mxallowd ]; then
-		mkdir -p "$tmp/man/man8" "$tmp/man/man5"
-		cp man/mxallowd.8 "$tmp/man/man8/"
-		cp man/mxallowd.conf.5 "$tmp/man/man5/"
-		sed "s|/usr/local/sbin/mxallowd|$(pwd)/build/mxallowd|" \
-		    "$UNIT" >"$tmp/mxallowd.service"
-		check "systemd-analyze verify $UNIT" \
-		    verify "$tmp/mxallowd.service"
-	else
-		not_ok "systemd-analyze verify: build/mxallowd is missing (make)"
-	fi
+if [ -x build/mxallowd ]; then
+	mkdir -p "$tmp/man/man8" "$tmp/man/man5"
+	cp man/mxallowd.8 "$tmp/man/man8/"
+	cp man/mxallowd.conf.5 "$tmp/man/man5/"
+	sed "s|/usr/local/sbin/mxallowd|$(pwd)/build/mxallowd|" \
+	    "$UNIT" >"$tmp/mxallowd.service"
+	check "systemd-analyze verify $UNIT" \
+	    verify "$tmp/mxallowd.service"
 else
-	skip "systemd-analyze is not installed"
+	not_ok "systemd-analyze verify: build/mxallowd is missing (make)"
 fi
 tap_done

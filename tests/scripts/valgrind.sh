@@ -5,10 +5,11 @@
 # with damaged packets.  A test passes if it passes under valgrind with no
 # memory error and no definite or indirect leak (--error-exitcode=99);
 # tests/valgrind.supp holds the known false alarms, each explained.
-# Skipped, one line, when valgrind is not installed.
 set -u
 . "$(dirname "$0")/../tap.sh"
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/need.sh
+need valgrind timeout
 
 PFLOGEN=build/tools/pflogen
 LAYOUTS="openbsd freebsd ether vlan sll raw null"
@@ -19,20 +20,12 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 
-if ! command -v valgrind >/dev/null 2>&1; then
-	skip "valgrind not installed"
-	echo "1..$tap_n"
-	exit 0
-fi
 if [ ! -x build/mxallowd ] || [ ! -x "$PFLOGEN" ]; then
 	not_ok "build/mxallowd and $PFLOGEN missing: run make tests"
 	echo "1..$tap_n"
 	exit 1
 fi
-limit=""
-if command -v timeout >/dev/null 2>&1; then
-	limit="timeout $LIMIT"
-fi
+limit="timeout $LIMIT"
 
 # vg DESCRIPTION COMMAND...: one test line for a command under valgrind;
 # its output (the program's own test lines too) is shown only if it fails.
