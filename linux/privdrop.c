@@ -15,7 +15,9 @@
  * etc/ at every start (reverse-DNS whitelisting only).
  *
  * The default user, "mxallowd", is used where it exists; where it does not,
- * the daemon stays root and says so.  A user named explicitly that does not
+ * the daemon stays root and says so.  Started as another user than root
+ * (systemd's User=, as the Debian package does), it changes nothing, and
+ * a `user' option that names anybody else is an error.  A user named explicitly that does not
  * exist, or any failure on the way, is fatal: a daemon that meant to drop
  * privileges must not run with them by accident.
  */
@@ -164,6 +166,14 @@ linux_confine(struct mxd *d)
 	if (geteuid() != 0) {
 		if (d->cfg.chroot_dir != NULL)
 			fatalx("chroot %s needs root", d->cfg.chroot_dir);
+		/*
+		 * Started as a user already (systemd's User=): fine if it
+		 * is the one named, an error rather than silence if not.
+		 */
+		if (named && ((pw = getpwnam(d->cfg.user)) == NULL ||
+		    pw->pw_uid != geteuid()))
+			fatalx("cannot switch to user %s: not started as root",
+			    d->cfg.user);
 		return;
 	}
 	/*

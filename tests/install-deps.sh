@@ -12,12 +12,12 @@ set -eu
 #     valgrind systemd (systemd-analyze) man-db, clang libclang-rt-14-dev
 #     (fuzzing)
 #   the Debian package (make deb, tests/scripts/deb.sh): debhelper
-#     dpkg-dev fakeroot lintian
+#     dpkg-dev lintian
 # tests/lib/need.sh names the package of every program a test needs.
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
 libpcap-dev iptables nftables iproute2 tcpdump socat dnsmasq-base mandoc
 shellcheck bmake libclang-rt-14-dev valgrind procps systemd man-db
-debhelper dpkg-dev fakeroot lintian"
+debhelper dpkg-dev lintian"
 
 missing=""
 for p in $PACKAGES; do

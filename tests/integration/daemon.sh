@@ -48,4 +48,43 @@ kill -TERM "$DPID"
 wait_until 50 gone "$DPID"
 check "SIGTERM stops the daemon" gone "$DPID"
 check "the pidfile is removed on exit" [ ! -e "$PIDFILE" ]
+
+# Started as an unprivileged user with CAP_NET_ADMIN alone, as systemd's
+# User= and AmbientCapabilities= start it (the Debian package's unit).
+as_nobody() {
+	in_server setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    --inh-caps +net_admin --ambient-caps +net_admin "$@"
+}
+chmod 711 "$TMP"
+cp "$CONF" "$TMP/nobody.conf"
+chmod 644 "$TMP/nobody.conf"
+NLOG=$TMP/nobody.log
+# ip netns exec and setpriv exec: $! is the daemon's own PID.
+ip netns exec "$NS_S" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    --inh-caps +net_admin --ambient-caps +net_admin \
+    "$MXALLOWD" -F -s -d -c "$TMP/nobody.conf" --state-file none \
+    --user nobody >"$NLOG" 2>&1 &
+MXPID=$!
+PIDS="$PIDS $MXPID"
+wait_until 50 grep -q "started (" "$NLOG"
+check "started as nobody with CAP_NET_ADMIN, it runs" kill -0 "$MXPID"
+check "as nobody" [ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$MXPID/status")" = 65534 ]
+probe 198.51.100.12 3000 mta "$FAKE4" "$REAL4"
+check "and its verdicts flow: a retrying client is delivered" [ "$RC" -eq 0 ]
+probe 198.51.100.13 1500 connect "$REAL4"
+check "and a direct client is dropped" [ "$RC" -eq 2 ]
+kill -TERM "$MXPID"
+wait_until 50 gone "$MXPID"
+check "SIGTERM stops it" gone "$MXPID"
+sed 's/^/# nobody: /' "$NLOG"
+
+# Bounded: without the check it would run on as nobody.
+out=$(as_nobody timeout 10 "$MXALLOWD" -F -s -c "$TMP/nobody.conf" \
+    --state-file none --user daemon 2>&1)
+rc=$?
+echo "# $out"
+check "started as nobody, a user option naming another user exits 1" \
+    [ "$rc" -eq 1 ]
+check "and says why" \
+    contains "$out" "cannot switch to user daemon: not started as root"
 finish

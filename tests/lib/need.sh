@@ -22,6 +22,8 @@ need_package() {
 	dpkg-buildpackage|dpkg-deb) echo dpkg-dev ;;
 	dh) echo debhelper ;;
 	cc|gcc) echo build-essential ;;
+	timeout|stat) echo coreutils ;;
+	userdel|groupdel) echo passwd ;;
 	*) echo "$1" ;;
 	esac
 }
