@@ -165,7 +165,7 @@ check "chrooted, the sender's siblings are still found" \
 check "the resolver's files were copied into the chroot" \
     [ -s "$TMP/jail/etc/resolv.conf" ]
 check "the daemon's root is the chroot" \
-    [ "$(readlink "/proc/$MXPID/root")" = "$TMP/jail" ]
+    same_file "/proc/$MXPID/root" "$TMP/jail"
 sed -i '/^chroot /d' "$CONF"
 
 # Forward confirmation off: the lying name's address is taken.

@@ -59,6 +59,13 @@ contains_re() {
 	echo "$1" | grep -Eq -- "$2"
 }
 
+# same_file A B: the same file or directory, by device and inode.  (The
+# path that readlink prints for /proc/PID/root is relative to the
+# reader's own root, which differs when the tests run chrooted.)
+same_file() {
+	[ "$(stat -L -c %d:%i "$1")" = "$(stat -L -c %d:%i "$2")" ]
+}
+
 gone() {
 	! kill -0 "$1" 2>/dev/null
 }
