@@ -608,6 +608,9 @@ config_parse_file(struct mx_config *cfg, const char *path, bool must_exist,
 	return rc;
 }
 
+static int	finish_load(struct mx_config *, const struct mx_config *,
+		    unsigned, char *, size_t);
+
 /* Copy every option the command line gave over those of the file. */
 static int
 override(struct mx_config *dst, const struct mx_config *src)
@@ -727,6 +730,34 @@ config_load(struct mx_config *out, const struct mx_config *cmdline,
 	if (config_parse_file(out, path, cmdline->config_file != NULL, port,
 	    err, errlen) == -1)
 		goto fail;
+	return finish_load(out, cmdline, port, err, errlen);
+fail:
+	config_free(out);
+	return -1;
+}
+
+/*
+ * The same from a file opened by somebody else (the pf port's privileged
+ * process opens it for the confined engine); fp NULL: there is no file.
+ */
+int
+config_load_stream(struct mx_config *out, const struct mx_config *cmdline,
+    FILE *fp, unsigned port, char *err, size_t errlen)
+{
+	config_init(out);
+	if (fp != NULL && config_parse_stream(out, fp, config_path(cmdline),
+	    port, err, errlen) == -1) {
+		config_free(out);
+		return -1;
+	}
+	return finish_load(out, cmdline, port, err, errlen);
+}
+
+/* The command line over the file, the defaults, the checks. */
+static int
+finish_load(struct mx_config *out, const struct mx_config *cmdline,
+    unsigned port, char *err, size_t errlen)
+{
 	if (override(out, cmdline) == -1 || fill_defaults(out, port) == -1) {
 		seterr(err, errlen, "out of memory");
 		goto fail;

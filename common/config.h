@@ -125,6 +125,8 @@ int	config_parse_stream(struct mx_config *, FILE *, const char *, unsigned,
 	    char *, size_t);
 int	config_load(struct mx_config *, const struct mx_config *, unsigned,
 	    char *, size_t);
+int	config_load_stream(struct mx_config *, const struct mx_config *,
+	    FILE *, unsigned, char *, size_t);
 int	config_validate(const struct mx_config *, unsigned, char *, size_t);
 void	config_usage(FILE *, const char *, unsigned);
 const struct mx_option *config_option(const char *);

@@ -1068,6 +1068,56 @@ remove_tmpdir(void)
 	rmdir(tmpdir);
 }
 
+/*
+ * config_load_stream(): the file comes as an open stream (the pf port's
+ * privileged process opens it for the confined engine), with the same
+ * result as config_load() on the path, and the path in its errors.
+ */
+static void
+test_load_stream(void)
+{
+	static const char text[] =
+	    "fake-mailserver 192.0.2.10\n"
+	    "real-mailserver 192.0.2.20\n"
+	    "whitelist-time 120\n"
+	    "table other-white\n";
+	struct mx_config cmd, out;
+	FILE *fp;
+	int rc;
+
+	fresh(&cmd);
+	CHECK(parse_args(&cmd, PF, ARGV("-c", "/etc/elsewhere.conf", "-t",
+	    "30")) == CONFIG_ARGS_OK, "command line for the stream tests");
+	fp = fmemopen((void *)text, sizeof(text) - 1, "r");
+	memset(&out, 0xa5, sizeof(out));
+	rc = config_load_stream(&out, &cmd, fp, PF, err, sizeof(err));
+	fclose(fp);
+	CHECK(rc == 0 && out.fake.count == 1 &&
+	    is_addr(&out.fake.addrs[0], "192.0.2.10") &&
+	    str_is(out.table, "other-white"),
+	    "config_load_stream reads the stream's keys (%s)", err);
+	CHECK(rc == 0 && out.whitelist_time == 30,
+	    "and the command line overrides them, as with config_load");
+	if (rc == 0)
+		config_free(&out);
+
+	memset(&out, 0xa5, sizeof(out));
+	rc = config_load_stream(&out, &cmd, NULL, PF, err, sizeof(err));
+	CHECK(rc == -1 && strcmp(err, "no fake-mailserver given (-f)") == 0,
+	    "no stream: no file, and the checks still apply (%s)", err);
+
+	fp = fmemopen((void *)"fake-mailserver 192.0.2.10\nbogus 1\n", 35,
+	    "r");
+	memset(&out, 0xa5, sizeof(out));
+	rc = config_load_stream(&out, &cmd, fp, PF, err, sizeof(err));
+	fclose(fp);
+	CHECK(rc == -1 && strcmp(err,
+	    "/etc/elsewhere.conf:2: unknown option 'bogus'") == 0,
+	    "a broken stream is reported with the file's path and line (%s)",
+	    err);
+	config_free(&cmd);
+}
+
 int
 main(void)
 {
@@ -1089,6 +1139,7 @@ main(void)
 	test_load_override();
 	test_load_defaults();
 	test_load_errors();
+	test_load_stream();
 	test_validate();
 	test_default_path();
 	test_usage();
