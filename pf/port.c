@@ -79,7 +79,7 @@ adopt(struct mxd *d, struct pf_state *st)
 	size_t n, adopted;
 	int err;
 
-	if ((err = pfk_get_astats(st->pffd, d->cfg.table, &entries, &n))
+	if ((err = pfk_get_astats(st->pffd, d->cfg.table, 0, &entries, &n))
 	    != 0) {
 		log_warnx("pf table <%s>: cannot read its entries, none "
 		    "adopted: %s%s", d->cfg.table, strerror(err),

@@ -180,7 +180,7 @@ main(void)
 
 	log_init("test_pfport", true, LOG_LEVEL_QUIET);
 	pfk_ioctl = fake_pf_ioctl;
-	pfk_device = "/dev/null";
+	pfk_open_device = fake_pf_open;
 	fake_pf_reset(TABLE);
 	fake_pf_fd = -1;
 	pf_port_no_privsep();
