@@ -650,7 +650,7 @@ has_v4_range(unsigned from, unsigned to)
 	unsigned i;
 
 	for (i = from; i < to; i++) {
-		snprintf(text, sizeof(text), "10.0.0.%u", i);
+		text_v4(text, sizeof(text), i);
 		if (!fake_pf_contains(TABLE, 4, text, 32))
 			return false;
 	}
@@ -664,7 +664,7 @@ lacks_v4_range(unsigned from, unsigned to)
 	unsigned i;
 
 	for (i = from; i < to; i++) {
-		snprintf(text, sizeof(text), "10.0.0.%u", i);
+		text_v4(text, sizeof(text), i);
 		if (fake_pf_contains(TABLE, 4, text, 32))
 			return false;
 	}
@@ -694,7 +694,7 @@ test_table_full(void)
 	pft_flush(table);
 	fake_pf_clear_calls();
 	for (i = 0; i < 8; i++) {
-		snprintf(text, sizeof(text), "10.0.0.%u", i);
+		text_v4(text, sizeof(text), i);
 		hit(text, 100);
 	}
 	logcap_start(&cap);
