@@ -11,7 +11,9 @@
  *
  * pf, not the daemon, lets packets through or drops them; the daemon only
  * changes the table.  Start-up (start, as root): open the capture and
- * /dev/pf, create the table, adopt what an earlier run left in it, and
+ * /dev/pf (read-write: pf refuses changes through a read-only
+ * descriptor), create the table, read pf's limits and say which one
+ * max-entries goes past, adopt what an earlier run left in the table, and
  * fork the privileged child that keeps /dev/pf (privsep.c).  The confine
  * hook, which the core calls after daemon(3) and after writing the
  * pidfile, confines this process: the `user' option's user, a chroot,
@@ -51,6 +53,7 @@ struct pf_state {
 	struct privsep		*ps;
 	struct privsep_user	 user;
 	struct state_writer	 writer;	/* without privsep: tests */
+	struct pfk_limits	 limits;	/* read at start */
 	int			 pffd;
 	bool			 separate;	/* false: tests only */
 	bool			 confined;
@@ -71,6 +74,78 @@ pf_port_no_privsep(void)
 	pf_state.separate = false;
 }
 
+/*
+ * pf's limits, read once: say which one max-entries goes past, and the
+ * line that raises it.  On OpenBSD an addition past the table-entries
+ * limit would wait for room and hold up every pf request meanwhile (see
+ * struct pfk_limits): the whitelist stays within the room instead.
+ */
+static void
+check_limits(struct mxd *d, struct pf_state *st)
+{
+	struct pfk_limits *lim = &st->limits;
+	unsigned long long want = (unsigned long long)d->cfg.max_entries;
+	unsigned long long room, limit, need;
+	int err;
+
+	if ((err = pfk_get_limits(st->pffd, lim)) != 0)
+		log_warnx("pf: cannot read the table-entries limit, "
+		    "max-entries not checked against it: %s", strerror(err));
+	pft_set_request_max(st->table, lim->request_max);
+	room = lim->room;
+	limit = lim->table_entries;
+	if (room != 0 && want > room) {
+		/* What the limit must be for max-entries to fit. */
+		need = want + (limit - room);
+		if (lim->add_waits) {
+			wl_set_max(d->wl, (size_t)room);
+			log_warnx("max-entries %llu does not fit pf's "
+			    "table-entries limit %llu (shared by all tables; "
+			    "an addition needs room for its %d addresses at "
+			    "once): the whitelist holds at most %llu; raise "
+			    "the limit with \"set limit table-entries %llu\" "
+			    "in pf.conf", want, limit, PFT_BATCH, room, need);
+		} else
+			log_warnx("max-entries %llu is more than pf's "
+			    "table-entries limit %llu (shared by all tables): "
+			    "additions past it fail; raise it with \"set limit "
+			    "table-entries %llu\" in pf.conf", want, limit,
+			    need);
+	}
+	if (lim->request_max != 0 && want > lim->request_max)
+		log_warnx("max-entries %llu is more than pf returns in one "
+		    "request (net.pf.request_maxcount %llu): a table that "
+		    "full cannot be adopted at the next start; raise it with "
+		    "\"sysctl net.pf.request_maxcount=%llu\" (and in "
+		    "/etc/sysctl.conf)", want,
+		    (unsigned long long)lim->request_max, want);
+}
+
+/*
+ * The table holds more than FreeBSD returns in one request: nothing can
+ * be adopted.  The state file, read next, has the whitelist of the last
+ * run, and its entries reach the table again as they are restored.
+ */
+static void
+adoption_refused(const struct mxd *d, const struct pf_state *st, size_t n)
+{
+	unsigned long long want = (unsigned long long)d->cfg.max_entries;
+	char cap[32] = "";
+
+	if (st->limits.request_max != 0)
+		snprintf(cap, sizeof(cap), " %llu",
+		    (unsigned long long)st->limits.request_max);
+	if (want < n)
+		want = n;
+	log_warnx("pf table <%s> holds %zu entries, more than pf returns in "
+	    "one request (net.pf.request_maxcount%s): none adopted, %s; "
+	    "raise it with \"sysctl net.pf.request_maxcount=%llu\"",
+	    d->cfg.table, n, cap, mxd_state_enabled(&d->cfg) ?
+	    "the state file's entries stand in for them" :
+	    "and those not whitelisted again stay until the table is flushed",
+	    want);
+}
+
 /* Take over what an earlier run left in the table. */
 static void
 adopt(struct mxd *d, struct pf_state *st)
@@ -79,12 +154,15 @@ adopt(struct mxd *d, struct pf_state *st)
 	size_t n, adopted;
 	int err;
 
-	if ((err = pfk_get_astats(st->pffd, d->cfg.table, &entries, &n))
-	    != 0) {
+	err = pfk_get_astats(st->pffd, d->cfg.table, st->limits.request_max,
+	    &entries, &n);
+	if (err == E2BIG) {
+		adoption_refused(d, st, n);
+		return;
+	}
+	if (err != 0) {
 		log_warnx("pf table <%s>: cannot read its entries, none "
-		    "adopted: %s%s", d->cfg.table, strerror(err),
-		    err == EINVAL ? " (more than FreeBSD's "
-		    "net.pf.request_maxcount?)" : "");
+		    "adopted: %s", d->cfg.table, strerror(err));
 		return;
 	}
 	st->batching = true;
@@ -152,6 +230,7 @@ pf_start(struct mxd *d)
 	    (unsigned)d->cfg.whitelist_prefix6);
 	if (pft_ensure(st->table) == -1)
 		fatalx("cannot create pf table <%s>", d->cfg.table);
+	check_limits(d, st);
 	adopt(d, st);
 	if (st->separate)
 		separate(d, st);

@@ -8,15 +8,20 @@
  * pft_flush() after it: every address that arrived together leaves in one
  * DIOCRADDADDRS.  A queue also leaves when it holds PFT_BATCH addresses,
  * which keeps every request far below FreeBSD's net.pf.request_maxcount
- * (65535 by default) and small enough for one privsep message.  An address
+ * (65535 by default; pft_set_request_max() lowers the batch below a
+ * smaller one) and small enough for one privsep message.  An address
  * is never queued for both addition and deletion: queueing one cancels the
  * other, so the order in which the two queues leave does not matter.
  *
  * Errors.  ESRCH means the table is gone (a "pfctl -f" destroys a table
  * that no rule uses and that is not persistent): the client creates it
- * again and adds every live whitelist entry.  EINTR is retried.  Any other
- * error is logged with the address and counted; the entry stays in the
- * whitelist, and is added again the next time its sender shows up.
+ * again and adds every live whitelist entry.  EINTR is retried.  ENOMEM
+ * on an addition is FreeBSD's table-entries limit (all tables share it):
+ * the request would cross it and none of it was added, so its halves are
+ * sent again, down to single addresses, until what fits is in (see
+ * add_fitting()).  Any other error is logged with the address and
+ * counted; the entry stays in the whitelist, and is added again the next
+ * time its sender shows up.
  *
  * Time.  pf stamps an entry with the wall-clock second it was added
  * (pfras_tzero); the daemon counts in CLOCK_MONOTONIC seconds.  An entry
@@ -29,6 +34,9 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <net/pfvar.h>
+#ifdef __FreeBSD__
+#include <sys/sysctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,10 +52,37 @@
 #define PFK_EINTR_RETRIES	100
 #define PFK_ASTATS_TRIES	8
 
+/*
+ * OpenBSD's pfr_add_addrs() waits for room at the table-entries limit
+ * (see struct pfk_limits).  The stand-in for OpenBSD's <net/pfvar.h> in
+ * tests/pfcompat defines PFCOMPAT_OPENBSD: the tests of that layout on
+ * other systems expect the same.
+ */
+#if defined(__OpenBSD__) || defined(PFCOMPAT_OPENBSD)
+#define PFK_ADD_WAITS		true
+#else
+#define PFK_ADD_WAITS		false
+#endif
+
 static int	pfk_sys_ioctl(int, unsigned long, void *);
+static int	pfk_sys_open(const char *, int);
 
 pfk_ioctl_fn	*pfk_ioctl = pfk_sys_ioctl;
+pfk_open_fn	*pfk_open_device = pfk_sys_open;
+#ifdef __FreeBSD__
+pfk_sysctl_fn	*pfk_sysctl = sysctlbyname;
+#else
+pfk_sysctl_fn	*pfk_sysctl = NULL;	/* no request cap to read */
+#endif
 const char	*pfk_device = PFT_DEVICE;
+
+/* What an addition, perhaps in halves, achieved (add_fitting()). */
+struct fit {
+	size_t			 added;	/* new in the table */
+	size_t			 left;	/* refused or not tried */
+	const struct pft_addr	*first_left;
+	bool			 full;	/* a single address was refused */
+};
 
 struct pftable {
 	char			 name[PFT_NAME_SIZE];	/* zero-padded */
@@ -57,6 +92,7 @@ struct pftable {
 	uint64_t		*errors;
 	struct log_ratelimit	 warn;
 	size_t			 nadd, ndel, nbatch;
+	size_t			 batch_max;	/* addresses per request */
 	struct pft_addr		 add[PFT_BATCH];	/* queued additions */
 	struct pft_addr		 del[PFT_BATCH];	/* queued deletions */
 	struct pft_addr		 batch[PFT_BATCH];	/* pft_restore() */
@@ -74,25 +110,39 @@ pfk_sys_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg);
 }
 
+static int
+pfk_sys_open(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+/* Read-write: pf answers EACCES to every change through a read-only one. */
 int
 pfk_open(void)
 {
-	return open(pfk_device, O_RDWR | O_CLOEXEC);
+	return pfk_open_device(pfk_device, O_RDWR | O_CLOEXEC);
 }
 
-/* One ioctl, retried while interrupted.  Returns 0 or an errno value. */
+/*
+ * One ioctl, retried while interrupted.  Returns 0 or an errno value.
+ * arg is a struct pfioc_table or a struct pfioc_limit of len bytes.
+ */
 static int
-pfk_call(int fd, unsigned long cmd, struct pfioc_table *io)
+pfk_call(int fd, unsigned long cmd, void *arg, size_t len)
 {
-	struct pfioc_table saved = *io;
+	union {
+		struct pfioc_table	table;
+		struct pfioc_limit	limit;
+	} saved;
 	int tries;
 
+	memcpy(&saved, arg, len);
 	for (tries = 0;; tries++) {
-		if (pfk_ioctl(fd, cmd, io) == 0)
+		if (pfk_ioctl(fd, cmd, arg) == 0)
 			return 0;
 		if (errno != EINTR || tries == PFK_EINTR_RETRIES)
 			return errno;
-		*io = saved;
+		memcpy(arg, &saved, len);
 	}
 }
 
@@ -196,7 +246,7 @@ pfk_exec(int fd, const struct pft_request *req, int *changed)
 	default:
 		return EINVAL;
 	}
-	if ((err = pfk_call(fd, cmd, &io)) != 0)
+	if ((err = pfk_call(fd, cmd, &io, sizeof(io))) != 0)
 		return err;
 	*changed = req->op == PFT_OP_DEL ? io.pfrio_ndel : io.pfrio_nadd;
 	return 0;
@@ -212,9 +262,15 @@ pfk_exec_fd(void *arg, const struct pft_request *req, int *changed)
  * Read every entry of a table with its statistics.  pf answers a request
  * for fewer entries than the table holds with the number it holds, and
  * copies nothing: ask again with room for that many, until they fit.
+ * FreeBSD refuses (EINVAL) to return more than net.pf.request_maxcount
+ * entries in one request: a table that holds more cannot be read.  If
+ * the table holds more than max (0: no cap known), or the kernel refuses
+ * the request for as many as it said it holds, the answer is E2BIG, with
+ * that number in *n.
  */
 int
-pfk_get_astats(int fd, const char *table, struct pft_astat **out, size_t *n)
+pfk_get_astats(int fd, const char *table, uint64_t max,
+    struct pft_astat **out, size_t *n)
 {
 	struct pfioc_table io;
 	struct pfr_astats *buf = NULL, *grown;
@@ -239,8 +295,14 @@ pfk_get_astats(int fd, const char *table, struct pft_astat **out, size_t *n)
 		io.pfrio_buffer = buf;
 		io.pfrio_esize = sizeof(struct pfr_astats);
 		io.pfrio_size = size;
-		if ((err = pfk_call(fd, DIOCRGETASTATS, &io)) != 0) {
+		if ((err = pfk_call(fd, DIOCRGETASTATS, &io, sizeof(io))) !=
+		    0) {
 			free(buf);
+			/* Only the size differs from the request that told. */
+			if (err == EINVAL && size > 0) {
+				*n = (size_t)size;
+				return E2BIG;
+			}
 			return err;
 		}
 		if (io.pfrio_size < 0) {
@@ -251,6 +313,11 @@ pfk_get_astats(int fd, const char *table, struct pft_astat **out, size_t *n)
 			break;
 		/* The table grew since the last look: make room. */
 		size = io.pfrio_size;
+		if (max != 0 && (uint64_t)size > max) {
+			free(buf);
+			*n = (size_t)size;
+			return E2BIG;
+		}
 		if ((grown = reallocarray(buf, (size_t)size,
 		    sizeof(*buf))) == NULL) {
 			free(buf);
@@ -276,6 +343,46 @@ pfk_get_astats(int fd, const char *table, struct pft_astat **out, size_t *n)
 	free(buf);
 	*out = res;
 	*n = count;
+	return 0;
+}
+
+/* FreeBSD's net.pf.request_maxcount, or 0: none here, or unreadable. */
+static uint64_t
+pfk_request_max(void)
+{
+	unsigned long value = 0;
+	size_t len = sizeof(value);
+
+	if (pfk_sysctl == NULL || pfk_sysctl(PFK_REQUEST_MAXCOUNT, &value,
+	    &len, NULL, 0) == -1 || len != sizeof(value))
+		return 0;
+	return value;
+}
+
+/*
+ * pf's limits that bear on the table (struct pfk_limits).  Returns 0, or
+ * the error of DIOCGETLIMIT: the table-entries limit is unknown then.
+ */
+int
+pfk_get_limits(int fd, struct pfk_limits *lim)
+{
+	struct pfioc_limit pl;
+	int err;
+
+	memset(lim, 0, sizeof(*lim));
+	lim->add_waits = PFK_ADD_WAITS;
+	lim->request_max = pfk_request_max();
+	memset(&pl, 0, sizeof(pl));
+	pl.index = PF_LIMIT_TABLE_ENTRIES;
+	if ((err = pfk_call(fd, DIOCGETLIMIT, &pl, sizeof(pl))) != 0)
+		return err;
+	lim->table_entries = pl.limit;
+	if (!lim->add_waits)
+		lim->room = lim->table_entries;
+	else if (lim->table_entries > PFT_BATCH)
+		lim->room = lim->table_entries - PFT_BATCH;
+	else
+		lim->room = 1;
 	return 0;
 }
 
@@ -387,6 +494,7 @@ pft_create(const char *name, struct whitelist *wl, pft_exec_fn *exec,
 	memcpy(t->name, name, len);
 	t->bits4 = 32;
 	t->bits6 = 128;
+	t->batch_max = PFT_BATCH;
 	t->wl = wl;
 	t->exec = exec;
 	t->exec_arg = arg;
@@ -416,6 +524,16 @@ pft_set_prefixes(struct pftable *t, unsigned bits4, unsigned bits6)
 {
 	t->bits4 = bits4 >= 1 && bits4 <= 32 ? bits4 : 32;
 	t->bits6 = bits6 >= 1 && bits6 <= 128 ? bits6 : 128;
+}
+
+/*
+ * FreeBSD's net.pf.request_maxcount (0: none): no request may carry more
+ * addresses.  The default, 65535, is far above PFT_BATCH.
+ */
+void
+pft_set_request_max(struct pftable *t, uint64_t max)
+{
+	t->batch_max = max > 0 && max < PFT_BATCH ? (size_t)max : PFT_BATCH;
 }
 
 static unsigned
@@ -448,6 +566,16 @@ send_request(struct pftable *t, enum pft_op op, const struct pft_addr *addrs,
 	return t->exec(t->exec_arg, &t->req, changed);
 }
 
+/* strerror(), and for EACCES what it means here. */
+static const char *
+error_text(int err)
+{
+	/* pf's answer to a change through a descriptor opened read-only. */
+	if (err == EACCES)
+		return "Permission denied (" PFT_DEVICE " is open read-only)";
+	return strerror(err);
+}
+
 static void
 report(struct pftable *t, const char *what, const struct pft_addr *addrs,
     size_t n, int err)
@@ -458,17 +586,36 @@ report(struct pftable *t, const char *what, const struct pft_addr *addrs,
 		(*t->errors)++;
 	if (n == 0)
 		log_warn_limited(&t->warn, mxd_now(), "pf table <%s>: "
-		    "cannot %s: %s", t->name, what, strerror(err));
+		    "cannot %s: %s", t->name, what, error_text(err));
 	else if (n == 1)
 		log_warn_limited(&t->warn, mxd_now(), "pf table <%s>: "
 		    "cannot %s %s: %s", t->name, what,
 		    pft_addr_format(&addrs[0], first, sizeof(first)),
-		    strerror(err));
+		    error_text(err));
 	else
 		log_warn_limited(&t->warn, mxd_now(), "pf table <%s>: "
 		    "cannot %s %s and %zu more: %s", t->name, what,
 		    pft_addr_format(&addrs[0], first, sizeof(first)), n - 1,
-		    strerror(err));
+		    error_text(err));
+}
+
+/*
+ * An addition of n stopped at pf's table-entries limit: one failure, one
+ * warning, whatever the halves cost.  What did not fit stays in the
+ * whitelist; a sender's next packet tries again.
+ */
+static void
+report_full(struct pftable *t, const struct fit *fit, size_t n)
+{
+	char first[PFT_ADDRSTRLEN];
+
+	if (t->errors != NULL)
+		(*t->errors)++;
+	log_warn_limited(&t->warn, mxd_now(), "pf table <%s>: %zu of %zu "
+	    "addresses not added, from %s: pf's table-entries limit is "
+	    "reached; raise it with \"set limit table-entries\" in pf.conf",
+	    t->name, fit->left, n,
+	    pft_addr_format(fit->first_left, first, sizeof(first)));
 }
 
 /* Create the table (persistent), or find it there: 0, or -1 if neither. */
@@ -528,7 +675,7 @@ enqueue(struct pftable *t, struct pft_addr *list, size_t *n,
 	if (queued(list, *n, &a))
 		return;
 	list[(*n)++] = a;
-	if (*n == PFT_BATCH)
+	if (*n >= t->batch_max)
 		pft_flush(t);
 }
 
@@ -544,9 +691,56 @@ pft_del(struct pftable *t, const struct mx_addr *addr, unsigned prefix)
 	enqueue(t, t->del, &t->ndel, t->add, &t->nadd, addr, prefix);
 }
 
+/*
+ * Add n addresses with one request or, if it would cross pf's
+ * table-entries limit (ENOMEM: nothing was added), with two, each split
+ * again if need be, so that everything that fits gets in.  A single
+ * address refused means that nothing new fits any more: the rest are
+ * not tried (those already in the table need no room, but cannot be told
+ * apart), which keeps a full table at a few requests per batch.  Returns
+ * 0 or the first other error; fit says what got in.
+ */
+static int
+add_fitting(struct pftable *t, const struct pft_addr *addrs, size_t n,
+    struct fit *fit)
+{
+	size_t half;
+	int changed, err;
+
+	if (!fit->full) {
+		err = send_request(t, PFT_OP_ADD, addrs, n, &changed);
+		if (err == 0) {
+			fit->added += (size_t)changed;
+			return 0;
+		}
+		if (err != ENOMEM)
+			return err;
+		if (n > 1) {
+			half = n / 2;
+			if ((err = add_fitting(t, addrs, half, fit)) != 0)
+				return err;
+			return add_fitting(t, addrs + half, n - half, fit);
+		}
+		fit->full = true;
+	}
+	if (fit->left == 0)
+		fit->first_left = addrs;
+	fit->left += n;
+	return 0;
+}
+
+static int
+add_batch(struct pftable *t, const struct pft_addr *addrs, size_t n,
+    struct fit *fit)
+{
+	memset(fit, 0, sizeof(*fit));
+	return add_fitting(t, addrs, n, fit);
+}
+
 void
 pft_flush(struct pftable *t)
 {
+	struct fit fit;
 	size_t n;
 	int changed, err;
 
@@ -567,7 +761,7 @@ pft_flush(struct pftable *t)
 	if (t->nadd > 0) {
 		n = t->nadd;
 		t->nadd = 0;
-		err = send_request(t, PFT_OP_ADD, t->add, n, &changed);
+		err = add_batch(t, t->add, n, &fit);
 		if (err == ESRCH) {
 			/* Still queued: pft_restore() sends them. */
 			t->nadd = n;
@@ -576,25 +770,33 @@ pft_flush(struct pftable *t)
 		}
 		if (err != 0)
 			report(t, "add", t->add, n, err);
+		else if (fit.full)
+			report_full(t, &fit, n);
 		else if (log_debug_enabled())
-			log_debug("pf table <%s>: %d of %zu added", t->name,
-			    changed, n);
+			log_debug("pf table <%s>: %zu of %zu added", t->name,
+			    fit.added, n);
 	}
 }
 
+/* One batch of a restoration; a full table ends it, as an error would. */
 static void
 restore_send(struct pftable *t)
 {
-	int changed, err;
+	struct fit fit;
+	int err;
 
 	if (t->nbatch == 0)
 		return;
-	err = send_request(t, PFT_OP_ADD, t->batch, t->nbatch, &changed);
-	if (err != 0) {
+	if ((err = add_batch(t, t->batch, t->nbatch, &fit)) != 0) {
 		t->restore_error = err;
 		report(t, "restore", t->batch, t->nbatch, err);
-	} else
-		t->restored += t->nbatch;
+	} else {
+		t->restored += t->nbatch - fit.left;
+		if (fit.full) {
+			t->restore_error = ENOMEM;
+			report_full(t, &fit, t->nbatch);
+		}
+	}
 	t->nbatch = 0;
 }
 
@@ -608,7 +810,7 @@ restore_visit(void *arg, const struct mx_addr *addr, int64_t expires)
 		return;
 	if (!pft_addr_make(&t->batch[t->nbatch], addr, key_prefix(t, addr)))
 		return;
-	if (++t->nbatch == PFT_BATCH)
+	if (++t->nbatch >= t->batch_max)
 		restore_send(t);
 }
 
@@ -641,7 +843,7 @@ pft_restore(struct pftable *t)
 		    wl_contains(t->wl, &addr, INT64_MIN))
 			continue;
 		t->batch[t->nbatch++] = t->add[i];
-		if (t->nbatch == PFT_BATCH)
+		if (t->nbatch >= t->batch_max)
 			restore_send(t);
 	}
 	t->nadd = 0;

@@ -66,17 +66,44 @@ struct pft_astat {
 };
 
 /*
- * The kernel layer.  Every ioctl goes through pfk_ioctl, and pfk_open()
- * opens pfk_device (PFT_DEVICE): tests point them at a stand-in for pf.
+ * What pf holds and carries, read once at start-up (pfk_get_limits()).
+ * room is what one table may hold of table_entries without trouble: all
+ * of it on FreeBSD, which refuses an addition past the limit (ENOMEM);
+ * PFT_BATCH less on OpenBSD, which takes an entry for every address of
+ * an addition before it looks, and waits at the limit until entries are
+ * freed (add_waits), holding every other pf request up meanwhile.
+ */
+struct pfk_limits {
+	uint64_t	table_entries;	/* of all tables together; 0: unknown */
+	uint64_t	room;		/* for one table; 0: unknown */
+	uint64_t	request_max;	/* entries in or out of one request
+					   (FreeBSD); 0: no cap, or unknown */
+	bool		add_waits;	/* OpenBSD: see above */
+};
+
+#define PFK_REQUEST_MAXCOUNT	"net.pf.request_maxcount"
+
+/*
+ * The kernel layer.  Every ioctl goes through pfk_ioctl, pfk_open() opens
+ * pfk_device (PFT_DEVICE) with pfk_open_device, and FreeBSD's request cap
+ * is read with pfk_sysctl (NULL elsewhere): tests point them at a
+ * stand-in for pf.
  */
 typedef int	pfk_ioctl_fn(int, unsigned long, void *);
+typedef int	pfk_open_fn(const char *, int);
+typedef int	pfk_sysctl_fn(const char *, void *, size_t *, const void *,
+		    size_t);
 extern pfk_ioctl_fn *pfk_ioctl;
+extern pfk_open_fn *pfk_open_device;
+extern pfk_sysctl_fn *pfk_sysctl;
 extern const char *pfk_device;
 
 int	pfk_open(void);
 int	pfk_exec(int, const struct pft_request *, int *);
 pft_exec_fn pfk_exec_fd;		/* argument: an int * to the fd */
-int	pfk_get_astats(int, const char *, struct pft_astat **, size_t *);
+int	pfk_get_astats(int, const char *, uint64_t, struct pft_astat **,
+	    size_t *);
+int	pfk_get_limits(int, struct pfk_limits *);
 
 bool	pft_name_valid(const char *);
 
@@ -96,6 +123,7 @@ void	pft_destroy(struct pftable *);
 void	pft_set_exec(struct pftable *, pft_exec_fn *, void *);
 void	pft_set_error_counter(struct pftable *, uint64_t *);
 void	pft_set_prefixes(struct pftable *, unsigned, unsigned);
+void	pft_set_request_max(struct pftable *, uint64_t);
 int	pft_ensure(struct pftable *);
 size_t	pft_adopt(struct pftable *, const struct pft_astat *, size_t,
 	    int64_t, int64_t, int64_t);

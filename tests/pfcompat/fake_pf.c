@@ -2,14 +2,18 @@
  * An in-memory pf for the table tests, built against one of the
  * compatibility layouts (openbsd/ or freebsd/ net/pfvar.h).
  *
- * It answers DIOCRADDTABLES, DIOCRADDADDRS, DIOCRDELADDRS and
- * DIOCRGETASTATS as pf does (ENODEV for a wrong element size, ESRCH for a
- * missing table, the size dance of DIOCRGETASTATS, EINVAL above FreeBSD's
- * request cap), and checks what pf checks and what the daemon promises on
- * top: the table name is the expected one and zero-padded, the anchor is
+ * It answers DIOCGETLIMIT, DIOCRADDTABLES, DIOCRADDADDRS, DIOCRDELADDRS
+ * and DIOCRGETASTATS as pf does (ENODEV for a wrong element size, ESRCH
+ * for a missing table, the size dance of DIOCRGETASTATS, EINVAL above
+ * FreeBSD's request cap, EACCES for a change through a descriptor opened
+ * read-only, ENOMEM for an addition that would cross the table-entries
+ * limit), and checks what pf checks and what the daemon promises on top:
+ * the table name is the expected one and zero-padded, the anchor is
  * empty, no flags are set, the output fields are zero on the way in, every
- * address is zeroed but for its family, prefix and bytes, and the prefix
- * is the expected one.  Errors can be injected for the next calls.
+ * address is zeroed but for its family, prefix and bytes, the prefix is
+ * the expected one, the only limit asked for is table-entries, and, on
+ * the OpenBSD layout, no addition would cross that limit (see
+ * check_room()).  Errors can be injected for the next calls.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -18,6 +22,7 @@
 #include <net/pfvar.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +46,16 @@ struct table {
 };
 
 #define MAXTABLES	8
+#define MAXFDS		64
+
+/* A descriptor from fake_pf_open(), and how it was opened. */
+struct opened {
+	bool	known;
+	int	mode;		/* O_RDONLY, O_WRONLY or O_RDWR */
+};
 
 static struct table	tables[MAXTABLES];
+static struct opened	opened[MAXFDS];
 static char		expect_table[PF_TABLE_NAME_SIZE];
 static unsigned long	fail_cmd;
 static int		fail_err, fail_times;
@@ -53,6 +66,8 @@ unsigned		fake_pf_bad;
 char			fake_pf_why[256];
 int64_t			fake_pf_time = 1700000000;
 int			fake_pf_maxcount;
+unsigned		fake_pf_table_entries = PFR_KENTRY_HIWAT;
+int			fake_pf_sysctl_error;
 int			fake_pf_fd = FAKE_PF_FD;
 unsigned		fake_pf_net4 = 32, fake_pf_net6 = 128;
 
@@ -77,6 +92,7 @@ fake_pf_reset(const char *table)
 	for (i = 0; i < MAXTABLES; i++)
 		free(tables[i].e);
 	memset(tables, 0, sizeof(tables));
+	memset(opened, 0, sizeof(opened));
 	memset(expect_table, 0, sizeof(expect_table));
 	if (table != NULL)
 		snprintf(expect_table, sizeof(expect_table), "%s", table);
@@ -90,6 +106,8 @@ fake_pf_reset(const char *table)
 #else
 	fake_pf_maxcount = 0;
 #endif
+	fake_pf_table_entries = PFR_KENTRY_HIWAT;
+	fake_pf_sysctl_error = 0;
 	fake_pf_net4 = 32;
 	fake_pf_net6 = 128;
 }
@@ -171,6 +189,17 @@ fake_pf_count(const char *name)
 	struct table *t = find_table(name);
 
 	return t == NULL ? 0 : t->n;
+}
+
+/* Entries in all tables: what the table-entries limit counts. */
+size_t
+fake_pf_total(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < MAXTABLES; i++)
+		n += tables[i].n;
+	return n;
 }
 
 static struct entry *
@@ -346,6 +375,66 @@ inject(unsigned long cmd)
 	return true;
 }
 
+/*
+ * Room under the table-entries limit, which all tables share.  FreeBSD
+ * takes an entry for each address new to the table and refuses the whole
+ * request with ENOMEM when one is not to be had.  OpenBSD takes one for
+ * every address of the request before it looks whether the address is
+ * there already, with PR_WAITOK: at the limit pool_get() sleeps until
+ * entries are freed, holding pf's ioctl lock, and every pf request on the
+ * system waits with it.  The fake cannot hang; it calls such a request
+ * bad, and refuses it as FreeBSD would.
+ */
+static int
+check_room(struct table *t, const struct pfr_addr *ra, int size)
+{
+	size_t total = fake_pf_total(), need = 0;
+#ifdef PFCOMPAT_OPENBSD
+	(void)t;
+	(void)ra;
+	need = (size_t)size;
+	if (total + need > fake_pf_table_entries)
+		return bad(ENOMEM, "addaddrs: %d addresses with %zu of %u "
+		    "entries taken: OpenBSD would wait for room, holding "
+		    "pf's ioctl lock", size, total, fake_pf_table_entries);
+#else
+	struct entry e, prev;
+	int i, j;
+	bool seen;
+
+	for (i = 0; i < size; i++) {
+		check_addr(&ra[i], &e, "addaddrs");
+		if (find_entry(t, &e) != NULL)
+			continue;
+		for (j = 0, seen = false; j < i && !seen; j++) {
+			check_addr(&ra[j], &prev, "addaddrs");
+			seen = prev.af == e.af && prev.net == e.net &&
+			    memcmp(prev.addr, e.addr, 16) == 0;
+		}
+		if (!seen)
+			need++;
+	}
+	if (total + need > fake_pf_table_entries)
+		return ENOMEM;
+#endif
+	return 0;
+}
+
+/* The daemon asks for one limit: the table entries. */
+static int
+do_getlimit(unsigned long cmd, struct pfioc_limit *pl)
+{
+	if (pl->index < 0 || pl->index >= PF_LIMIT_MAX)
+		return bad(EINVAL, "getlimit: index %d", pl->index);
+	if (pl->index != PF_LIMIT_TABLE_ENTRIES)
+		return bad(EINVAL, "getlimit: limit %d, not table-entries (%d)",
+		    pl->index, PF_LIMIT_TABLE_ENTRIES);
+	if (inject(cmd))
+		return fail_err;
+	pl->limit = fake_pf_table_entries;
+	return 0;
+}
+
 static int
 do_addtables(unsigned long cmd, struct pfioc_table *io)
 {
@@ -395,6 +484,8 @@ do_addrs(unsigned long cmd, struct pfioc_table *io, bool add)
 		return fail_err;
 	if ((t = find_table(io->pfrio_table.pfrt_name)) == NULL)
 		return ESRCH;
+	if (add && (err = check_room(t, ra, io->pfrio_size)) != 0)
+		return err;
 	for (i = 0; i < io->pfrio_size; i++) {
 		check_addr(&ra[i], &e, what);
 		e.tzero = fake_pf_time;
@@ -441,16 +532,38 @@ do_getastats(unsigned long cmd, struct pfioc_table *io)
 	return 0;
 }
 
+/* The table requests: their argument is a struct pfioc_table. */
+static bool
+table_cmd(unsigned long cmd)
+{
+	return cmd == DIOCRADDTABLES || cmd == DIOCRADDADDRS ||
+	    cmd == DIOCRDELADDRS || cmd == DIOCRSETADDRS ||
+	    cmd == DIOCRGETADDRS || cmd == DIOCRGETASTATS ||
+	    cmd == DIOCRTSTADDRS;
+}
+
+/* Requests that change pf: both kernels want a descriptor open for it. */
+static bool
+write_cmd(unsigned long cmd)
+{
+	return cmd == DIOCRADDTABLES || cmd == DIOCRADDADDRS ||
+	    cmd == DIOCRDELADDRS || cmd == DIOCRSETADDRS;
+}
+
 int
 fake_pf_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	struct pfioc_table *io = arg;
+	struct pfioc_table *io = table_cmd(cmd) ? arg : NULL;
 	int err;
 
 	if (fake_pf_fd != -1 && fd != fake_pf_fd)
 		err = bad(EBADF, "descriptor %d", fd);
-	else if (io == NULL)
+	else if (arg == NULL)
 		err = bad(EFAULT, "no argument");
+	else if (write_cmd(cmd) && fake_pf_mode(fd) == O_RDONLY)
+		err = EACCES;	/* pf looks at this first */
+	else if (cmd == DIOCGETLIMIT)
+		err = do_getlimit(cmd, arg);
 	else if (cmd == DIOCRADDTABLES)
 		err = do_addtables(cmd, io);
 	else if (cmd == DIOCRADDADDRS)
@@ -472,4 +585,77 @@ fake_pf_ioctl(int fd, unsigned long cmd, void *arg)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * /dev/pf, as pfk_open() opens it: a descriptor of /dev/null with the
+ * access mode asked for, which the fake remembers.
+ */
+int
+fake_pf_open(const char *path, int flags)
+{
+	int fd;
+
+	if (strcmp(path, "/dev/pf") != 0) {
+		errno = bad(ENOENT, "open %s", path);
+		return -1;
+	}
+	if ((flags & ~(O_ACCMODE | O_CLOEXEC)) != 0) {
+		errno = bad(EINVAL, "open flags %#x", (unsigned)flags);
+		return -1;
+	}
+	if ((fd = open("/dev/null", flags)) == -1)
+		return -1;
+	if (fd < MAXFDS) {
+		opened[fd].known = true;
+		opened[fd].mode = flags & O_ACCMODE;
+	}
+	return fd;
+}
+
+/* How fake_pf_open() opened fd, or -1 if it did not. */
+int
+fake_pf_mode(int fd)
+{
+	if (fd < 0 || fd >= MAXFDS || !opened[fd].known)
+		return -1;
+	return opened[fd].mode;
+}
+
+/*
+ * sysctlbyname(3) for the one value the daemon reads, FreeBSD's
+ * net.pf.request_maxcount (a u_long): fake_pf_maxcount.  OpenBSD has no
+ * sysctlbyname(), and no such cap.
+ */
+int
+fake_pf_sysctlbyname(const char *name, void *old, size_t *oldlen,
+    const void *new, size_t newlen)
+{
+	unsigned long value = (unsigned long)fake_pf_maxcount;
+
+#ifdef PFCOMPAT_FREEBSD
+	if (fake_pf_sysctl_error != 0)
+		errno = fake_pf_sysctl_error;
+	else if (strcmp(name, "net.pf.request_maxcount") != 0)
+		errno = bad(ENOENT, "sysctl %s", name);
+	else if (new != NULL || newlen != 0)
+		errno = bad(EPERM, "sysctl %s: set", name);
+	else if (old != NULL && *oldlen < sizeof(value))
+		errno = bad(ENOMEM, "sysctl %s: %zu bytes for a u_long",
+		    name, *oldlen);
+	else {
+		if (old != NULL)
+			memcpy(old, &value, sizeof(value));
+		*oldlen = sizeof(value);
+		return 0;
+	}
+#else
+	(void)old;
+	(void)oldlen;
+	(void)new;
+	(void)newlen;
+	(void)value;
+	errno = bad(ENOSYS, "sysctlbyname %s: not on OpenBSD", name);
+#endif
+	return -1;
 }

@@ -19,6 +19,7 @@
 #define PFL_ADDR_FBACK		41
 #define PFL_ASTATS_SIZE		160
 #define PFL_ASTATS_TZERO	152
+#define PFL_LIMIT_TABLE_ENTRIES	4	/* after PF_LIMIT_TABLES */
 #elif defined(PFCOMPAT_FREEBSD) || defined(__FreeBSD__)
 #define PFL_ADDR_SIZE		20
 #define PFL_ADDR_AF		16
@@ -27,6 +28,7 @@
 #define PFL_ADDR_FBACK		19
 #define PFL_ASTATS_SIZE		96
 #define PFL_ASTATS_TZERO	88
+#define PFL_LIMIT_TABLE_ENTRIES	3	/* FreeBSD has no PF_LIMIT_TABLES */
 #else
 #error "which pf layout?"
 #endif
@@ -64,8 +66,18 @@ PFL_ASSERT(offsetof(struct pfioc_table, pfrio_nchange) == 1092);
 PFL_ASSERT(offsetof(struct pfioc_table, pfrio_flags) == 1096);
 PFL_ASSERT(offsetof(struct pfioc_table, pfrio_ticket) == 1100);
 
+PFL_ASSERT(sizeof(struct pfioc_limit) == 8);
+PFL_ASSERT(offsetof(struct pfioc_limit, index) == 0);
+PFL_ASSERT(offsetof(struct pfioc_limit, limit) == 4);
+PFL_ASSERT(sizeof(((struct pfioc_limit *)0)->limit) == 4);
+PFL_ASSERT(PF_LIMIT_TABLE_ENTRIES == PFL_LIMIT_TABLE_ENTRIES);
+PFL_ASSERT(PFR_KENTRY_HIWAT == 200000);
+
 PFL_ASSERT(PFR_TFLAG_PERSIST == 0x1);
 PFL_ASSERT(PF_TABLE_NAME_SIZE == 32);
+
+/* _IOWR('D', 39, struct pfioc_limit), the same on both systems. */
+PFL_ASSERT(DIOCGETLIMIT == 0xc0084427UL);
 
 /* _IOWR('D', n, struct pfioc_table): the same numbers on both systems. */
 PFL_ASSERT(DIOCRADDTABLES == 0xc450443dUL);

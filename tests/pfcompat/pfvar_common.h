@@ -1,10 +1,11 @@
 /*
  * What the OpenBSD and FreeBSD <net/pfvar.h> share of the table interface,
  * for the stand-ins in openbsd/ and freebsd/: names, flags, struct
- * pfr_table and struct pfioc_table (the same on both), and the ioctl
- * numbers.  Written from the documented layout; the numbers come from the
- * host's _IOWR, which encodes them as the BSDs do (checked in layout.h).
- * The including header defines struct pfr_addr before this one.
+ * pfr_table, struct pfioc_table and struct pfioc_limit (the same on both),
+ * and the ioctl numbers.  Written from the documented layout; the numbers
+ * come from the host's _IOWR, which encodes them as the BSDs do (checked
+ * in layout.h).  The including header defines struct pfr_addr and the
+ * PF_LIMIT_* indices, which differ, before this one.
  */
 #ifndef PFCOMPAT_PFVAR_COMMON_H
 #define PFCOMPAT_PFVAR_COMMON_H
@@ -22,6 +23,9 @@
 #define PFR_TFLAG_PERSIST	0x00000001
 #define PFR_TFLAG_CONST		0x00000002
 #define PFR_TFLAG_ACTIVE	0x00000004
+
+/* The default of "set limit table-entries", all tables together. */
+#define PFR_KENTRY_HIWAT	200000
 
 struct pfr_table {
 	char		pfrt_anchor[PFCOMPAT_ANCHOR_SIZE];
@@ -43,6 +47,12 @@ struct pfioc_table {
 	uint32_t	 pfrio_ticket;
 };
 
+/* One of pf's limits: index PF_LIMIT_*, and its value. */
+struct pfioc_limit {
+	int		index;
+	unsigned	limit;
+};
+
 #define pfra_ip4addr	pfra_u.pfrau_ip4
 #define pfra_ip6addr	pfra_u.pfrau_ip6
 
@@ -54,6 +64,7 @@ struct pfr_astats {
 	time_t		pfras_tzero;
 };
 
+#define DIOCGETLIMIT	_IOWR('D', 39, struct pfioc_limit)
 #define DIOCRADDTABLES	_IOWR('D', 61, struct pfioc_table)
 #define DIOCRADDADDRS	_IOWR('D', 67, struct pfioc_table)
 #define DIOCRDELADDRS	_IOWR('D', 68, struct pfioc_table)

@@ -11,6 +11,7 @@
 #include <net/pfvar.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,8 +24,10 @@
 #include "daemon.h"
 #include "fake_pf.h"
 #include "log.h"
+#include "logcap.h"
 #include "pflog.h"
 #include "port.h"
+#include "state.h"
 #include "table.h"
 #include "t.h"
 
@@ -135,19 +138,23 @@ static struct mxd	d;
 static char		state_dir[] = "/tmp/test_pfport.XXXXXX";
 static char		state_path[64];
 
+/* The core, configured as on the command line, plus extra (NULL-ended). */
 static void
-setup_core(void)
+setup_core_with(const char *const *extra)
 {
-	char *argv[] = { "mxallowd", "-c", "/dev/null", "-f", FAKE_MX,
-	    "-r", REAL_MX, "--user", "nobody", "--state-file", state_path,
-	    NULL };
+	char *argv[32] = { "mxallowd", "-c", "/dev/null", "-f", FAKE_MX,
+	    "-r", REAL_MX, "--user", "nobody", "--state-file", state_path };
 	char err[512];
+	int argc = 11;
 
+	while (extra != NULL && *extra != NULL && argc < 31)
+		argv[argc++] = (char *)*extra++;
+	argv[argc] = NULL;
 	memset(&d, 0, sizeof(d));
 	d.port = &pf_port;
 	d.progname = "test_pfport";
 	config_init(&d.cmdline);
-	if (config_parse_args(&d.cmdline, 11, argv, MX_PORT_PF, err,
+	if (config_parse_args(&d.cmdline, argc, argv, MX_PORT_PF, err,
 	    sizeof(err)) != CONFIG_ARGS_OK ||
 	    config_load(&d.cfg, &d.cmdline, MX_PORT_PF, err, sizeof(err))
 	    == -1) {
@@ -161,6 +168,32 @@ setup_core(void)
 	}
 }
 
+static void
+setup_core(void)
+{
+	setup_core_with(NULL);
+}
+
+static void
+teardown_core(void)
+{
+	pf_port.stop(&d);
+	wl_destroy(d.wl);
+	free(d.state_path);
+	config_free(&d.cfg);
+	config_free(&d.cmdline);
+}
+
+/* /dev/pf through the fake, remembering how the port opened it. */
+static int	open_flags = -1;
+
+static int
+open_pf(const char *path, int flags)
+{
+	open_flags = flags;
+	return fake_pf_open(path, flags);
+}
+
 static bool
 in_wl(const char *text)
 {
@@ -168,6 +201,182 @@ in_wl(const char *text)
 
 	addr_parse(text, &a);
 	return wl_contains(d.wl, &a, mxd_now());
+}
+
+/*
+ * pf's limits at start: max-entries past them is said once, with the line
+ * that raises each; then a flood of new senders meets the limit.
+ */
+static void
+test_start_limits(void)
+{
+	static const char *const max5000[] = { "--max-entries", "5000", NULL };
+	struct logcap cap;
+	struct mx_addr a;
+	const char *log;
+	char text[32];
+	unsigned i;
+
+	fake_pf_reset(TABLE);
+	fake_pf_table_entries = 1000;
+#ifdef PFCOMPAT_FREEBSD
+	fake_pf_maxcount = 4096;
+#endif
+	setup_core_with(max5000);
+	logcap_start(&cap);
+	pf_port.start(&d);
+	log = logcap_stop(&cap);
+#ifdef PFCOMPAT_OPENBSD
+	CHECK(logcap_count(log, "max-entries 5000 does not fit pf's "
+	    "table-entries limit 1000") == 1 &&
+	    strstr(log, "the whitelist holds at most 744;") != NULL &&
+	    strstr(log, "raise the limit with \"set limit table-entries "
+	    "5256\" in pf.conf") != NULL,
+	    OS ": start says once that max-entries does not fit, caps the "
+	    "whitelist and names the pf.conf line");
+	CHECK(strstr(log, "request_maxcount") == NULL &&
+	    logcap_count(log, "\n") == 1, OS ": and nothing else");
+#else
+	CHECK(logcap_count(log, "max-entries 5000 is more than pf's "
+	    "table-entries limit 1000") == 1 &&
+	    strstr(log, "raise it with \"set limit table-entries 5000\" in "
+	    "pf.conf") != NULL,
+	    OS ": start says once that max-entries is past the table-entries "
+	    "limit, and names the pf.conf line");
+	CHECK(logcap_count(log, "max-entries 5000 is more than pf returns in "
+	    "one request (net.pf.request_maxcount 4096)") == 1 &&
+	    strstr(log, "raise it with \"sysctl net.pf.request_maxcount="
+	    "5000\"") != NULL && logcap_count(log, "\n") == 2,
+	    OS ": and once that it is past net.pf.request_maxcount, with the "
+	    "sysctl");
+#endif
+	CHECK(fake_pf_ncmd(DIOCGETLIMIT) == 1 && fake_pf_bad == 0,
+	    OS ": the limit read with one DIOCGETLIMIT (%s)", fake_pf_why);
+
+	/* 1200 new senders, outside a batch. */
+	fake_pf_clear_calls();
+	logcap_start(&cap);
+	for (i = 0; i < 1200; i++) {
+		snprintf(text, sizeof(text), "10.0.%u.%u", i >> 8, i & 0xff);
+		addr_parse(text, &a);
+		wl_insert(d.wl, &a, mxd_now() + d.cfg.whitelist_time);
+	}
+	pf_port.flush(&d);
+	log = logcap_stop(&cap);
+#ifdef PFCOMPAT_OPENBSD
+	CHECK(wl_count(d.wl) == 744 && fake_pf_count(TABLE) == 744 &&
+	    fake_pf_bad == 0 && d.stats.port_errors == 0,
+	    OS ": a flood: the whitelist and the table stay at 744, no "
+	    "addition has to wait for room (%zu, %zu, %s)", wl_count(d.wl),
+	    fake_pf_count(TABLE), fake_pf_why);
+#else
+	CHECK(wl_count(d.wl) == 1200 && fake_pf_count(TABLE) == 1000 &&
+	    fake_pf_bad == 0,
+	    OS ": a flood: the table fills up to the limit (%zu)",
+	    fake_pf_count(TABLE));
+	CHECK(d.stats.port_errors == 2 &&
+	    logcap_count(log, "addresses not added") == 2,
+	    OS ": the two batches that did not fit count and warn once each "
+	    "(%llu)", (unsigned long long)d.stats.port_errors);
+#endif
+	teardown_core();
+}
+
+/*
+ * A table with more entries than FreeBSD returns in one request: none is
+ * adopted, the state file's entries take their place.  OpenBSD has no
+ * such cap.
+ */
+static void
+test_refused_adoption(void)
+{
+	static const char *const no_state[] = { "--state-file", "none", NULL };
+	static const char *const table_only[] = { "203.0.113.11",
+	    "203.0.113.12", "203.0.113.13", "203.0.113.14", NULL };
+	const int64_t now = (int64_t)time(NULL);
+	struct whitelist *last;
+	struct logcap cap;
+	struct mx_addr a;
+	const char *log;
+	char err[256];
+	size_t i;
+	int rc;
+
+	/* The last run's state file: three senders. */
+	last = wl_create(0, 1, NULL, NULL);
+	addr_parse("198.51.100.1", &a);
+	wl_insert(last, &a, mxd_now() + 600);
+	addr_parse("198.51.100.2", &a);
+	wl_insert(last, &a, mxd_now() + 600);
+	addr_parse("2001:db8::3", &a);
+	wl_insert(last, &a, mxd_now() + 600);
+	rc = state_save(state_path, last, now, mxd_now(), err, sizeof(err));
+	wl_destroy(last);
+	CHECK(rc == 0, OS ": state file of the last run written (%s)",
+	    rc == 0 ? "ok" : err);
+
+	/* Its table: two of those, four it does not have; cap 5. */
+	fake_pf_reset(TABLE);
+	fake_pf_insert(TABLE, 4, "198.51.100.1", 32, now - 60, false);
+	fake_pf_insert(TABLE, 4, "198.51.100.2", 32, now - 60, false);
+	for (i = 0; table_only[i] != NULL; i++)
+		fake_pf_insert(TABLE, 4, table_only[i], 32, now - 60, false);
+#ifdef PFCOMPAT_FREEBSD
+	fake_pf_maxcount = 5;
+#endif
+	setup_core();
+	logcap_start(&cap);
+	pf_port.start(&d);
+	mxd_state_load(&d);
+	log = logcap_stop(&cap);
+#ifdef PFCOMPAT_FREEBSD
+	CHECK(logcap_count(log, "pf table <mx-white> holds 6 entries, more "
+	    "than pf returns in one request (net.pf.request_maxcount 5): "
+	    "none adopted, the state file's entries stand in for them; raise "
+	    "it with \"sysctl net.pf.request_maxcount=100000\"") == 1,
+	    OS ": a refused adoption is one clear line");
+	CHECK(logcap_count(log, "\n") == 2 && d.stats.port_errors == 0,
+	    OS ": and no other complaint but max-entries' at start");
+	CHECK(fake_pf_ncmd(DIOCRGETASTATS) == 1 && fake_pf_bad == 0,
+	    OS ": one DIOCRGETASTATS, for the count: none the kernel refuses "
+	    "(%s)", fake_pf_why);
+	CHECK(wl_count(d.wl) == 3 && in_wl("198.51.100.1") &&
+	    in_wl("198.51.100.2") && in_wl("2001:db8::3") &&
+	    !in_wl("203.0.113.11"),
+	    OS ": the whitelist holds the state file's 3 entries, and only "
+	    "those (%zu)", wl_count(d.wl));
+	CHECK(fake_pf_contains(TABLE, 4, "198.51.100.1", 32) &&
+	    fake_pf_contains(TABLE, 4, "198.51.100.2", 32) &&
+	    fake_pf_contains(TABLE, 6, "2001:db8::3", 128) &&
+	    fake_pf_count(TABLE) == 7,
+	    OS ": the table is refilled from it: the missing one added, "
+	    "nothing removed (%zu)", fake_pf_count(TABLE));
+#else
+	CHECK(log[0] == '\0' && wl_count(d.wl) == 7 &&
+	    in_wl("203.0.113.11") && in_wl("2001:db8::3") && fake_pf_bad == 0,
+	    OS ": no request cap: all 6 adopted, the state file adds its "
+	    "third, no warning (%zu)", wl_count(d.wl));
+#endif
+	teardown_core();
+
+#ifdef PFCOMPAT_FREEBSD
+	/* Without a state file, the line says what becomes of them. */
+	fake_pf_reset(TABLE);
+	for (i = 0; table_only[i] != NULL; i++)
+		fake_pf_insert(TABLE, 4, table_only[i], 32, now - 60, false);
+	fake_pf_maxcount = 3;
+	setup_core_with(no_state);
+	logcap_start(&cap);
+	pf_port.start(&d);
+	log = logcap_stop(&cap);
+	CHECK(strstr(log, "holds 4 entries") != NULL && strstr(log,
+	    "none adopted, and those not whitelisted again stay until the "
+	    "table is flushed") != NULL && wl_count(d.wl) == 0,
+	    OS ": state-file none: the line says the entries stay");
+	teardown_core();
+#else
+	(void)no_state;
+#endif
 }
 
 int
@@ -180,7 +389,10 @@ main(void)
 
 	log_init("test_pfport", true, LOG_LEVEL_QUIET);
 	pfk_ioctl = fake_pf_ioctl;
-	pfk_device = "/dev/null";
+	pfk_open_device = open_pf;
+#ifdef PFCOMPAT_FREEBSD
+	pfk_sysctl = fake_pf_sysctlbyname;
+#endif
 	fake_pf_reset(TABLE);
 	fake_pf_fd = -1;
 	pf_port_no_privsep();
@@ -202,6 +414,8 @@ main(void)
 	    opened_filter);
 	CHECK(fake_pf_ncmd(DIOCRADDTABLES) == 1 && fake_pf_bad == 0,
 	    OS ": start ensures the table (%s)", fake_pf_why);
+	CHECK(open_flags != -1 && (open_flags & O_ACCMODE) == O_RDWR,
+	    OS ": start opens /dev/pf read-write");
 	ok = in_wl("203.0.113.5");
 	CHECK(ok && wl_count(d.wl) == 1,
 	    OS ": start adopts the live entry");
@@ -356,11 +570,10 @@ main(void)
 	    fake_pf_contains(TABLE, 6, "2001:db8::7", 128) && fake_pf_bad == 0,
 	    OS ": and they reach the new table (%zu, %s)",
 	    fake_pf_count(TABLE), fake_pf_why);
-	pf_port.stop(&d);
-	wl_destroy(d.wl);
-	free(d.state_path);
-	config_free(&d.cfg);
-	config_free(&d.cmdline);
+	teardown_core();
+
+	test_start_limits();
+	test_refused_adoption();
 	fake_pf_reset(NULL);
 	unlink(state_path);
 	snprintf(state_path, sizeof(state_path), "%s/db", state_dir);

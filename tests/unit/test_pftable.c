@@ -8,15 +8,18 @@
 #include <net/pfvar.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "fake_pf.h"
 #include "log.h"
+#include "logcap.h"
 #include "table.h"
 #include "whitelist.h"
 #include "t.h"
@@ -181,7 +184,7 @@ test_adopt(void)
 	int err;
 
 	setup(0);
-	err = pfk_get_astats(pffd, TABLE, &st, &n);
+	err = pfk_get_astats(pffd, TABLE, 0, &st, &n);
 	CHECK(err == ESRCH, OS ": reading a missing table gives ESRCH");
 	fake_pf_insert(TABLE, 4, "192.0.2.1", 32, now - 100, false);
 	fake_pf_insert(TABLE, 4, "192.0.2.2", 32, now - 4000, false);
@@ -191,7 +194,7 @@ test_adopt(void)
 	fake_pf_insert(TABLE, 4, "192.0.2.6", 32, now + 500, false);
 	fake_pf_insert(TABLE, 4, "192.0.2.7", 32, now - 3600, false);
 	fake_pf_clear_calls();
-	err = pfk_get_astats(pffd, TABLE, &st, &n);
+	err = pfk_get_astats(pffd, TABLE, 0, &st, &n);
 	CHECK(err == 0 && n == 7, OS ": all 7 entries read");
 	CHECK(fake_pf_ncmd(DIOCRGETASTATS) == 2 && fake_pf_bad == 0,
 	    OS ": asked for the count, then for the entries (%s)",
@@ -226,7 +229,7 @@ test_adopt(void)
 	fake_pf_insert(TABLE, 4, "192.0.2.1", 32, now - 300, false);
 	fake_pf_insert(TABLE, 4, "192.0.2.2", 32, now - 200, false);
 	fake_pf_insert(TABLE, 4, "192.0.2.3", 32, now - 100, false);
-	err = pfk_get_astats(pffd, TABLE, &st, &n);
+	err = pfk_get_astats(pffd, TABLE, 0, &st, &n);
 	adopted = pft_adopt(table, st, n, wltime, mono, now);
 	free(st);
 	pft_flush(table);
@@ -236,7 +239,7 @@ test_adopt(void)
 
 	setup(0);
 	pft_ensure(table);
-	err = pfk_get_astats(pffd, TABLE, &st, &n);
+	err = pfk_get_astats(pffd, TABLE, 0, &st, &n);
 	CHECK(err == 0 && n == 0 && st == NULL, OS ": empty table read");
 }
 
@@ -571,7 +574,7 @@ test_network_keys(void)
 	fake_pf_insert(TABLE, 4, "198.51.100.0", 24, now - 10, false);
 	fake_pf_insert(TABLE, 4, "198.51.100.7", 32, now - 10, false);
 	fake_pf_insert(TABLE, 6, "2001:db8:7::", 48, now - 10, false);
-	err = pfk_get_astats(pffd, TABLE, &st, &n);
+	err = pfk_get_astats(pffd, TABLE, 0, &st, &n);
 	adopted = pft_adopt(table, st, n, 3600, 100, now);
 	free(st);
 	CHECK(err == 0 && adopted == 2 && wl_count(wl) == 2,
@@ -590,11 +593,337 @@ test_network_keys(void)
 	    fake_pf_why);
 }
 
+/* pf's limits, as pfk_get_limits() reads them on either system. */
+static void
+test_limits(void)
+{
+	struct pfk_limits lim;
+	int err, ro;
+
+	setup(0);
+	fake_pf_table_entries = 5000;
+	fake_pf_clear_calls();
+	err = pfk_get_limits(pffd, &lim);
+	CHECK(err == 0 && lim.table_entries == 5000 &&
+	    fake_pf_ncmd(DIOCGETLIMIT) == 1 && fake_pf_bad == 0,
+	    OS ": DIOCGETLIMIT reads the table-entries limit (%s)",
+	    fake_pf_why);
+#ifdef PFCOMPAT_OPENBSD
+	CHECK(lim.add_waits && lim.room == 5000 - PFT_BATCH &&
+	    lim.request_max == 0,
+	    OS ": additions wait at the limit: a batch's worth is kept "
+	    "free; no request cap");
+#else
+	CHECK(!lim.add_waits && lim.room == 5000 &&
+	    lim.request_max == 65535,
+	    OS ": additions fail at the limit: all of it is room; "
+	    "net.pf.request_maxcount read (%llu)",
+	    (unsigned long long)lim.request_max);
+	fake_pf_maxcount = 300;
+	err = pfk_get_limits(pffd, &lim);
+	CHECK(err == 0 && lim.request_max == 300,
+	    OS ": a lowered net.pf.request_maxcount is read");
+	fake_pf_sysctl_error = ENOENT;
+	err = pfk_get_limits(pffd, &lim);
+	CHECK(err == 0 && lim.request_max == 0 && lim.table_entries == 5000,
+	    OS ": an unreadable sysctl means no known cap, and no error");
+	fake_pf_sysctl_error = 0;
+#endif
+	fake_pf_fd = -1;
+	ro = fake_pf_open(PFT_DEVICE, O_RDONLY);
+	err = pfk_get_limits(ro, &lim);
+	CHECK(err == 0 && lim.table_entries == 5000 && fake_pf_bad == 0,
+	    OS ": the limit reads through a read-only descriptor too");
+	close(ro);
+	fake_pf_fd = FAKE_PF_FD;
+	fake_pf_fail(DIOCGETLIMIT, EPERM, 1);
+	err = pfk_get_limits(pffd, &lim);
+	CHECK(err == EPERM && lim.table_entries == 0 && lim.room == 0,
+	    OS ": a refused DIOCGETLIMIT leaves the limit unknown");
+}
+
+#ifdef PFCOMPAT_FREEBSD
+static bool
+has_v4_range(unsigned from, unsigned to)
+{
+	char text[32];
+	unsigned i;
+
+	for (i = from; i < to; i++) {
+		text_v4(text, sizeof(text), i);
+		if (!fake_pf_contains(TABLE, 4, text, 32))
+			return false;
+	}
+	return true;
+}
+
+static bool
+lacks_v4_range(unsigned from, unsigned to)
+{
+	char text[32];
+	unsigned i;
+
+	for (i = from; i < to; i++) {
+		text_v4(text, sizeof(text), i);
+		if (fake_pf_contains(TABLE, 4, text, 32))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * FreeBSD's table-entries limit: an addition that would cross it fails
+ * whole with ENOMEM; the client sends halves until what fits is in.
+ */
+static void
+test_table_full(void)
+{
+	struct logcap cap;
+	const char *log;
+	char text[32];
+	unsigned i;
+
+	setup(0);
+	pft_ensure(table);
+	fake_pf_table_entries = 10;
+	fake_pf_insert("other", 4, "203.0.113.1", 32, 0, false);
+	fake_pf_insert("other", 4, "203.0.113.2", 32, 0, false);
+	fake_pf_insert("other", 4, "203.0.113.3", 32, 0, false);
+	hit("192.0.2.1", 100);
+	hit("192.0.2.2", 100);
+	pft_flush(table);
+	fake_pf_clear_calls();
+	for (i = 0; i < 8; i++) {
+		text_v4(text, sizeof(text), i);
+		hit(text, 100);
+	}
+	logcap_start(&cap);
+	pft_flush(table);
+	log = logcap_stop(&cap);
+	CHECK(has_v4_range(0, 5) && lacks_v4_range(5, 8) &&
+	    fake_pf_count(TABLE) == 7 && fake_pf_total() == 10,
+	    OS ": 8 additions with room for 5: exactly the first 5 got in "
+	    "(%zu)", fake_pf_count(TABLE));
+	CHECK(fake_pf_ncmd(DIOCRADDADDRS) == 6 && fake_pf_bad == 0,
+	    OS ": in halves: 8, 4, 4, 2, 1, then 1 refused, and no more "
+	    "(%zu requests)", fake_pf_ncmd(DIOCRADDADDRS));
+	CHECK(errors == 1, OS ": counted as one failure (%llu)",
+	    (unsigned long long)errors);
+	CHECK(logcap_count(log, "pf table <") == 1 &&
+	    strstr(log, "3 of 8 addresses not added, from 10.0.0.5") !=
+	    NULL && strstr(log, "\"set limit table-entries\" in pf.conf") !=
+	    NULL, OS ": one warning, with what did not fit and what raises "
+	    "the limit");
+	CHECK(wl_count(wl) == 10, OS ": the whitelist keeps all of them");
+
+	fake_pf_clear_calls();
+	hit("10.0.0.0", 100);
+	hit("10.0.0.6", 100);
+	pft_flush(table);
+	CHECK(errors == 2 && fake_pf_count(TABLE) == 7 &&
+	    fake_pf_ncmd(DIOCRADDADDRS) == 3 && fake_pf_bad == 0,
+	    OS ": full: one present and one new address, the new one "
+	    "refused in 3 requests");
+	fake_pf_clear_calls();
+	hit("10.0.0.1", 100);
+	hit("192.0.2.1", 100);
+	pft_flush(table);
+	CHECK(errors == 2 && fake_pf_ncmd(DIOCRADDADDRS) == 1,
+	    OS ": full: renewing entries that are there costs nothing more");
+
+	wl_remove(wl, P("192.0.2.1"));
+	pft_flush(table);
+	hit("10.0.0.5", 100);
+	pft_flush(table);
+	CHECK(fake_pf_contains(TABLE, 4, "10.0.0.5", 32) && errors == 2 &&
+	    fake_pf_total() == 10,
+	    OS ": a freed entry makes room for the next hit");
+
+	/* A lost table comes back with what fits, and one warning. */
+	fake_pf_destroy(TABLE);
+	fake_pf_clear_calls();
+	logcap_start(&cap);
+	hit("10.0.0.6", 100);
+	pft_flush(table);
+	log = logcap_stop(&cap);
+	CHECK(fake_pf_count(TABLE) == 7 && fake_pf_total() == 10 &&
+	    errors == 3 && fake_pf_bad == 0,
+	    OS ": restored up to the limit, counted once (%zu, %llu)",
+	    fake_pf_count(TABLE), (unsigned long long)errors);
+	CHECK(logcap_count(log, "not added") == 1 &&
+	    strstr(log, "added 7 addresses, then failed") != NULL,
+	    OS ": and said so");
+}
+#else
+/*
+ * OpenBSD takes an entry for every address of an addition and waits at
+ * the limit: the fake calls an addition that would cross it bad.
+ */
+static void
+test_table_full(void)
+{
+	unsigned before;
+
+	setup(0);
+	pft_ensure(table);
+	fake_pf_table_entries = 10;
+	fake_pf_insert("other", 4, "203.0.113.1", 32, 0, false);
+	fake_pf_insert("other", 4, "203.0.113.2", 32, 0, false);
+	hit("192.0.2.1", 100);
+	hit("192.0.2.2", 100);
+	hit("192.0.2.3", 100);
+	hit("192.0.2.4", 100);
+	hit("192.0.2.5", 100);
+	hit("192.0.2.6", 100);
+	pft_flush(table);
+	CHECK(fake_pf_total() == 8 && fake_pf_bad == 0,
+	    OS ": 8 of 10 entries taken");
+	before = fake_pf_bad;
+	fake_pf_clear_calls();
+	hit("192.0.2.1", 100);
+	hit("192.0.2.2", 100);
+	hit("192.0.2.7", 100);
+	pft_flush(table);
+	CHECK(fake_pf_bad > before && fake_pf_calls[0].size == 3 &&
+	    fake_pf_calls[0].err == ENOMEM &&
+	    strstr(fake_pf_why, "OpenBSD would wait") != NULL,
+	    OS ": an addition of 3 (2 of them there) with room for 2 is "
+	    "flagged: the kernel would wait (%s)", fake_pf_why);
+}
+#endif
+
+/* pf refuses changes through a descriptor opened read-only. */
+static void
+test_read_only(void)
+{
+	struct pft_astat *st;
+	struct logcap cap;
+	const char *log;
+	size_t n;
+	int ro, rw, err;
+
+	setup(0);
+	fake_pf_fd = -1;
+	pft_ensure(table);
+	fake_pf_insert(TABLE, 4, "192.0.2.9", 32, fake_pf_time, false);
+	ro = fake_pf_open(PFT_DEVICE, O_RDONLY);
+	err = pfk_get_astats(ro, TABLE, 0, &st, &n);
+	CHECK(err == 0 && n == 1, OS ": a read-only descriptor reads");
+	free(st);
+	pft_set_exec(table, pfk_exec_fd, &ro);
+	hit("192.0.2.10", 100);
+	logcap_start(&cap);
+	pft_flush(table);
+	log = logcap_stop(&cap);
+	CHECK(errors == 1 && !fake_pf_contains(TABLE, 4, "192.0.2.10", 32) &&
+	    fake_pf_calls[fake_pf_ncalls - 1].err == EACCES,
+	    OS ": DIOCRADDADDRS through it fails with EACCES");
+	CHECK(strstr(log, "cannot add 192.0.2.10: Permission denied "
+	    "(/dev/pf is open read-only)") != NULL,
+	    OS ": the warning says what is wrong");
+	rw = pfk_open();
+	CHECK(rw != -1 && fake_pf_mode(rw) == O_RDWR,
+	    OS ": pfk_open() opens %s read-write", PFT_DEVICE);
+	pft_set_exec(table, pfk_exec_fd, &rw);
+	hit("192.0.2.10", 100);
+	pft_flush(table);
+	CHECK(fake_pf_contains(TABLE, 4, "192.0.2.10", 32) && errors == 1 &&
+	    fake_pf_bad == 0, OS ": and the addition goes through it");
+	close(ro);
+	close(rw);
+	pft_set_exec(table, pfk_exec_fd, &pffd);
+	fake_pf_fd = FAKE_PF_FD;
+}
+
+#ifdef PFCOMPAT_FREEBSD
+/* FreeBSD returns no more than net.pf.request_maxcount entries at once. */
+static void
+test_astats_cap(void)
+{
+	struct pft_astat *st;
+	char text[32];
+	size_t n;
+	unsigned i;
+	int err;
+
+	setup(0);
+	fake_pf_maxcount = 5;
+	for (i = 0; i < 6; i++) {
+		snprintf(text, sizeof(text), "192.0.2.%u", i + 1);
+		fake_pf_insert(TABLE, 4, text, 32, fake_pf_time, false);
+	}
+	fake_pf_clear_calls();
+	err = pfk_get_astats(pffd, TABLE, 5, &st, &n);
+	CHECK(err == E2BIG && n == 6 && st == NULL &&
+	    fake_pf_ncmd(DIOCRGETASTATS) == 1 && fake_pf_bad == 0,
+	    OS ": 6 entries, cap 5: E2BIG with the count, after asking for "
+	    "the count only");
+	fake_pf_clear_calls();
+	err = pfk_get_astats(pffd, TABLE, 0, &st, &n);
+	CHECK(err == E2BIG && n == 6 && st == NULL &&
+	    fake_pf_ncmd(DIOCRGETASTATS) == 2 &&
+	    fake_pf_calls[1].err == EINVAL && fake_pf_bad == 1,
+	    OS ": cap unknown: the kernel's EINVAL for all 6 is E2BIG too");
+	fake_pf_maxcount = 6;
+	err = pfk_get_astats(pffd, TABLE, 6, &st, &n);
+	CHECK(err == 0 && n == 6, OS ": 6 entries, cap 6: all read");
+	free(st);
+}
+#else
+static void
+test_astats_cap(void)
+{
+}
+#endif
+
+/* No request carries more addresses than pft_set_request_max() allows. */
+static void
+test_batch_cap(void)
+{
+	char text[32];
+	unsigned i;
+
+	setup(0);
+	pft_ensure(table);
+	fake_pf_maxcount = 100;
+	pft_set_request_max(table, 100);
+	fake_pf_clear_calls();
+	for (i = 0; i < 250; i++) {
+		text_v4(text, sizeof(text), i);
+		hit(text, 100);
+	}
+	pft_flush(table);
+	CHECK(fake_pf_ncmd(DIOCRADDADDRS) == 3 && all_sizes_at_most(100) &&
+	    fake_pf_count(TABLE) == 250 && fake_pf_bad == 0,
+	    OS ": request cap 100: 250 additions in 3 requests (%s)",
+	    fake_pf_why);
+	fake_pf_destroy(TABLE);
+	fake_pf_clear_calls();
+	hit("192.0.2.1", 100);
+	pft_flush(table);
+	CHECK(fake_pf_count(TABLE) == 251 && all_sizes_at_most(100) &&
+	    fake_pf_bad == 0, OS ": and a restoration keeps to it (%s)",
+	    fake_pf_why);
+	pft_set_request_max(table, 0);
+	fake_pf_maxcount = PFT_BATCH;
+	fake_pf_clear_calls();
+	for (i = 250; i < 250 + PFT_BATCH; i++) {
+		text_v4(text, sizeof(text), i);
+		hit(text, 100);
+	}
+	CHECK(fake_pf_ncmd(DIOCRADDADDRS) == 1 && fake_pf_calls[0].size ==
+	    PFT_BATCH, OS ": no cap: batches of %d again", PFT_BATCH);
+}
+
 int
 main(void)
 {
 	log_init("test_pftable", true, LOG_LEVEL_QUIET);
 	pfk_ioctl = fake_pf_ioctl;
+	pfk_open_device = fake_pf_open;
+#ifdef PFCOMPAT_FREEBSD
+	pfk_sysctl = fake_pf_sysctlbyname;
+#endif
 	test_names();
 	test_ensure();
 	test_adopt();
@@ -605,6 +934,11 @@ main(void)
 	test_exec_checks();
 	test_addrs();
 	test_network_keys();
+	test_limits();
+	test_table_full();
+	test_read_only();
+	test_astats_cap();
+	test_batch_cap();
 	pft_destroy(table);
 	wl_destroy(wl);
 	fake_pf_reset(NULL);

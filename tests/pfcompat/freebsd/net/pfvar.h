@@ -19,6 +19,11 @@
 /* Counters per direction: block, pass. */
 #define PFCOMPAT_OPS		2
 
+/* pf's limits (DIOCGETLIMIT), in FreeBSD's order: no PF_LIMIT_TABLES. */
+enum	{ PF_LIMIT_STATES, PF_LIMIT_SRC_NODES, PF_LIMIT_FRAGS,
+	  PF_LIMIT_TABLE_ENTRIES, PF_LIMIT_ANCHORS, PF_LIMIT_ETH_ANCHORS,
+	  PF_LIMIT_MAX };
+
 struct pfr_addr {
 	union {
 		struct in_addr	pfrau_ip4;

@@ -18,6 +18,11 @@
 /* Counters per direction: block, match, pass. */
 #define PFCOMPAT_OPS		3
 
+/* pf's limits (DIOCGETLIMIT), in OpenBSD's order. */
+enum	{ PF_LIMIT_STATES, PF_LIMIT_SRC_NODES, PF_LIMIT_FRAGS,
+	  PF_LIMIT_TABLES, PF_LIMIT_TABLE_ENTRIES, PF_LIMIT_PKTDELAY_PKTS,
+	  PF_LIMIT_ANCHORS, PF_LIMIT_MAX };
+
 struct pfr_addr {
 	union {
 		struct in_addr	pfrau_ip4;
