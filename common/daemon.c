@@ -22,6 +22,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "pfpolicy.h"
 #include "state.h"
 #include "replay.h"
 #include "version.h"
@@ -218,10 +219,10 @@ on_siblings(void *arg, const struct resolver_result *res)
 /*
  * After a decision: a fake-MX hit (new or renewed) sends the sender's name
  * to the resolver, unless rDNS whitelisting is off.  Every port's decision
- * path calls this, directly or through mxd_decide().
+ * path calls this, through mxd_decide() or mxd_decide_pf().
  */
-void
-mxd_find_siblings(struct mxd *d, enum mx_action action,
+static void
+find_siblings(struct mxd *d, enum mx_action action,
     const struct mx_addr *sender, int64_t now)
 {
 	static struct log_ratelimit rl;
@@ -263,7 +264,21 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
-	mxd_find_siblings(d, action, &pkt->src, now);
+	find_siblings(d, action, &pkt->src, now);
+	return action;
+}
+
+/*
+ * mxd_decide() for a packet pf has acted on already and logged: what pf
+ * did to a real-MX SYN is what happened (pfpolicy.c).
+ */
+enum mx_action
+mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
+    const struct pkt_info *pkt, int64_t now)
+{
+	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
+
+	find_siblings(d, action, &pkt->src, now);
 	return action;
 }
 

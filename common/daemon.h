@@ -16,6 +16,7 @@
 #include "whitelist.h"
 
 struct mxd;
+struct pflog_info;
 
 struct mx_port {
 	const char	*name;
@@ -76,8 +77,8 @@ int		mxd_main(const struct mx_port *, int, char **);
 int64_t		mxd_now(void);
 bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
-void		mxd_find_siblings(struct mxd *, enum mx_action,
-		    const struct mx_addr *, int64_t);
+enum mx_action	mxd_decide_pf(struct mxd *, const struct pflog_info *,
+		    const struct pkt_info *, int64_t);
 uint64_t	mxd_random_seed(void);
 bool		mxd_state_enabled(const struct mx_config *);
 void		mxd_state_load(struct mxd *);

@@ -9,8 +9,9 @@
  *
  * A pflog file (OpenBSD's or FreeBSD's, such as pflogd's /var/log/pflog)
  * carries pf's own verdict and direction, and is decided as the pf port
- * decides (pflog_decide()).  Other link types carry no verdict: the core
- * policy alone decides, passing whitelisted senders and blocking others.
+ * decides (mxd_decide_pf(), pfpolicy.c).  Other link types carry no
+ * verdict: the core policy alone decides, passing whitelisted senders and
+ * blocking others.
  *
  * Packets are read and decoded in batches, their senders' entries
  * prefetched together, then decided one by one in file order, as the
@@ -310,11 +311,12 @@ decide(struct replay *r, enum link_type link, const struct decoded *b)
 	/* For on_added(), to tell the sender's own entry from siblings. */
 	if (r->print)
 		policy_key(&d->policy, &pkt->src, &r->key);
-	if (link == LINK_PFLOG)
-		action = pflog_input(d, &b->pfl, pkt, b->res, now);
+	if (!mxd_decidable(d, b->res))
+		action = MX_IGNORE;
+	else if (link == LINK_PFLOG)
+		action = mxd_decide_pf(d, &b->pfl, pkt, now);
 	else
-		action = mxd_decidable(d, b->res) ? mxd_decide(d, pkt, now) :
-		    MX_IGNORE;
+		action = mxd_decide(d, pkt, now);
 	r->deciding = false;
 	r->actions[action]++;
 	if (action == MX_IGNORE) {

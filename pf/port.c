@@ -205,7 +205,9 @@ on_packet(void *arg, const struct pflog_info *pfl, const struct pkt_info *pkt,
 	struct mx_addr key;
 
 	(void)ts;
-	switch (pflog_input(d, pfl, pkt, res, st->now)) {
+	if (!mxd_decidable(d, res))
+		return;
+	switch (mxd_decide_pf(d, pfl, pkt, st->now)) {
 	case MX_REFRESH:
 	case MX_BLOCK:
 		/*
