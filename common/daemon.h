@@ -1,7 +1,10 @@
 /*
  * The daemon core shared by the ports: configuration, whitelist, policy,
  * statistics, signals and the event loop.  A port supplies the firewall
- * side through struct mx_port.
+ * side through struct mx_port.  Each port's main() configures the core
+ * (mxd_configure()), then runs the daemon (mxd_run()) or, with -R, the
+ * replay (replay.h), which sets up the same core (mxd_init_core()) with
+ * itself as the port.  Nothing here knows of the replay.
  */
 #ifndef MX_DAEMON_H
 #define MX_DAEMON_H
@@ -33,8 +36,8 @@ struct mx_port {
 	void	(*input)(struct mxd *);
 	/* An entry entered the whitelist (optional). */
 	void	(*added)(struct mxd *, const struct mx_addr *);
-	/* An entry left the whitelist (optional). */
-	void	(*removed)(struct mxd *, const struct mx_addr *,
+	/* An entry left the whitelist; it was to expire then (optional). */
+	void	(*removed)(struct mxd *, const struct mx_addr *, int64_t,
 		    enum wl_removal);
 	/* A burst of whitelist changes outside input() is over (optional). */
 	void	(*flush)(struct mxd *);
@@ -73,7 +76,9 @@ struct mxd {
 	bool			 config_existed; /* the config file, at start */
 };
 
-int		mxd_main(const struct mx_port *, int, char **);
+bool		mxd_configure(struct mxd *, const struct mx_port *, int,
+		    char **, int *);
+int		mxd_run(struct mxd *);
 int64_t		mxd_now(void);
 bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);

@@ -273,10 +273,12 @@ pf_input(struct mxd *d)
 }
 
 static void
-pf_removed(struct mxd *d, const struct mx_addr *addr, enum wl_removal why)
+pf_removed(struct mxd *d, const struct mx_addr *addr, int64_t expires,
+    enum wl_removal why)
 {
 	struct pf_state *st = d->port_state;
 
+	(void)expires;
 	if (st == NULL || st->table == NULL)
 		return;
 	pft_del(st->table, addr, key_prefix(d, addr));
