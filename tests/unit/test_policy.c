@@ -63,10 +63,9 @@ setup_free(struct setup *s)
 	addrlist_free(&s->real);
 }
 
-/* One TCP segment from src to dst at time now. */
-static enum mx_action
-seg(struct setup *s, const char *src, const char *dst, uint8_t flags,
-    int64_t now)
+/* A TCP segment from src to dst. */
+static struct pkt_info
+tcp(const char *src, const char *dst, uint8_t flags)
 {
 	struct pkt_info pkt;
 
@@ -77,6 +76,16 @@ seg(struct setup *s, const char *src, const char *dst, uint8_t flags,
 	pkt.dport = 25;
 	pkt.tcp_flags = flags;
 	pkt.ip_version = strchr(src, ':') && strchr(dst, ':') ? 6 : 4;
+	return pkt;
+}
+
+/* One TCP segment from src to dst at time now. */
+static enum mx_action
+seg(struct setup *s, const char *src, const char *dst, uint8_t flags,
+    int64_t now)
+{
+	struct pkt_info pkt = tcp(src, dst, flags);
+
 	return policy_decide(&s->p, &pkt, now);
 }
 
@@ -239,15 +248,8 @@ static enum mx_action
 syn_after(struct setup *s, const char *src, const char *dst,
     enum mx_fw_done done, int64_t now, enum mx_action *own)
 {
-	struct pkt_info pkt;
+	struct pkt_info pkt = tcp(src, dst, TCP_FLAG_SYN);
 
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.src = A(src);
-	pkt.dst = A(dst);
-	pkt.sport = 40000;
-	pkt.dport = 25;
-	pkt.tcp_flags = TCP_FLAG_SYN;
-	pkt.ip_version = 4;
 	return policy_decide_after(&s->p, &pkt, done, now, own);
 }
 
