@@ -35,6 +35,7 @@
  * packet moves the policy's counters once, as policy_decide() does.
  */
 enum mx_action	pfpolicy_decide(const struct mx_policy *,
-		    const struct pflog_info *, const struct pkt_info *, int64_t);
+		    const struct pflog_info *, const struct pkt_info *,
+		    int64_t);
 
 #endif
