@@ -1,5 +1,7 @@
 /*
- * Start-up, the event loop, and signal handling.
+ * Configuration, start-up, the event loop, and signal handling; and the
+ * core every run shares, the daemon's and the replay's (mxd_init_core(),
+ * mxd_decide(), mxd_decide_pf()).
  *
  * Signals only set a flag and write a byte to a pipe that the loop polls,
  * so every piece of real work (reloading, logging statistics, exiting)
@@ -22,8 +24,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "pfpolicy.h"
 #include "state.h"
-#include "replay.h"
 #include "version.h"
 
 static volatile sig_atomic_t	got_reload, got_stats, got_quit;
@@ -119,7 +121,6 @@ on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
 	struct mxd *d = arg;
 	char buf[MX_ADDRSTRLEN];
 
-	(void)expires;
 	if (why == WL_EXPIRED)
 		d->stats.expired++;
 	else if (why == WL_EVICTED)
@@ -128,7 +129,7 @@ on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
 		log_debug("%s %s", why == WL_EVICTED ? "evicted" : "expired",
 		    addr_format(addr, buf, sizeof(buf)));
 	if (d->port->removed != NULL)
-		d->port->removed(d, addr, why);
+		d->port->removed(d, addr, expires, why);
 }
 
 static enum log_level
@@ -218,10 +219,10 @@ on_siblings(void *arg, const struct resolver_result *res)
 /*
  * After a decision: a fake-MX hit (new or renewed) sends the sender's name
  * to the resolver, unless rDNS whitelisting is off.  Every port's decision
- * path calls this, directly or through mxd_decide().
+ * path calls this, through mxd_decide() or mxd_decide_pf().
  */
-void
-mxd_find_siblings(struct mxd *d, enum mx_action action,
+static void
+find_siblings(struct mxd *d, enum mx_action action,
     const struct mx_addr *sender, int64_t now)
 {
 	static struct log_ratelimit rl;
@@ -239,7 +240,8 @@ mxd_find_siblings(struct mxd *d, enum mx_action action,
 
 /*
  * The whitelist, wired to the statistics and the port, and the policy
- * pointed at the configuration: what every user of the core needs.
+ * pointed at the configuration: what every user of the core needs, the
+ * daemon and the replay alike.
  */
 int
 mxd_init_core(struct mxd *d, uint64_t seed)
@@ -263,7 +265,21 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
-	mxd_find_siblings(d, action, &pkt->src, now);
+	find_siblings(d, action, &pkt->src, now);
+	return action;
+}
+
+/*
+ * mxd_decide() for a packet pf has acted on already and logged: what pf
+ * did to a real-MX SYN is what happened (pfpolicy.c).
+ */
+enum mx_action
+mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
+    const struct pkt_info *pkt, int64_t now)
+{
+	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
+
+	find_siblings(d, action, &pkt->src, now);
 	return action;
 }
 
@@ -632,83 +648,99 @@ usage_error(const struct mxd *d, const char *err)
 	return 1;
 }
 
-int
-mxd_main(const struct mx_port *port, int argc, char **argv)
+/*
+ * Read the command line and the configuration file into a new *d for the
+ * port.  Returns true if the program goes on, as the daemon (mxd_run()) or,
+ * with -R, as the replay (replay_run()); false if it is done, with its exit
+ * status in *status: after --help or --version, or a usage or
+ * configuration error told on standard error.
+ */
+bool
+mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
+    char **argv, int *status)
 {
-	struct mxd d;
 	char err[512];
-	int pidfd = -1;
-	bool want_pidfile;
 
-	memset(&d, 0, sizeof(d));
-	d.state_dirfd = -1;
-	d.port = port;
-	d.progname = "mxallowd";
-	config_init(&d.cmdline);
-	switch (config_parse_args(&d.cmdline, argc, argv, port->id, err,
+	memset(d, 0, sizeof(*d));
+	d->state_dirfd = -1;
+	d->port = port;
+	d->progname = "mxallowd";
+	config_init(&d->cmdline);
+	*status = 0;
+	switch (config_parse_args(&d->cmdline, argc, argv, port->id, err,
 	    sizeof(err))) {
 	case CONFIG_ARGS_ERROR:
-		return usage_error(&d, err);
+		*status = usage_error(d, err);
+		return false;
 	case CONFIG_ARGS_HELP:
-		config_usage(stdout, d.progname, port->id);
-		return 0;
+		config_usage(stdout, d->progname, port->id);
+		return false;
 	case CONFIG_ARGS_VERSION:
 		printf("mxallowd %s (%s)\n", MXALLOWD_VERSION, port->name);
-		return 0;
+		return false;
 	case CONFIG_ARGS_OK:
 		break;
 	}
-	if (config_load(&d.cfg, &d.cmdline, port->id, err, sizeof(err)) ==
+	if (config_load(&d->cfg, &d->cmdline, port->id, err, sizeof(err)) ==
 	    -1) {
-		fprintf(stderr, "%s: %s\n", d.progname, err);
-		return 1;
+		fprintf(stderr, "%s: %s\n", d->progname, err);
+		*status = 1;
+		return false;
 	}
-	if (d.cfg.replay != NULL)
-		return replay_run(&d);
+	return true;
+}
 
-	log_init(d.progname, d.cfg.to_stdout,
-	    config_log_level(&d.cfg));
-	if (mxd_init_core(&d, mxd_random_seed()) == -1)
+/* The daemon, configured by mxd_configure(), until a signal ends it. */
+int
+mxd_run(struct mxd *d)
+{
+	const struct mx_port *port = d->port;
+	int pidfd = -1;
+	bool want_pidfile;
+
+	log_init(d->progname, d->cfg.to_stdout,
+	    config_log_level(&d->cfg));
+	if (mxd_init_core(d, mxd_random_seed()) == -1)
 		fatal("whitelist");
 	setup_signals(port);
 	/* Lock first: a second instance must fail before it touches the firewall. */
-	want_pidfile = !d.cfg.foreground ||
-	    (d.cfg.given & (1ULL << OPT_PIDFILE));
+	want_pidfile = !d->cfg.foreground ||
+	    (d->cfg.given & (1ULL << OPT_PIDFILE));
 	if (want_pidfile) {
-		pidfd = open_pidfile(d.cfg.pidfile);
-		if ((d.pidfile_path = strdup(d.cfg.pidfile)) == NULL)
+		pidfd = open_pidfile(d->cfg.pidfile);
+		if ((d->pidfile_path = strdup(d->cfg.pidfile)) == NULL)
 			fatal("pidfile");
 	}
-	d.config_existed = access(config_path(&d.cmdline), F_OK) == 0;
-	port->start(&d);
-	mxd_state_load(&d);
-	if (!d.cfg.foreground && daemon(0, d.cfg.to_stdout) == -1)
+	d->config_existed = access(config_path(&d->cmdline), F_OK) == 0;
+	port->start(d);
+	mxd_state_load(d);
+	if (!d->cfg.foreground && daemon(0, d->cfg.to_stdout) == -1)
 		fatal("daemon");
-	if (d.pidfile_path != NULL)
-		write_pidfile(pidfd, d.pidfile_path);
+	if (d->pidfile_path != NULL)
+		write_pidfile(pidfd, d->pidfile_path);
 	if (port->confine != NULL)
-		port->confine(&d);
-	mxd_resolver_start(&d);
-	d.next_save = mxd_now() + d.cfg.state_interval;
+		port->confine(d);
+	mxd_resolver_start(d);
+	d->next_save = mxd_now() + d->cfg.state_interval;
 
 	log_notice("started (%s port): %zu fake and %zu real MX addresses, "
-	    "whitelist-time %llds", port->name, d.cfg.fake.count,
-	    d.cfg.real.count, d.cfg.whitelist_time);
-	event_loop(&d);
+	    "whitelist-time %llds", port->name, d->cfg.fake.count,
+	    d->cfg.real.count, d->cfg.whitelist_time);
+	event_loop(d);
 	log_notice("exiting on signal");
-	stats_log(&d.stats, wl_count(d.wl));
-	mxd_state_save(&d);
-	port->stop(&d);
-	resolver_destroy(d.resolver);
+	stats_log(&d->stats, wl_count(d->wl));
+	mxd_state_save(d);
+	port->stop(d);
+	resolver_destroy(d->resolver);
 	/* After a privilege drop this may fail; the lock has gone anyway. */
-	if (d.pidfile_path != NULL && unlink(d.pidfile_path) == -1)
-		log_debug("unlink %s: %s", d.pidfile_path, strerror(errno));
-	free(d.pidfile_path);
-	free(d.state_path);
-	if (d.state_dirfd != -1)
-		close(d.state_dirfd);
-	wl_destroy(d.wl);
-	config_free(&d.cfg);
-	config_free(&d.cmdline);
+	if (d->pidfile_path != NULL && unlink(d->pidfile_path) == -1)
+		log_debug("unlink %s: %s", d->pidfile_path, strerror(errno));
+	free(d->pidfile_path);
+	free(d->state_path);
+	if (d->state_dirfd != -1)
+		close(d->state_dirfd);
+	wl_destroy(d->wl);
+	config_free(&d->cfg);
+	config_free(&d->cmdline);
 	return 0;
 }

@@ -1,7 +1,10 @@
 /*
  * The daemon core shared by the ports: configuration, whitelist, policy,
  * statistics, signals and the event loop.  A port supplies the firewall
- * side through struct mx_port.
+ * side through struct mx_port.  Each port's main() configures the core
+ * (mxd_configure()), then runs the daemon (mxd_run()) or, with -R, the
+ * replay (replay.h), which sets up the same core (mxd_init_core()) with
+ * itself as the port.  Nothing here knows of the replay.
  */
 #ifndef MX_DAEMON_H
 #define MX_DAEMON_H
@@ -16,6 +19,7 @@
 #include "whitelist.h"
 
 struct mxd;
+struct pflog_info;
 
 struct mx_port {
 	const char	*name;
@@ -32,8 +36,8 @@ struct mx_port {
 	void	(*input)(struct mxd *);
 	/* An entry entered the whitelist (optional). */
 	void	(*added)(struct mxd *, const struct mx_addr *);
-	/* An entry left the whitelist (optional). */
-	void	(*removed)(struct mxd *, const struct mx_addr *,
+	/* An entry left the whitelist; it was to expire then (optional). */
+	void	(*removed)(struct mxd *, const struct mx_addr *, int64_t,
 		    enum wl_removal);
 	/* A burst of whitelist changes outside input() is over (optional). */
 	void	(*flush)(struct mxd *);
@@ -72,12 +76,14 @@ struct mxd {
 	bool			 config_existed; /* the config file, at start */
 };
 
-int		mxd_main(const struct mx_port *, int, char **);
+bool		mxd_configure(struct mxd *, const struct mx_port *, int,
+		    char **, int *);
+int		mxd_run(struct mxd *);
 int64_t		mxd_now(void);
 bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
-void		mxd_find_siblings(struct mxd *, enum mx_action,
-		    const struct mx_addr *, int64_t);
+enum mx_action	mxd_decide_pf(struct mxd *, const struct pflog_info *,
+		    const struct pkt_info *, int64_t);
 uint64_t	mxd_random_seed(void);
 bool		mxd_state_enabled(const struct mx_config *);
 void		mxd_state_load(struct mxd *);

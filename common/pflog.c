@@ -1,6 +1,5 @@
 /*
- * The pflog header, the other link layers of a savefile, and what a packet
- * logged by pf means to the policy.
+ * The pflog header and the other link layers of a savefile, decoded.
  *
  * No system header describes the pflog header here: its fields are read by
  * byte offset, the same on every system.  The offsets common to OpenBSD and
@@ -11,7 +10,6 @@
  */
 #include <string.h>
 
-#include "log.h"
 #include "pflog.h"
 
 #define PFLOG_OFF_LENGTH	0
@@ -80,60 +78,6 @@ pflog_af_version(uint8_t af)
 		return 0;
 	}
 }
-
-static void
-log_decision(enum mx_action action, const struct pflog_info *pfl,
-    const struct pkt_info *pkt, enum mx_action core)
-{
-	char src[MX_ADDRSTRLEN], dst[MX_ADDRSTRLEN];
-
-	log_debug("%s %s -> %s (pf %s on %s%s%s)", policy_action_name(action),
-	    addr_format(&pkt->src, src, sizeof(src)),
-	    addr_format(&pkt->dst, dst, sizeof(dst)),
-	    pfl->action == PFLOG_ACTION_DROP ? "drop" : "pass",
-	    pfl->ifname[0] != '\0' ? pfl->ifname : "?",
-	    action != core ? ", core said " : "",
-	    action != core ? policy_action_name(core) : "");
-}
-
-enum mx_action
-pflog_decide(struct mxd *d, const struct pflog_info *pfl,
-    const struct pkt_info *pkt, int64_t now)
-{
-	enum mx_action core, action;
-
-	if (pfl->dir != PFLOG_DIR_IN) {
-		d->stats.ignored++;
-		return MX_IGNORE;
-	}
-	action = core = policy_decide(&d->policy, pkt, now);
-	/*
-	 * The policy has counted its own view; where pf did otherwise with
-	 * a real-MX SYN, move the count to what happened to the packet.
-	 */
-	if (core == MX_BLOCK && pfl->action != PFLOG_ACTION_DROP) {
-		d->stats.blocked--;
-		d->stats.accepted++;
-		action = MX_PASS;
-	} else if (core == MX_PASS && pfl->action == PFLOG_ACTION_DROP) {
-		d->stats.accepted--;
-		d->stats.blocked++;
-		action = MX_BLOCK;
-	}
-	if (action != MX_IGNORE && log_debug_enabled())
-		log_decision(action, pfl, pkt, core);
-	mxd_find_siblings(d, core, &pkt->src, now);
-	return action;
-}
-
-enum mx_action
-pflog_input(struct mxd *d, const struct pflog_info *pfl,
-    const struct pkt_info *pkt, enum pkt_result res, int64_t now)
-{
-	return mxd_decidable(d, res) ? pflog_decide(d, pfl, pkt, now) :
-	    MX_IGNORE;
-}
-
 
 /* The IP packet inside a frame of the given ethertype. */
 static enum pkt_result

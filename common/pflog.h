@@ -7,6 +7,9 @@
  * by byte offset from its length byte, the IP version is taken from the IP
  * header, and the header's af is only a cross-check.  A file logged on
  * either system can be read on any system.
+ *
+ * This only decodes; what pf's logged action means to the policy is
+ * pfpolicy.c's business.
  */
 #ifndef MX_PFLOG_H
 #define MX_PFLOG_H
@@ -14,9 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon.h"
 #include "packet.h"
-#include "policy.h"
 
 #define PFLOG_ACTION_PASS	0
 #define PFLOG_ACTION_DROP	1
@@ -44,40 +45,6 @@ int	pflog_parse(const void *, size_t, struct pflog_info *);
 
 /* The IP version an af value means on some system: 4, 6, or 0 (unknown). */
 int	pflog_af_version(uint8_t);
-
-/*
- * What one logged TCP segment means.  Only inbound connection attempts
- * count; everything else is MX_IGNORE.  The common policy decides, and
- * where pf has already acted otherwise on a real-MX SYN, pf's action is
- * what happened to the packet, so it wins:
- *
- *  - to a fake MX: the sender is whitelisted (MX_WHITELIST) or its entry
- *    renewed (MX_REFRESH), whatever pf did with the SYN;
- *  - to a real MX, passed by pf: MX_PASS, and a whitelisted sender's entry
- *    is renewed.  A sender pf passed without the core knowing it (another
- *    pf rule let it in) is counted as accepted, not blocked, and is NOT
- *    added to the whitelist: the daemon only adds senders it has seen at
- *    a fake MX;
- *  - to a real MX, dropped by pf: MX_BLOCK, counted as blocked.  If the
- *    core holds the sender as whitelisted, the table add lost the race
- *    against this SYN (or the table lost its entries): the entry is kept
- *    and renewed, and the sender's retransmission will pass.  A caller may
- *    test wl_contains(d->wl, &pkt->src, now) after MX_BLOCK to spot this
- *    and put the sender into the table again.
- *
- * The pf action is the one logged; actions other than pass and drop (such
- * as a scrub or a match rule) are taken as "pf did not stop it".
- */
-enum mx_action	pflog_decide(struct mxd *, const struct pflog_info *,
-		    const struct pkt_info *, int64_t);
-
-/*
- * pflog_decide() for a packet in any state: counts malformed packets in
- * stats.parse_errors and other protocols and fragments in stats.ignored,
- * and decides TCP segments.
- */
-enum mx_action	pflog_input(struct mxd *, const struct pflog_info *,
-		    const struct pkt_info *, enum pkt_result, int64_t);
 
 /*
  * Link layers, for live capture (pflog only) and for replaying savefiles.

@@ -1,7 +1,8 @@
 /*
- * The one place that decides.  Every port feeds it parsed packets and the
- * current time, and carries out the action it returns; nothing here knows
- * about netfilter, pf or the wall clock.
+ * The one place that decides and counts.  Every port feeds it parsed
+ * packets and the current time, and carries out the action it returns, or,
+ * where the firewall acts first (pf), tells it what the firewall did
+ * (pfpolicy.c); nothing here knows about netfilter, pf or the wall clock.
  */
 #include "policy.h"
 
@@ -41,18 +42,45 @@ whitelist_sender(const struct mx_policy *p, const struct mx_addr *src,
 }
 
 /*
+ * To a real MX: a whitelisted sender's entry is renewed (MTAs such as Exim
+ * skip a host that refused them for a while, and must not be cut off while
+ * they do), and the SYN passes; anybody else's is dropped.  Unless the
+ * firewall has acted already: then what it did is what happened, and it is
+ * what is counted, once.  *own is what the policy alone would have done.
+ */
+static enum mx_action
+real_mx_hit(const struct mx_policy *p, const struct mx_addr *key,
+    enum mx_fw_done done, int64_t now, enum mx_action *own)
+{
+	bool listed, passed;
+
+	listed = wl_renew(p->wl, key, now, now + p->whitelist_time);
+	if (listed)
+		p->stats->refreshed++;
+	*own = listed ? MX_PASS : MX_BLOCK;
+	passed = done == MX_FW_WAITING ? listed : done == MX_FW_PASSED;
+	if (passed) {
+		p->stats->accepted++;
+		return MX_PASS;
+	}
+	p->stats->blocked++;
+	return MX_BLOCK;
+}
+
+/*
  * To a fake MX: whitelist the sender and let the SYN through, so that the
  * kernel answers with a RST and a real MTA moves on to the next MX at once.
- * To a real MX: pass a whitelisted sender and renew its entry (MTAs such as
- * Exim skip a host that refused them for a while, and must not be cut off
- * while they do); drop everybody else.
+ * What the firewall did with it changes nothing: a refused SYN to a fake MX
+ * is the point.  To a real MX: see real_mx_hit().  Each packet moves
+ * exactly one of the counters fake_hits, accepted, blocked and ignored.
  */
 enum mx_action
-policy_decide(const struct mx_policy *p, const struct pkt_info *pkt,
-    int64_t now)
+policy_decide_after(const struct mx_policy *p, const struct pkt_info *pkt,
+    enum mx_fw_done done, int64_t now, enum mx_action *own)
 {
 	struct mx_addr key;
 
+	*own = MX_IGNORE;
 	if (!pkt_is_new_connection(pkt)) {
 		p->stats->ignored++;
 		return MX_IGNORE;
@@ -60,19 +88,23 @@ policy_decide(const struct mx_policy *p, const struct pkt_info *pkt,
 	policy_key(p, &pkt->src, &key);
 	if (addrlist_contains(p->fake, &pkt->dst)) {
 		p->stats->fake_hits++;
-		return whitelist_sender(p, &key, now);
+		*own = whitelist_sender(p, &key, now);
+		return *own;
 	}
-	if (addrlist_contains(p->real, &pkt->dst)) {
-		if (wl_renew(p->wl, &key, now, now + p->whitelist_time)) {
-			p->stats->refreshed++;
-			p->stats->accepted++;
-			return MX_PASS;
-		}
-		p->stats->blocked++;
-		return MX_BLOCK;
-	}
+	if (addrlist_contains(p->real, &pkt->dst))
+		return real_mx_hit(p, &key, done, now, own);
 	p->stats->ignored++;
 	return MX_IGNORE;
+}
+
+/* A packet the firewall waits on our verdict for (NFQUEUE, replay). */
+enum mx_action
+policy_decide(const struct mx_policy *p, const struct pkt_info *pkt,
+    int64_t now)
+{
+	enum mx_action own;
+
+	return policy_decide_after(p, pkt, MX_FW_WAITING, now, &own);
 }
 
 const char *

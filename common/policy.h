@@ -19,6 +19,17 @@ enum mx_action {
 	MX_BLOCK	/* to the real MX, not whitelisted: drop it */
 };
 
+/*
+ * What the firewall did with a packet before the policy heard of it.  An
+ * NFQUEUE packet waits for our verdict; pf acts first and logs what it
+ * did, and what it did to a real-MX SYN is what happened.
+ */
+enum mx_fw_done {
+	MX_FW_WAITING,	/* nothing yet: the policy's action is the verdict */
+	MX_FW_PASSED,	/* let it through */
+	MX_FW_DROPPED	/* dropped it */
+};
+
 struct mx_policy {
 	const struct mx_addrlist *fake;
 	const struct mx_addrlist *real;
@@ -33,6 +44,9 @@ void		policy_key(const struct mx_policy *, const struct mx_addr *,
 		    struct mx_addr *);
 enum mx_action	policy_decide(const struct mx_policy *, const struct pkt_info *,
 		    int64_t);
+enum mx_action	policy_decide_after(const struct mx_policy *,
+		    const struct pkt_info *, enum mx_fw_done, int64_t,
+		    enum mx_action *);
 const char	*policy_action_name(enum mx_action);
 
 #endif

@@ -9,8 +9,9 @@
  *
  * A pflog file (OpenBSD's or FreeBSD's, such as pflogd's /var/log/pflog)
  * carries pf's own verdict and direction, and is decided as the pf port
- * decides (pflog_decide()).  Other link types carry no verdict: the core
- * policy alone decides, passing whitelisted senders and blocking others.
+ * decides (mxd_decide_pf(), pfpolicy.c).  Other link types carry no
+ * verdict: the core policy alone decides, passing whitelisted senders and
+ * blocking others.
  *
  * Packets are read and decoded in batches, their senders' entries
  * prefetched together, then decided one by one in file order, as the
@@ -193,23 +194,21 @@ print_line(struct replay *r, int64_t usec, const char *what,
 	fwrite(line, 1, (size_t)(p - line), r->out);
 }
 
+/* The core has counted the removal; print it. */
 static void
-on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
+replay_removed(struct mxd *d, const struct mx_addr *addr, int64_t expires,
     enum wl_removal why)
 {
-	struct replay *r = arg;
+	struct replay *r = d->port_state;
 
+	if (!r->print)
+		return;
 	switch (why) {
 	case WL_EXPIRED:
-		r->d->stats.expired++;
-		if (r->print)
-			print_line(r, expires * USEC_PER_SEC, "expire", addr,
-			    NULL);
+		print_line(r, expires * USEC_PER_SEC, "expire", addr, NULL);
 		break;
 	case WL_EVICTED:
-		r->d->stats.evictions++;
-		if (r->print)
-			print_line(r, r->now_usec, "evict", addr, NULL);
+		print_line(r, r->now_usec, "evict", addr, NULL);
 		break;
 	case WL_DROPPED:
 		break;
@@ -222,12 +221,11 @@ on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
  * cache) are printed after its decision line, the others at once.
  */
 static void
-on_added(void *arg, const struct mx_addr *addr, int64_t expires)
+replay_added(struct mxd *d, const struct mx_addr *addr)
 {
-	struct replay *r = arg;
+	struct replay *r = d->port_state;
 	struct mx_addr *grown;
 
-	(void)expires;
 	if (!r->print)
 		return;
 	if (!r->deciding) {
@@ -240,7 +238,7 @@ on_added(void *arg, const struct mx_addr *addr, int64_t expires)
 		grown = reallocarray(r->siblings, r->siblings_cap + 32,
 		    sizeof(*grown));
 		if (grown == NULL) {
-			r->d->stats.nomem++;
+			d->stats.nomem++;
 			return;
 		}
 		r->siblings = grown;
@@ -307,14 +305,15 @@ decide(struct replay *r, enum link_type link, const struct decoded *b)
 	now = r->now;
 	wl_expire(d->wl, now);
 	r->deciding = true;
-	/* For on_added(), to tell the sender's own entry from siblings. */
+	/* For replay_added(), to tell the sender's own entry from siblings. */
 	if (r->print)
 		policy_key(&d->policy, &pkt->src, &r->key);
-	if (link == LINK_PFLOG)
-		action = pflog_input(d, &b->pfl, pkt, b->res, now);
+	if (!mxd_decidable(d, b->res))
+		action = MX_IGNORE;
+	else if (link == LINK_PFLOG)
+		action = mxd_decide_pf(d, &b->pfl, pkt, now);
 	else
-		action = mxd_decidable(d, b->res) ? mxd_decide(d, pkt, now) :
-		    MX_IGNORE;
+		action = mxd_decide(d, pkt, now);
 	r->deciding = false;
 	r->actions[action]++;
 	if (action == MX_IGNORE) {
@@ -443,6 +442,18 @@ done:
 	return rc;
 }
 
+/*
+ * The replay is a port of the core whose firewall is standard output: the
+ * core tells it of every entry that comes or goes, and it prints them.  It
+ * has no descriptor, loop or privileges of its own: only the hooks the
+ * core calls while the replay decides.
+ */
+static const struct mx_port replay_port = {
+	.name = "replay",
+	.added = replay_added,
+	.removed = replay_removed,
+};
+
 int
 replay_run(struct mxd *d)
 {
@@ -455,15 +466,13 @@ replay_run(struct mxd *d)
 	r.print = !d->cfg.quiet;
 	if (d->cfg.debug)
 		log_set_level(LOG_LEVEL_DEBUG);
-	d->wl = wl_create((size_t)d->cfg.max_entries, mxd_random_seed(),
-	    on_removed, &r);
-	r.blocked = wl_create(0, mxd_random_seed(), NULL, NULL);
-	if (d->wl == NULL || r.blocked == NULL) {
+	d->port = &replay_port;
+	d->port_state = &r;
+	if (mxd_init_core(d, mxd_random_seed()) == -1 ||
+	    (r.blocked = wl_create(0, mxd_random_seed(), NULL, NULL)) == NULL) {
 		log_warnx("out of memory");
 		goto done;
 	}
-	mxd_point_policy(d);
-	wl_set_added_cb(d->wl, on_added, &r);
 	mxd_resolver_start(d);
 	rc = replay_file(&r, d->cfg.replay);
 	if (fflush(r.out) == EOF || ferror(r.out)) {

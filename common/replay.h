@@ -12,9 +12,10 @@
 
 /*
  * Replay d->cfg.replay with the configuration in d->cfg, which must be
- * loaded.  Frees d->cfg and d->cmdline before returning.  Returns the
- * process's exit status: 0, or 1 if the file could not be read or is
- * truncated or corrupt.
+ * loaded (mxd_configure()).  The core is set up as the daemon sets it up
+ * (mxd_init_core()), with the replay as its port.  Frees d->cfg and
+ * d->cmdline before returning.  Returns the process's exit status: 0, or 1
+ * if the file could not be read or is truncated or corrupt.
  */
 int	replay_run(struct mxd *);
 

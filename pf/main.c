@@ -1,11 +1,20 @@
 /*
- * mxallowd for OpenBSD and FreeBSD: the common daemon with the pf port.
+ * mxallowd for OpenBSD and FreeBSD: the common daemon with the pf port, or
+ * with -R the replay of a savefile through the same core.
  */
 #include "daemon.h"
 #include "port.h"
+#include "replay.h"
 
 int
 main(int argc, char *argv[])
 {
-	return mxd_main(&pf_port, argc, argv);
+	struct mxd d;
+	int status;
+
+	if (!mxd_configure(&d, &pf_port, argc, argv, &status))
+		return status;
+	if (d.cfg.replay != NULL)
+		return replay_run(&d);
+	return mxd_run(&d);
 }

@@ -284,7 +284,9 @@ on_packet(void *arg, const struct pflog_info *pfl, const struct pkt_info *pkt,
 	struct mx_addr key;
 
 	(void)ts;
-	switch (pflog_input(d, pfl, pkt, res, st->now)) {
+	if (!mxd_decidable(d, res))
+		return;
+	switch (mxd_decide_pf(d, pfl, pkt, st->now)) {
 	case MX_REFRESH:
 	case MX_BLOCK:
 		/*
@@ -350,10 +352,12 @@ pf_input(struct mxd *d)
 }
 
 static void
-pf_removed(struct mxd *d, const struct mx_addr *addr, enum wl_removal why)
+pf_removed(struct mxd *d, const struct mx_addr *addr, int64_t expires,
+    enum wl_removal why)
 {
 	struct pf_state *st = d->port_state;
 
+	(void)expires;
 	if (st == NULL || st->table == NULL)
 		return;
 	pft_del(st->table, addr, key_prefix(d, addr));

@@ -1,9 +1,12 @@
 /*
  * The pflog header of both layouts, the other link layers, and what pf's
- * logged verdicts mean to the policy, with the clock given by the test.
+ * logged verdicts mean to the policy (pfpolicy.c) on the daemon's path for
+ * them (mxd_decidable(), mxd_decide_pf()), with the clock given by the
+ * test.
  */
 #include <string.h>
 
+#include "daemon.h"
 #include "pflog.h"
 #include "t.h"
 
@@ -308,7 +311,8 @@ logged(struct mxd *d, uint8_t action, uint8_t dir, const char *src,
 	n += v6 ? ipv6(pkt + n, src, dst, flags) : ipv4(pkt + n, src, dst,
 	    flags);
 	res = link_decode(LINK_PFLOG, pkt, n, &info, &p);
-	return pflog_input(d, &info, &p, res, now);
+	return mxd_decidable(d, res) ? mxd_decide_pf(d, &info, &p, now) :
+	    MX_IGNORE;
 }
 
 static bool
@@ -336,8 +340,6 @@ static void
 test_decide(void)
 {
 	struct mxd d;
-	struct pflog_info info;
-	struct pkt_info p;
 	enum mx_action a, b, c;
 	struct mx_addr s1;
 
@@ -411,15 +413,101 @@ test_decide(void)
 	a = logged(&d, DROP, IN, S1, REAL, SYN, 1125);
 	CHECK(a == MX_BLOCK, "after expiry the sender is blocked");
 
-	memset(&info, 0, sizeof(info));
-	memset(&p, 0, sizeof(p));
-	a = pflog_input(&d, &info, &p, PKT_MALFORMED, 1200);
-	CHECK(a == MX_IGNORE && d.stats.parse_errors == 1,
+	CHECK(!mxd_decidable(&d, PKT_MALFORMED) && d.stats.parse_errors == 1,
 	    "malformed counted as parse error");
-	a = pflog_input(&d, &info, &p, PKT_NOT_TCP, 1200);
-	b = pflog_input(&d, &info, &p, PKT_FRAGMENT, 1200);
-	CHECK(a == MX_IGNORE && b == MX_IGNORE && d.stats.ignored == 7,
+	CHECK(!mxd_decidable(&d, PKT_NOT_TCP) &&
+	    !mxd_decidable(&d, PKT_FRAGMENT) && d.stats.ignored == 7,
 	    "other protocols and fragments ignored");
+	CHECK(mxd_decidable(&d, PKT_TCP) && d.stats.ignored == 7 &&
+	    d.stats.parse_errors == 1, "TCP is decided, not counted here");
+	teardown(&d);
+}
+
+/* The counters one packet moves, and by how much. */
+struct moved {
+	uint64_t	fake_hits, whitelisted, refreshed, accepted, blocked;
+	uint64_t	ignored;
+};
+
+/* Did the counters move from before to after as want says, and only so? */
+static bool
+moved_by(const struct mx_stats *before, const struct mx_stats *after,
+    const struct moved *want)
+{
+	struct mx_stats expect = *before;
+
+	expect.fake_hits += want->fake_hits;
+	expect.whitelisted += want->whitelisted;
+	expect.refreshed += want->refreshed;
+	expect.accepted += want->accepted;
+	expect.blocked += want->blocked;
+	expect.ignored += want->ignored;
+	return memcmp(&expect, after, sizeof(expect)) == 0;
+}
+
+/*
+ * Where pf's action wins, each packet is counted once, as what happened,
+ * in the counters the policy is pointed at: never counted as the policy
+ * alone would have decided and then moved.  The policy here counts apart
+ * from the daemon's own statistics, so a count made in one and taken back
+ * in the other shows (it did, before pfpolicy.c).
+ */
+static void
+test_counted_once(void)
+{
+	static const struct {
+		const char	*what;
+		uint8_t		 action, dir;
+		const char	*src, *dst;
+		enum mx_action	 want;
+		struct moved	 moved;
+	} steps[] = {
+		{ "stranger to the real MX, passed by pf (another rule): "
+		    "accepted", PASS, IN, S2, REAL, MX_PASS,
+		    { .accepted = 1 } },
+		{ "stranger to the real MX, dropped by pf: blocked",
+		    DROP, IN, S2, REAL, MX_BLOCK, { .blocked = 1 } },
+		{ "fake-MX SYN dropped by pf: a fake-MX hit, whitelisted",
+		    DROP, IN, S1, FAKE, MX_WHITELIST,
+		    { .fake_hits = 1, .whitelisted = 1 } },
+		{ "whitelisted sender dropped by pf (the race): blocked, "
+		    "entry renewed", DROP, IN, S1, REAL, MX_BLOCK,
+		    { .blocked = 1, .refreshed = 1 } },
+		{ "whitelisted sender passed by pf: accepted, entry renewed",
+		    PASS, IN, S1, REAL, MX_PASS,
+		    { .accepted = 1, .refreshed = 1 } },
+		{ "fake-MX SYN passed by pf from a listed sender: refreshed",
+		    PASS, IN, S1, FAKE, MX_REFRESH,
+		    { .fake_hits = 1, .refreshed = 1 } },
+		{ "outbound SYN: ignored", DROP, OUT, S2, REAL, MX_IGNORE,
+		    { .ignored = 1 } },
+		{ "IPv6 stranger passed by pf: accepted", PASS, IN, S6,
+		    "2001:db8::20", MX_PASS, { .accepted = 1 } },
+	};
+	struct mx_stats policy_stats, before;
+	struct mxd d;
+	enum mx_action a;
+	size_t i;
+
+	setup(&d);
+	memset(&policy_stats, 0, sizeof(policy_stats));
+	d.policy.stats = &policy_stats;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		before = policy_stats;
+		a = logged(&d, steps[i].action, steps[i].dir, steps[i].src,
+		    steps[i].dst, SYN, 2000 + (int64_t)i);
+		CHECK(a == steps[i].want &&
+		    moved_by(&before, &policy_stats, &steps[i].moved),
+		    "counted once: %s", steps[i].what);
+	}
+	CHECK(policy_stats.accepted == 3 && policy_stats.blocked == 2 &&
+	    policy_stats.whitelisted == 1 && policy_stats.fake_hits == 2,
+	    "counted once: 3 accepted, 2 blocked, 1 whitelisted in all");
+	memset(&before, 0, sizeof(before));
+	CHECK(memcmp(&d.stats, &before, sizeof(before)) == 0,
+	    "counted once: nothing counted beside the policy's counters");
+	CHECK(!listed(&d, S2, 2010) && !listed(&d, S6, 2010),
+	    "counted once: strangers pf passed are not whitelisted");
 	teardown(&d);
 }
 
@@ -430,5 +518,6 @@ main(void)
 	test_af();
 	test_links();
 	test_decide();
+	test_counted_once();
 	return T_DONE();
 }

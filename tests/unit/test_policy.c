@@ -63,10 +63,9 @@ setup_free(struct setup *s)
 	addrlist_free(&s->real);
 }
 
-/* One TCP segment from src to dst at time now. */
-static enum mx_action
-seg(struct setup *s, const char *src, const char *dst, uint8_t flags,
-    int64_t now)
+/* A TCP segment from src to dst. */
+static struct pkt_info
+tcp(const char *src, const char *dst, uint8_t flags)
 {
 	struct pkt_info pkt;
 
@@ -77,6 +76,16 @@ seg(struct setup *s, const char *src, const char *dst, uint8_t flags,
 	pkt.dport = 25;
 	pkt.tcp_flags = flags;
 	pkt.ip_version = strchr(src, ':') && strchr(dst, ':') ? 6 : 4;
+	return pkt;
+}
+
+/* One TCP segment from src to dst at time now. */
+static enum mx_action
+seg(struct setup *s, const char *src, const char *dst, uint8_t flags,
+    int64_t now)
+{
+	struct pkt_info pkt = tcp(src, dst, flags);
+
 	return policy_decide(&s->p, &pkt, now);
 }
 
@@ -234,6 +243,67 @@ test_families(void)
 	setup_free(&s);
 }
 
+/* A SYN the firewall has already acted on; own: the policy's own view. */
+static enum mx_action
+syn_after(struct setup *s, const char *src, const char *dst,
+    enum mx_fw_done done, int64_t now, enum mx_action *own)
+{
+	struct pkt_info pkt = tcp(src, dst, TCP_FLAG_SYN);
+
+	return policy_decide_after(&s->p, &pkt, done, now, own);
+}
+
+/*
+ * A firewall that acts first (pf): what it did to a real-MX SYN is what
+ * happened and what is counted, once; a whitelisted sender's entry is
+ * renewed either way; a fake-MX SYN is a fake-MX hit whatever it did.
+ */
+static void
+test_firewall_first(void)
+{
+	struct setup s;
+	struct mx_stats before;
+	enum mx_action a, own;
+
+	setup_init(&s);
+	a = syn_after(&s, "198.51.100.1", REAL4, MX_FW_PASSED, 10, &own);
+	CHECK(a == MX_PASS && own == MX_BLOCK && s.stats.accepted == 1 &&
+	    s.stats.blocked == 0 && s.stats.refreshed == 0 &&
+	    !listed(&s, "198.51.100.1", 10),
+	    "stranger passed by the firewall: pass, accepted, not listed");
+	a = syn_after(&s, "198.51.100.1", REAL4, MX_FW_DROPPED, 11, &own);
+	CHECK(a == MX_BLOCK && own == MX_BLOCK && s.stats.accepted == 1 &&
+	    s.stats.blocked == 1, "stranger dropped by the firewall: block");
+	a = syn_after(&s, "198.51.100.2", FAKE4, MX_FW_DROPPED, 20, &own);
+	CHECK(a == MX_WHITELIST && own == MX_WHITELIST &&
+	    s.stats.fake_hits == 1 && s.stats.whitelisted == 1,
+	    "fake-MX SYN dropped by the firewall: whitelist");
+	before = s.stats;
+	a = syn_after(&s, "198.51.100.2", REAL4, MX_FW_DROPPED, 30, &own);
+	CHECK(a == MX_BLOCK && own == MX_PASS &&
+	    s.stats.blocked == before.blocked + 1 &&
+	    s.stats.accepted == before.accepted &&
+	    s.stats.refreshed == before.refreshed + 1 &&
+	    listed(&s, "198.51.100.2", 30 + WL_TIME - 1),
+	    "listed sender dropped by the firewall: block, entry renewed");
+	before = s.stats;
+	a = syn_after(&s, "198.51.100.2", REAL4, MX_FW_PASSED, 40, &own);
+	CHECK(a == MX_PASS && own == MX_PASS &&
+	    s.stats.accepted == before.accepted + 1 &&
+	    s.stats.blocked == before.blocked &&
+	    s.stats.refreshed == before.refreshed + 1,
+	    "listed sender passed by the firewall: pass, entry renewed");
+	a = syn_after(&s, "198.51.100.2", OTHER4, MX_FW_PASSED, 50, &own);
+	CHECK(a == MX_IGNORE && own == MX_IGNORE && s.stats.ignored == 1,
+	    "SYN to no MX: ignored, whatever the firewall did");
+	a = syn_after(&s, "198.51.100.3", REAL4, MX_FW_WAITING, 60, &own);
+	CHECK(a == MX_BLOCK && own == MX_BLOCK && s.stats.blocked == 3,
+	    "a waiting firewall gets the policy's own verdict");
+	CHECK(s.stats.fake_hits + s.stats.accepted + s.stats.blocked +
+	    s.stats.ignored == 7, "7 packets, each counted once");
+	setup_free(&s);
+}
+
 static void
 test_names(void)
 {
@@ -252,6 +322,7 @@ main(void)
 	test_expiry();
 	test_refresh_on_use();
 	test_families();
+	test_firewall_first();
 	test_names();
 	return T_DONE();
 }
