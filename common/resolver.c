@@ -33,7 +33,6 @@
 
 /* A lookup in flight is remembered this long, against duplicates. */
 #define PENDING_TIME	120
-#define NAME_MAX_LEN	256
 
 enum record_state { RECORD_FREE, RECORD_PENDING, RECORD_DONE };
 
@@ -56,7 +55,7 @@ struct result {
 	struct mx_addr		 sender;
 	int64_t			 expires;
 	enum resolver_status	 status;
-	char			 name[NAME_MAX_LEN];
+	char			 name[RESOLVER_NAME_SIZE];
 	size_t			 count;
 	struct mx_addr		 addrs[];
 };

@@ -17,6 +17,11 @@
 struct addrinfo;
 struct sockaddr;
 
+/* A name's buffer: the longest name kept, and its NUL. */
+#define RESOLVER_NAME_SIZE	256
+/* Most addresses kept from one name: rdns-max-addresses' upper limit. */
+#define RESOLVER_ADDRS_MAX	1024
+
 /* The two DNS calls, as getnameinfo(NI_NAMEREQD) and getaddrinfo(). */
 typedef int	resolver_name_fn(const struct sockaddr *, unsigned, char *,
 		    size_t);
