@@ -172,10 +172,26 @@ rdns_status_name(enum resolver_status status)
 		return "no PTR name";
 	case RESOLVER_UNCONFIRMED:
 		return "name does not resolve back to the sender";
+	case RESOLVER_DROPPED:
+		return "dropped by the resolver process";
 	case RESOLVER_FAILED:
 		break;
 	}
 	return "lookup failed";
+}
+
+/*
+ * A lookup not made: the queue was full, here or in the resolver process
+ * (which logs its own reason when it is another).
+ */
+static void
+rdns_skipped(struct mxd *d, int64_t now)
+{
+	static struct log_ratelimit rl;
+
+	d->stats.rdns_skipped++;
+	log_warn_limited(&rl, now, "reverse-DNS queue full: lookup skipped "
+	    "(see dns-queue, dns-threads)");
 }
 
 /*
@@ -190,6 +206,10 @@ on_siblings(void *arg, const struct resolver_result *res)
 	char a[MX_ADDRSTRLEN], b[MX_ADDRSTRLEN];
 	size_t i;
 
+	if (res->status == RESOLVER_DROPPED) {
+		rdns_skipped(d, mxd_now());
+		return;
+	}
 	if (!res->cached) {
 		d->stats.rdns_lookups++;
 		if (res->status != RESOLVER_OK)
@@ -224,17 +244,12 @@ void
 mxd_find_siblings(struct mxd *d, enum mx_action action,
     const struct mx_addr *sender, int64_t now)
 {
-	static struct log_ratelimit rl;
-
 	if ((action != MX_WHITELIST && action != MX_REFRESH) ||
 	    d->resolver == NULL || d->cfg.no_rdns_whitelist)
 		return;
 	if (resolver_submit(d->resolver, sender, now +
-	    d->cfg.whitelist_time, now, on_siblings, d) == RESOLVER_SKIPPED) {
-		d->stats.rdns_skipped++;
-		log_warn_limited(&rl, now, "reverse-DNS queue full: lookup "
-		    "skipped (see dns-queue, dns-threads)");
-	}
+	    d->cfg.whitelist_time, now, on_siblings, d) == RESOLVER_SKIPPED)
+		rdns_skipped(d, now);
 }
 
 /*
