@@ -285,7 +285,8 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 /*
  * Start the resolver's threads, unless rDNS whitelisting is off.  Called
  * after every fork (daemonizing, privilege separation): threads do not
- * survive a fork.
+ * survive a fork.  With a resolver process (resolver_remote_fd), connect
+ * to it instead: it starts its threads with these settings.
  */
 void
 mxd_resolver_start(struct mxd *d)
@@ -301,7 +302,12 @@ mxd_resolver_start(struct mxd *d)
 	rc.cache_time = d->cfg.dns_cache_time;
 	rc.max_addresses = (size_t)d->cfg.rdns_max_addresses;
 	rc.forward_confirm = d->cfg.rdns_forward_confirm;
-	if ((d->resolver = resolver_create(&rc, mxd_random_seed())) == NULL)
+	if (d->resolver_remote_fd != -1)
+		d->resolver = resolver_connect(d->resolver_remote_fd, &rc,
+		    d->resolver_seed);
+	else
+		d->resolver = resolver_create(&rc, d->resolver_seed);
+	if (d->resolver == NULL)
 		fatal("resolver");
 }
 
@@ -317,7 +323,8 @@ mxd_resolver_collect(struct mxd *d, int64_t now)
 
 /*
  * The resolver's threads, queue and cache are sized at start; turning
- * rDNS whitelisting off stops them, turning it on starts them.
+ * rDNS whitelisting off stops them, turning it on starts them.  A
+ * resolver process stays: it is told to stop, then configured anew.
  */
 static void
 resolver_changes(struct mxd *d, const struct mx_config *next)
@@ -633,7 +640,8 @@ event_loop(struct mxd *d)
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			d->port->input(d);
-		if (pfd[2].revents & POLLIN)
+		/* A resolver process's end of file too: its client stops. */
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 			mxd_resolver_collect(d, mxd_now());
 	}
 }
@@ -657,6 +665,7 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.state_dirfd = -1;
+	d.resolver_remote_fd = -1;
 	d.port = port;
 	d.progname = "mxallowd";
 	config_init(&d.cmdline);
@@ -678,6 +687,8 @@ mxd_main(const struct mx_port *port, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", d.progname, err);
 		return 1;
 	}
+	/* Now: a chroot or pledge may keep /dev/urandom from a reload. */
+	d.resolver_seed = mxd_random_seed();
 	if (d.cfg.replay != NULL)
 		return replay_run(&d);
 

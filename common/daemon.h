@@ -59,6 +59,15 @@ struct mxd {
 	struct mx_config	 cfg;		/* in force */
 	struct whitelist	*wl;
 	struct resolver		*resolver;	/* NULL: no rDNS siblings */
+	/*
+	 * -1 (mxd_main's default): the resolver's threads run in this
+	 * process.  A port whose lookups run in a resolver process sets the
+	 * socket to it here, and every resolver the core makes, at start and
+	 * on reload, is a client on it (resolver_connect()).  The socket
+	 * stays the port's.
+	 */
+	int			 resolver_remote_fd;
+	uint64_t		 resolver_seed;	/* read at start, for reloads too */
 	struct mx_policy	 policy;
 	struct mx_stats		 stats;
 	const char		*progname;
