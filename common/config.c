@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "resolver.h"
 #include "version.h"
 #include "log.h"
 
@@ -84,7 +85,7 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	  OPT_TYPE_BOOL, MX_PORT_ALL, false, "yes|no", "yes", 0, 0,
 	  "whitelist a name's addresses only if the sender is among them" },
 	{ OPT_RDNS_MAX_ADDRESSES, "rdns-max-addresses", 0, OPT_TYPE_NUMBER,
-	  MX_PORT_ALL, false, "number", "32", 1, 1024,
+	  MX_PORT_ALL, false, "number", "32", 1, RESOLVER_ADDRS_MAX,
 	  "most addresses whitelisted from one sender's name" },
 	{ OPT_DNS_THREADS, "dns-threads", 0, OPT_TYPE_NUMBER,
 	  MX_PORT_ALL, false, "number", "4", 1, 64,

@@ -173,10 +173,26 @@ rdns_status_name(enum resolver_status status)
 		return "no PTR name";
 	case RESOLVER_UNCONFIRMED:
 		return "name does not resolve back to the sender";
+	case RESOLVER_DROPPED:
+		return "dropped by the resolver process";
 	case RESOLVER_FAILED:
 		break;
 	}
 	return "lookup failed";
+}
+
+/*
+ * A lookup not made: the queue was full, here or in the resolver process
+ * (which logs its own reason when it is another).
+ */
+static void
+rdns_skipped(struct mxd *d, int64_t now)
+{
+	static struct log_ratelimit rl;
+
+	d->stats.rdns_skipped++;
+	log_warn_limited(&rl, now, "reverse-DNS queue full: lookup skipped "
+	    "(see dns-queue, dns-threads)");
 }
 
 /*
@@ -191,6 +207,10 @@ on_siblings(void *arg, const struct resolver_result *res)
 	char a[MX_ADDRSTRLEN], b[MX_ADDRSTRLEN];
 	size_t i;
 
+	if (res->status == RESOLVER_DROPPED) {
+		rdns_skipped(d, mxd_now());
+		return;
+	}
 	if (!res->cached) {
 		d->stats.rdns_lookups++;
 		if (res->status != RESOLVER_OK)
@@ -221,21 +241,16 @@ on_siblings(void *arg, const struct resolver_result *res)
  * to the resolver, unless rDNS whitelisting is off.  Every port's decision
  * path calls this, through mxd_decide() or mxd_decide_pf().
  */
-static void
-find_siblings(struct mxd *d, enum mx_action action,
+void
+mxd_find_siblings(struct mxd *d, enum mx_action action,
     const struct mx_addr *sender, int64_t now)
 {
-	static struct log_ratelimit rl;
-
 	if ((action != MX_WHITELIST && action != MX_REFRESH) ||
 	    d->resolver == NULL || d->cfg.no_rdns_whitelist)
 		return;
 	if (resolver_submit(d->resolver, sender, now +
-	    d->cfg.whitelist_time, now, on_siblings, d) == RESOLVER_SKIPPED) {
-		d->stats.rdns_skipped++;
-		log_warn_limited(&rl, now, "reverse-DNS queue full: lookup "
-		    "skipped (see dns-queue, dns-threads)");
-	}
+	    d->cfg.whitelist_time, now, on_siblings, d) == RESOLVER_SKIPPED)
+		rdns_skipped(d, now);
 }
 
 /*
@@ -265,7 +280,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
-	find_siblings(d, action, &pkt->src, now);
+	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
 
@@ -279,14 +294,15 @@ mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
 {
 	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
 
-	find_siblings(d, action, &pkt->src, now);
+	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
 
 /*
  * Start the resolver's threads, unless rDNS whitelisting is off.  Called
  * after every fork (daemonizing, privilege separation): threads do not
- * survive a fork.
+ * survive a fork.  With a resolver process (resolver_remote_fd), connect
+ * to it instead: it starts its threads with these settings.
  */
 void
 mxd_resolver_start(struct mxd *d)
@@ -302,7 +318,12 @@ mxd_resolver_start(struct mxd *d)
 	rc.cache_time = d->cfg.dns_cache_time;
 	rc.max_addresses = (size_t)d->cfg.rdns_max_addresses;
 	rc.forward_confirm = d->cfg.rdns_forward_confirm;
-	if ((d->resolver = resolver_create(&rc, mxd_random_seed())) == NULL)
+	if (d->resolver_remote_fd != -1)
+		d->resolver = resolver_connect(d->resolver_remote_fd, &rc,
+		    d->resolver_seed);
+	else
+		d->resolver = resolver_create(&rc, d->resolver_seed);
+	if (d->resolver == NULL)
 		fatal("resolver");
 }
 
@@ -318,7 +339,8 @@ mxd_resolver_collect(struct mxd *d, int64_t now)
 
 /*
  * The resolver's threads, queue and cache are sized at start; turning
- * rDNS whitelisting off stops them, turning it on starts them.
+ * rDNS whitelisting off stops them, turning it on starts them.  A
+ * resolver process stays: it is told to stop, then configured anew.
  */
 static void
 resolver_changes(struct mxd *d, const struct mx_config *next)
@@ -634,7 +656,8 @@ event_loop(struct mxd *d)
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			d->port->input(d);
-		if (pfd[2].revents & POLLIN)
+		/* A resolver process's end of file too: its client stops. */
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 			mxd_resolver_collect(d, mxd_now());
 	}
 }
@@ -663,6 +686,7 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 
 	memset(d, 0, sizeof(*d));
 	d->state_dirfd = -1;
+	d->resolver_remote_fd = -1;
 	d->port = port;
 	d->progname = "mxallowd";
 	config_init(&d->cmdline);
@@ -687,6 +711,8 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 		*status = 1;
 		return false;
 	}
+	/* Now: a chroot or pledge may keep /dev/urandom from a reload. */
+	d->resolver_seed = mxd_random_seed();
 	return true;
 }
 

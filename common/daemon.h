@@ -63,6 +63,15 @@ struct mxd {
 	struct mx_config	 cfg;		/* in force */
 	struct whitelist	*wl;
 	struct resolver		*resolver;	/* NULL: no rDNS siblings */
+	/*
+	 * -1 (mxd_main's default): the resolver's threads run in this
+	 * process.  A port whose lookups run in a resolver process sets the
+	 * socket to it here, and every resolver the core makes, at start and
+	 * on reload, is a client on it (resolver_connect()).  The socket
+	 * stays the port's.
+	 */
+	int			 resolver_remote_fd;
+	uint64_t		 resolver_seed;	/* read at start, for reloads too */
 	struct mx_policy	 policy;
 	struct mx_stats		 stats;
 	const char		*progname;
@@ -82,6 +91,8 @@ int		mxd_run(struct mxd *);
 int64_t		mxd_now(void);
 bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
+void		mxd_find_siblings(struct mxd *, enum mx_action,
+		    const struct mx_addr *, int64_t);
 enum mx_action	mxd_decide_pf(struct mxd *, const struct pflog_info *,
 		    const struct pkt_info *, int64_t);
 uint64_t	mxd_random_seed(void);

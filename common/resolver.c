@@ -14,6 +14,10 @@
  * per connection.  It is an expiring address table (whitelist.c) whose
  * values are slots in a ring of records; as every record lives cache_time,
  * the ring's oldest slot is always the next to go.
+ *
+ * A resolver made by resolver_connect() has none of this: its lookups run
+ * in the resolver process, and every call below goes to the client in
+ * resolver_remote.c.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -29,11 +33,11 @@
 #include <unistd.h>
 
 #include "resolver.h"
+#include "resolver_msg.h"
 #include "whitelist.h"
 
 /* A lookup in flight is remembered this long, against duplicates. */
 #define PENDING_TIME	120
-#define NAME_MAX_LEN	256
 
 enum record_state { RECORD_FREE, RECORD_PENDING, RECORD_DONE };
 
@@ -56,12 +60,14 @@ struct result {
 	struct mx_addr		 sender;
 	int64_t			 expires;
 	enum resolver_status	 status;
-	char			 name[NAME_MAX_LEN];
+	char			 name[RESOLVER_NAME_SIZE];
 	size_t			 count;
 	struct mx_addr		 addrs[];
 };
 
 struct resolver {
+	/* resolver_connect()'s: when set, nothing below is used. */
+	struct resolver_client	*client;
 	struct resolver_config	 cfg;
 	/* Shared with the workers, under lock. */
 	pthread_mutex_t		 lock;
@@ -315,6 +321,26 @@ fail:
 }
 
 /*
+ * A resolver whose lookups the resolver process at the other end of fd
+ * makes (resolver_remote.c).  fd stays the caller's: resolver_destroy()
+ * does not close it, and a later resolver_connect() on it reconfigures
+ * the same process.
+ */
+struct resolver *
+resolver_connect(int fd, const struct resolver_config *cfg, uint64_t seed)
+{
+	struct resolver *rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return NULL;
+	if ((rs->client = resolver_client_create(fd, cfg, seed)) == NULL) {
+		free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+/*
  * Stop the workers.  One stuck in a lookup to a dead server is given two
  * seconds; after that it is left to the process's exit, with the shared
  * state it may still touch, rather than hold up the exit.
@@ -330,6 +356,11 @@ resolver_destroy(struct resolver *rs)
 
 	if (rs == NULL)
 		return;
+	if (rs->client != NULL) {
+		resolver_client_destroy(rs->client);
+		free(rs);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 2;
 	pthread_mutex_lock(&rs->lock);
@@ -365,6 +396,8 @@ resolver_destroy(struct resolver *rs)
 int
 resolver_fd(const struct resolver *rs)
 {
+	if (rs->client != NULL)
+		return resolver_client_fd(rs->client);
 	return rs->wake[0];
 }
 
@@ -387,7 +420,9 @@ report_record(const struct record *rec, int64_t expires, resolver_cb *cb,
 
 /*
  * Ask for sender's siblings.  A cached answer is handed to cb at once; a
- * new lookup is queued unless one is under way or the queue is full.
+ * new lookup is queued unless one is under way or the queue is full.  A
+ * remote resolver hands every answer, cached or not, to
+ * resolver_collect()'s callback: it returns QUEUED, PENDING or SKIPPED.
  */
 enum resolver_submit
 resolver_submit(struct resolver *rs, const struct mx_addr *sender,
@@ -397,6 +432,8 @@ resolver_submit(struct resolver *rs, const struct mx_addr *sender,
 	uint32_t slot;
 	size_t tail;
 
+	if (rs->client != NULL)
+		return resolver_client_submit(rs->client, sender, expires, now);
 	if (wl_get(rs->cache, sender, now, &slot)) {
 		rec = &rs->records[slot];
 		if (rec->state == RECORD_PENDING)
@@ -449,6 +486,8 @@ resolver_collect(struct resolver *rs, int64_t now, resolver_cb *cb, void *arg)
 	char buf[256];
 	size_t n = 0;
 
+	if (rs->client != NULL)
+		return resolver_client_collect(rs->client, now, cb, arg);
 	while (read(rs->wake[0], buf, sizeof(buf)) > 0)
 		;
 	pthread_mutex_lock(&rs->lock);
@@ -479,5 +518,7 @@ resolver_collect(struct resolver *rs, int64_t now, resolver_cb *cb, void *arg)
 size_t
 resolver_pending(struct resolver *rs)
 {
+	if (rs->client != NULL)
+		return resolver_client_pending(rs->client);
 	return rs->in_flight;
 }

@@ -21,7 +21,7 @@ struct mx_stats {
 	uint64_t	port_errors;	/* firewall requests that failed */
 	uint64_t	rdns_lookups;	/* reverse-DNS lookups completed */
 	uint64_t	rdns_failed;	/* of those, no name, unconfirmed, error */
-	uint64_t	rdns_skipped;	/* not made: the queue was full */
+	uint64_t	rdns_skipped;	/* not made: a queue was full */
 	uint64_t	rdns_siblings;	/* addresses whitelisted through a name */
 };
 
