@@ -105,6 +105,14 @@ setup_signals(const struct mx_port *port)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The self-pipe of the signal handlers, for a port that limits it. */
+void
+mxd_signal_fds(int fds[2])
+{
+	fds[0] = signal_pipe[0];
+	fds[1] = signal_pipe[1];
+}
+
 static void
 drain_signal_pipe(void)
 {
@@ -132,8 +140,8 @@ on_removed(void *arg, const struct mx_addr *addr, int64_t expires,
 		d->port->removed(d, addr, expires, why);
 }
 
-static enum log_level
-config_log_level(const struct mx_config *cfg)
+enum log_level
+mxd_log_level(const struct mx_config *cfg)
 {
 	if (cfg->debug)
 		return LOG_LEVEL_DEBUG;
@@ -363,6 +371,36 @@ resolver_changes(struct mxd *d, const struct mx_config *next)
 }
 
 /*
+ * The configuration file again: read here, or, for a port whose process
+ * cannot reach it (the pf engine), from the stream the port opens.
+ */
+static int
+load_config(struct mxd *d, struct mx_config *next, char *err, size_t errlen)
+{
+	const char *path = config_path(&d->cmdline);
+	FILE *fp = NULL;
+	int rc;
+
+	if (d->port->config_open != NULL) {
+		err[0] = '\0';
+		if ((fp = d->port->config_open(d, err, errlen)) == NULL &&
+		    err[0] != '\0')
+			return -1;
+		rc = config_load_stream(next, &d->cmdline, fp, d->port->id,
+		    err, errlen);
+		if (fp != NULL)
+			fclose(fp);
+		return rc;
+	}
+	/* Gone, or out of reach in a chroot: not the same as "no file". */
+	if (d->config_existed && access(path, R_OK) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return config_load(next, &d->cmdline, d->port->id, err, errlen);
+}
+
+/*
  * SIGHUP: read the configuration again.  A configuration with errors, or
  * one the port refuses, is logged and the old one stays in force.  The
  * whitelist is kept; a shorter whitelist-time or max-entries applies to
@@ -373,15 +411,8 @@ reload(struct mxd *d)
 {
 	struct mx_config next;
 	char err[512];
-	const char *path = config_path(&d->cmdline);
 
-	/* Gone, or out of reach in a chroot: not the same as "no file". */
-	if (d->config_existed && access(path, R_OK) == -1) {
-		log_warn("reload: %s, configuration unchanged", path);
-		return;
-	}
-	if (config_load(&next, &d->cmdline, d->port->id, err, sizeof(err))
-	    == -1) {
+	if (load_config(d, &next, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, configuration unchanged: %s", err);
 		return;
 	}
@@ -398,7 +429,7 @@ reload(struct mxd *d)
 	if (next.whitelist_time < d->cfg.whitelist_time)
 		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
 	wl_set_max(d->wl, (size_t)next.max_entries);
-	log_set_level(config_log_level(&next));
+	log_set_level(mxd_log_level(&next));
 	if (next.whitelist_prefix4 != d->cfg.whitelist_prefix4 ||
 	    next.whitelist_prefix6 != d->cfg.whitelist_prefix6)
 		log_warnx("whitelist-prefix changes apply to new entries; "
@@ -687,6 +718,7 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 	memset(d, 0, sizeof(*d));
 	d->state_dirfd = -1;
 	d->resolver_remote_fd = -1;
+	d->pidfile_fd = -1;
 	d->port = port;
 	d->progname = "mxallowd";
 	config_init(&d->cmdline);
@@ -721,11 +753,10 @@ int
 mxd_run(struct mxd *d)
 {
 	const struct mx_port *port = d->port;
-	int pidfd = -1;
 	bool want_pidfile;
 
 	log_init(d->progname, d->cfg.to_stdout,
-	    config_log_level(&d->cfg));
+	    mxd_log_level(&d->cfg));
 	if (mxd_init_core(d, mxd_random_seed()) == -1)
 		fatal("whitelist");
 	setup_signals(port);
@@ -733,7 +764,7 @@ mxd_run(struct mxd *d)
 	want_pidfile = !d->cfg.foreground ||
 	    (d->cfg.given & (1ULL << OPT_PIDFILE));
 	if (want_pidfile) {
-		pidfd = open_pidfile(d->cfg.pidfile);
+		d->pidfile_fd = open_pidfile(d->cfg.pidfile);
 		if ((d->pidfile_path = strdup(d->cfg.pidfile)) == NULL)
 			fatal("pidfile");
 	}
@@ -743,7 +774,7 @@ mxd_run(struct mxd *d)
 	if (!d->cfg.foreground && daemon(0, d->cfg.to_stdout) == -1)
 		fatal("daemon");
 	if (d->pidfile_path != NULL)
-		write_pidfile(pidfd, d->pidfile_path);
+		write_pidfile(d->pidfile_fd, d->pidfile_path);
 	if (port->confine != NULL)
 		port->confine(d);
 	mxd_resolver_start(d);

@@ -10,8 +10,10 @@
 #define MX_DAEMON_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
+#include "log.h"
 #include "packet.h"
 #include "policy.h"
 #include "resolver.h"
@@ -54,6 +56,12 @@ struct mx_port {
 	 */
 	int	(*state_open)(struct mxd *, char *, size_t);
 	int	(*state_close)(struct mxd *, bool, char *, size_t);
+	/*
+	 * The configuration file on reload, for a port whose daemon cannot
+	 * open it itself (optional): a stream to read, or NULL, with err
+	 * set on an error and empty when there is no file.
+	 */
+	FILE	*(*config_open)(struct mxd *, char *, size_t);
 };
 
 struct mxd {
@@ -82,6 +90,7 @@ struct mxd {
 	char			*state_path;	/* as at start: reloads keep it */
 	const char		*state_name;	/* its last part */
 	char			*pidfile_path;	/* likewise */
+	int			 pidfile_fd;	/* locked while we run; -1 */
 	bool			 config_existed; /* the config file, at start */
 };
 
@@ -89,6 +98,8 @@ bool		mxd_configure(struct mxd *, const struct mx_port *, int,
 		    char **, int *);
 int		mxd_run(struct mxd *);
 int64_t		mxd_now(void);
+enum log_level	mxd_log_level(const struct mx_config *);
+void		mxd_signal_fds(int [2]);
 bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
 void		mxd_find_siblings(struct mxd *, enum mx_action,

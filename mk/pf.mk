@@ -1,6 +1,6 @@
 # The pf port's table side: the table client (pf/table.c), privilege
-# separation (pf/privsep.c) and the privileged writer of the state file
-# (pf/statefile.c).  pf exists only on the BSDs, so on Linux this
+# separation (pf/privsep.c, pf/parent.c) and the privileged writer of the
+# state file (pf/statefile.c).  pf exists only on the BSDs, so on Linux this
 # code is built against stand-ins for <net/pfvar.h> with the OpenBSD and the
 # FreeBSD layout (tests/pfcompat/*/net/pfvar.h) and tested once per layout
 # against an in-memory pf (tests/pfcompat/fake_pf.c).  BSDmakefile builds
@@ -33,6 +33,7 @@ $(O)/tests/test_privsep_$(1): $(O)/pfcompat/$(1)/pf/privsep.o \
 
 # test_pfport brings its own capture_*() in place of pf/capture.c.
 $(O)/tests/test_pfport_$(1): $(O)/pfcompat/$(1)/pf/port.o \
+	$(O)/pfcompat/$(1)/pf/parent.o \
 	$(O)/pfcompat/$(1)/pf/privsep.o $(O)/pfcompat/$(1)/pf/statefile.o \
 	$(O)/pfcompat/$(1)/pf/table.o \
 	$(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o

@@ -29,9 +29,13 @@
  * as soon as the last entry due at that moment has gone.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,9 +44,11 @@
 #include "capture.h"
 #include "daemon.h"
 #include "log.h"
+#include "parent.h"
 #include "pflog.h"
 #include "port.h"
 #include "privsep.h"
+#include "resolver.h"
 #include "state.h"
 #include "statefile.h"
 #include "table.h"
@@ -184,25 +190,118 @@ state_file(const struct mxd *d)
 	return mxd_state_enabled(&d->cfg) ? d->cfg.state_file : NULL;
 }
 
-/* Fork the privileged child (see privsep.c), and talk to pf through it. */
-static void
-separate(struct mxd *d, struct pf_state *st)
+/*
+ * The resolver process: lookups for the engine, as the user, pledged on
+ * OpenBSD for nothing else.  Signals are the parent's business: it ends
+ * this process with SIGTERM, or the engine's end of the socket closes.
+ */
+static void __attribute__((noreturn))
+resolver_main(struct pf_state *st, int sock)
 {
-	struct privsep_conf conf;
+	struct resolver_serve_stats rs;
+	int rc;
 
-	memset(&conf, 0, sizeof(conf));
-	conf.table = d->cfg.table;
-	conf.pffd = st->pffd;
-	conf.close_fd = capture_fd(st->cap);
-	conf.pidfile = d->pidfile_path;		/* NULL: none */
-	conf.state_file = state_file(d);
-	conf.detach = !d->cfg.foreground;
-	conf.keep_stdio = d->cfg.to_stdout;
-	conf.confine = true;
-	st->ps = privsep_start(&conf);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	privsep_drop_resolver(&st->user);
+	memset(&rs, 0, sizeof(rs));
+	rc = resolver_serve(sock, NULL, mxd_random_seed(), &rs);
+	if (rs.refused > 0)
+		log_warnx("resolver process: %llu requests refused",
+		    (unsigned long long)rs.refused);
+	_exit(rc == 0 ? 0 : 1);
+}
+
+static pid_t
+fork_or_die(const char *what)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == -1)
+		fatal("fork the %s process", what);
+	return pid;
+}
+
+/*
+ * The parent's part: serve the engine until it is gone, then remove the
+ * pidfile, which only root may, and exit.  Never returns.
+ */
+static void __attribute__((noreturn))
+parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
+    pid_t resolver)
+{
+	struct parent par;
+	int rc;
+
+	capture_close(st->cap);
+	st->cap = NULL;
+	memset(&par, 0, sizeof(par));
+	par.d = d;
+	par.engine = engine;
+	par.resolver = resolver;
+	privsep_server_init(&par.srv, sock, st->pffd, d->cfg.table);
+	par.srv.request_max = st->limits.request_max;
+	par.srv.config_path = config_path(&d->cmdline);
+	par.srv.config_required = d->cmdline.config_file != NULL;
+	state_writer_init(&st->writer, state_file(d));
+	if (state_file(d) != NULL)
+		par.srv.sw = &st->writer;
+	privsep_confine_parent(d->pidfile_path, &st->writer,
+	    par.srv.config_path, state_file(d));
+	rc = parent_run(&par);
+	state_writer_free(&st->writer);
+	if (d->pidfile_path != NULL && unlink(d->pidfile_path) == -1)
+		log_warn("unlink %s", d->pidfile_path);
+	log_notice("exiting%s", rc == 0 ? "" : " after a failure");
+	exit(rc);
+}
+
+/*
+ * Split into the three processes of privsep.c: the resolver, the engine
+ * and the privileged parent, which is this process (the pidfile names
+ * it).  Returns in the engine only.
+ */
+static void
+split(struct mxd *d, struct pf_state *st)
+{
+	int channel[2], lookups[2];
+	pid_t engine, resolver;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, channel) == -1 ||
+	    resolver_socketpair(lookups) == -1)
+		fatal("socketpair");
+	if ((resolver = fork_or_die("resolver")) == 0) {
+		close(channel[0]);
+		close(channel[1]);
+		close(lookups[0]);
+		close(st->pffd);
+		if (d->pidfile_fd != -1)
+			close(d->pidfile_fd);
+		capture_close(st->cap);
+		resolver_main(st, lookups[1]);
+	}
+	close(lookups[1]);
+	if ((engine = fork_or_die("engine")) != 0) {
+		close(channel[1]);
+		close(lookups[0]);
+		parent_main(d, st, channel[0], engine, resolver);
+	}
+	/* The engine: no /dev/pf, no pidfile; the table through the parent. */
+	close(channel[0]);
 	close(st->pffd);
 	st->pffd = -1;
+	if (d->pidfile_fd != -1) {
+		close(d->pidfile_fd);
+		d->pidfile_fd = -1;
+	}
+	if (fcntl(channel[1], F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl");
+	st->ps = privsep_connect(channel[1], d->cfg.table);
 	pft_set_exec(st->table, privsep_exec, st->ps);
+	d->resolver_remote_fd = lookups[0];
 }
 
 static void
@@ -232,31 +331,36 @@ pf_start(struct mxd *d)
 		fatalx("cannot create pf table <%s>", d->cfg.table);
 	check_limits(d, st);
 	adopt(d, st);
-	if (st->separate)
-		separate(d, st);
-	else
+	if (!st->separate)
 		state_writer_init(&st->writer, state_file(d));
 }
 
 /*
- * Drop privileges.  Not in start: the core calls daemon(3), which forks
- * and opens /dev/null, and writes the pidfile after start; neither would
- * work in the chroot, nor under pledge.  The configuration file is out of
- * reach from now on, which is why the port is no_reload (the core ignores
- * SIGHUP).
+ * Split and confine the engine.  Not in start: the core calls daemon(3),
+ * which forks, and writes the pidfile after start, and the three
+ * processes come after both (the parent is the daemon the pidfile names).
  */
 static void
 pf_confine(struct mxd *d)
 {
 	struct pf_state *st = d->port_state;
+	struct privsep_keep keep;
+	int sigfds[2];
 
 	if (!st->separate)
 		return;
-	privsep_drop(&st->user, !d->cfg.no_rdns_whitelist,
-	    STATE_SIZE_MAX(d->cfg.max_entries));
+	split(d, st);
+	memset(&keep, 0, sizeof(keep));
+	privsep_keep_fd(&keep, capture_fd(st->cap), PRIVSEP_KEEP_CAPTURE);
+	privsep_keep_fd(&keep, privsep_fd(st->ps), PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, d->resolver_remote_fd, PRIVSEP_KEEP_CHANNEL);
+	mxd_signal_fds(sigfds);
+	privsep_keep_fd(&keep, sigfds[0], PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, sigfds[1], PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
+	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);
+	privsep_drop(&st->user, &keep, STATE_SIZE_MAX(d->cfg.max_entries));
 	st->confined = true;
-	log_info("SIGHUP is ignored: restart mxallowd to change its "
-	    "configuration");
 }
 
 static int
@@ -408,7 +512,7 @@ pf_stop(struct mxd *d)
 	pft_flush(st->table);
 	capture_close(st->cap);
 	if (st->ps != NULL && (rc = privsep_stop(st->ps)) != 0)
-		log_warnx("privileged process exited with status %d", rc);
+		log_warnx("privsep channel: status %d", rc);
 	if (st->pffd != -1)
 		close(st->pffd);
 	pft_destroy(st->table);
@@ -416,16 +520,70 @@ pf_stop(struct mxd *d)
 	free(st->user.dir);
 	/*
 	 * The core would remove the pidfile next: out of reach in the chroot
-	 * (a pledge violation on OpenBSD).  The child has removed it.
+	 * (a pledge violation on OpenBSD).  The parent removes it.
 	 */
 	if (st->confined)
 		exit(0);
 }
 
+/*
+ * The configuration file on SIGHUP: the parent opens it for the engine,
+ * which cannot (tests without privsep open it here).
+ */
+static FILE *
+pf_config_open(struct mxd *d, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	const char *path = config_path(&d->cmdline);
+	bool required = d->cmdline.config_file != NULL;
+	FILE *fp;
+
+	err[0] = '\0';
+	if (st->ps != NULL)
+		return privsep_config_open(st->ps, required, err, errlen);
+	if ((fp = fopen(path, "r")) == NULL && (errno != ENOENT || required))
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+	return fp;
+}
+
+/*
+ * A reloaded configuration, before the core takes it.  A renamed table:
+ * the entries move there (the parent moves what the old table holds, the
+ * whitelist's live entries are added again), and the table client
+ * changes the new one from then on.  Returns -1 to refuse the reload.
+ */
+static int
+pf_reconfigure(struct mxd *d, const struct mx_config *next)
+{
+	struct pf_state *st = d->port_state;
+	size_t moved;
+	int err;
+
+	if (strcmp(next->table, d->cfg.table) != 0) {
+		if (st->ps != NULL)
+			err = privsep_table_move(st->ps, next->table);
+		else
+			err = privsep_move_entries(st->pffd, d->cfg.table,
+			    next->table, st->limits.request_max, &moved);
+		if (err != 0) {
+			log_warnx("pf table <%s>: cannot move the entries to "
+			    "<%s>: %s", d->cfg.table, next->table,
+			    strerror(err));
+			return -1;
+		}
+		if (pft_rename(st->table, next->table) == -1)
+			return -1;
+		(void)pft_restore(st->table);
+	}
+	pft_set_prefixes(st->table, (unsigned)next->whitelist_prefix4,
+	    (unsigned)next->whitelist_prefix6);
+	return 0;
+}
+
 const struct mx_port pf_port = {
 	.name = "pf",
 	.id = MX_PORT_PF,
-	.no_reload = true,
+	.no_reload = false,
 	.start = pf_start,
 	.confine = pf_confine,
 	.fd = pf_fd,
@@ -433,8 +591,9 @@ const struct mx_port pf_port = {
 	.added = pf_added,
 	.removed = pf_removed,
 	.flush = pf_flush,
-	.reconfigure = NULL,
+	.reconfigure = pf_reconfigure,
 	.stop = pf_stop,
 	.state_open = pf_state_open,
 	.state_close = pf_state_close,
+	.config_open = pf_config_open,
 };

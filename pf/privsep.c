@@ -1,84 +1,80 @@
 /*
- * Privilege separation for the pf port.
+ * Privilege separation for the pf port: three processes, in the manner of
+ * OpenBSD's ntpd.
  *
  * The daemon parses packets that anybody on the internet can send, so the
  * process that does it should hold as little as possible.  What it needs
- * after start-up is the capture descriptor and a way to change one pf
- * table.  The design:
+ * after start-up is the capture descriptor, a way to change one pf table,
+ * and somebody to look names up for it.
  *
- *   root, at start-up (the port's start): open the pflog capture and
- *	/dev/pf, create the table, adopt its entries, then fork the child.
- *	The fork comes here, before the core daemonizes and before it starts
- *	the resolver's threads: fork() stays out of a threaded process, and
- *	the child stays simple.  When the core is going to daemonize, the
- *	child detaches itself (setsid(), standard descriptors to /dev/null).
- *	/dev/pf opened read-write by root stays usable whatever the process
- *	holding it does afterwards.
+ *   start-up, root (port.c, before and after daemon(3)): open the pflog
+ *	capture and /dev/pf (read-write), create the table, read pf's
+ *	limits, adopt the table's entries; the core reads the state file,
+ *	daemonizes and writes the pidfile.  Then the process splits
+ *	(port.c's split()): fork() happens only here, in a process without
+ *	threads.
  *
- *   child, "privileged": keeps /dev/pf and nothing else of use (the capture
- *	descriptor is closed), ignores the daemon's signals and serves
- *	requests from the parent over a SOCK_SEQPACKET socketpair: create the
- *	table, add addresses, delete addresses, for the configured table
- *	only; and write the state file (statefile.c): a new temporary file
- *	whose descriptor goes to the parent with the answer, then keep it
- *	(rename it over the state file) or discard it.
- *	privsep_check_request() refuses anything else: unknown
- *	operations, lengths that do not match the count, more than
- *	PFT_BATCH addresses, another table, names that are not NUL-terminated
- *	and zero-padded, unknown families, empty or overlong prefixes, bits
- *	set past the prefix or in padding; it answers EPERM and logs.
- *	pfk_exec() checks again before the ioctl.  When the parent goes away
- *	(end of file), the child removes the pidfile, which the confined
- *	parent cannot, and exits.  It still holds the pidfile's lock, shared
- *	since the fork, until then: no new instance starts in between.
- *	- OpenBSD: unveil("/", "") hides the whole file system, the pidfile is
- *	  unveiled "c" so that it can be removed, the state file's directory
- *	  "rwc", and unveil(NULL, NULL) locks that.  The child is NOT
- *	  pledged: pledge("pf") allows DIOCRADDTABLES
- *	  and DIOCRSETADDRS but neither DIOCRADDADDRS nor DIOCRDELADDRS, and
- *	  no other promise allows pf ioctls at all, so any pledge would kill
- *	  the child at its first addition.  Replacing the whole table with
- *	  DIOCRSETADDRS at every change would fit pledge("stdio pf"), but
- *	  costs O(table size) per batch (up to max-entries addresses, 100000
- *	  by default, copied into the kernel for every fake-MX hit): not
- *	  affordable during a flood.  The child's attack surface is the
- *	  fixed-format request, checked field by field.
- *	- FreeBSD: Capsicum.  /dev/pf is limited to CAP_IOCTL and, with
- *	  cap_ioctls_limit(), to DIOCRADDTABLES, DIOCRADDADDRS and
- *	  DIOCRDELADDRS; the socket to CAP_READ and CAP_WRITE; a descriptor
- *	  of the pidfile's directory to CAP_UNLINKAT; one of the state file's
- *	  directory to creating, renaming and removing files in it (the
- *	  temporary file's descriptor leaves with CAP_WRITE and CAP_FSYNC
- *	  only); then cap_enter().
- *	The child stays root: it needs no root privilege after this, but
- *	only root may remove the pidfile.
+ *   parent [priv] (parent.c): the process the pidfile names.  Root; keeps
+ *	/dev/pf, the configuration file, the pidfile and the state file's
+ *	directory, and serves the engine's requests over a SOCK_SEQPACKET
+ *	socketpair, one at a time: create the table, add and delete
+ *	addresses (the configured table only), write the state file
+ *	(statefile.c: a new temporary file whose descriptor goes to the
+ *	engine with the answer, then kept by rename, or removed), open the
+ *	configuration file read-only for a reload, and move the entries to
+ *	a renamed table (only to the name of the configuration the parent
+ *	read and checked itself).  privsep_check_request() refuses anything
+ *	else: unknown operations, lengths that do not match the count, more
+ *	than PFT_BATCH addresses, another table, names that are not
+ *	NUL-terminated and zero-padded, unknown families, empty or overlong
+ *	prefixes, bits set past the prefix or in padding; it answers EPERM
+ *	and logs.  pfk_exec() checks again before the ioctl.  Signals come
+ *	here: SIGHUP is checked (the file is read and validated) before the
+ *	engine is told; SIGUSR1, SIGTERM and SIGINT go on to the engine.
+ *	A child that dies takes the others down, logged; the table keeps
+ *	its entries.  At the end the parent removes the pidfile.
+ *	- OpenBSD: unveil() leaves it the pidfile ("c"), the configuration
+ *	  file ("r") and the state file's directory ("rwc").  It is NOT
+ *	  pledged: pledge("pf") allows DIOCRADDTABLES and DIOCRSETADDRS
+ *	  but neither DIOCRADDADDRS nor DIOCRDELADDRS, and no other promise
+ *	  allows pf ioctls at all, so any pledge would kill it at its first
+ *	  addition.  Replacing the whole table with DIOCRSETADDRS at every
+ *	  change would fit pledge("stdio pf"), but costs O(table size) per
+ *	  batch (up to max-entries addresses, 100000 by default, copied into
+ *	  the kernel for every fake-MX hit): not affordable during a flood.
+ *	- FreeBSD: no capability mode: it reads the configuration file by
+ *	  its name at every reload.
+ *	Its attack surface is the fixed-format request, checked field by
+ *	field.
  *
- *   parent, "unprivileged": the daemon proper.  The port's confine hook, after
- *	daemon(3) and the pidfile, drops privileges (privsep_drop()): chroot
- *	to the home of the `user' option's user if that is a root-owned
- *	directory nobody else may write, else to /var/empty; setgroups(),
- *	setresgid(), setresuid() to that user; RLIMIT_FSIZE to the largest
- *	state file max-entries can make, all it ever writes.  OpenBSD:
- *	unveil("/", "") and unveil(NULL, NULL), then pledge("stdio bpf
- *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter; "recvfd"
- *	for the state file's descriptor).  FreeBSD: cap_enter(); every
- *	descriptor it needs is open already or comes from the child.  It asks
- *	the child for every table change and waits for the answer: the child
- *	is one context switch away, and additions leave once per captured
- *	batch.  If the child dies, the parent cannot change the table any more
- *	and exits.  Reverse-DNS whitelisting (unless no-rdns-whitelist)
- *	resolves names in this process, which needs /etc/resolv.conf and
- *	/etc/hosts and network sockets.  Then, on OpenBSD, unveil() replaces
- *	the chroot: only those two files stay visible, read-only, under
- *	pledge("stdio bpf recvfd dns"); on FreeBSD neither chroot nor
- *	capability mode allows the lookups, so the parent only changes to the
- *	user (Casper's cap_dns would lift that).
+ *   engine: the capture, the whitelist, the policy, the core's event
+ *	loop.  Always confined, with or without reverse DNS
+ *	(privsep_drop()): chroot to the home of the `user' option's user if
+ *	that is a root-owned directory nobody else may write, else to
+ *	/var/empty; setgroups(), setresgid(), setresuid() to that user;
+ *	RLIMIT_FSIZE to the largest state file max-entries can make, all it
+ *	ever writes.  OpenBSD: unveil("/", ""), then pledge("stdio bpf
+ *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter;
+ *	"recvfd" for the state and configuration files' descriptors).
+ *	FreeBSD: every descriptor it keeps is limited first (the capture to
+ *	read, wait and the one ioctl BIOCGSTATS; sockets and the signal
+ *	pipe to read, write and wait; standard output and error to write),
+ *	then cap_enter().  It holds no pidfile and no /dev/pf.  It asks the
+ *	parent for every table change and waits for the answer: one context
+ *	switch away, once per captured batch.  If the parent is gone, the
+ *	engine cannot change the table any more and exits.
  *
- * A confined parent cannot read the configuration file again, so the pf
- * port does not reload on SIGHUP (see port.c).
+ *   resolver: the reverse and forward lookups of reverse-DNS whitelisting
+ *	(resolver.c's threads and cache, served by resolver_serve() over a
+ *	socketpair to the engine; the messages are checked both ways, see
+ *	resolver_msg.h).  The user, no root; OpenBSD: unveil() of
+ *	/etc/resolv.conf and /etc/hosts, read-only, and pledge("stdio
+ *	dns"); FreeBSD: only the user, as the system resolver opens files
+ *	and sockets as it goes.
  *
- * Without confinement (conf->confine false: the unit tests on Linux) the
- * same code runs, so the channel and the checks are tested there.
+ * Without confinement (pf_port_no_privsep(): the unit tests on Linux) the
+ * port runs in one process; the channel, the checks and the parent are
+ * tested on their own there.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -101,6 +97,7 @@
 #include <sys/capsicum.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
+#include <net/bpf.h>
 #include <netinet/in.h>
 #include <net/pfvar.h>
 #endif
@@ -150,6 +147,8 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 	case PRIVSEP_OP_STATE_OPEN:
 	case PRIVSEP_OP_STATE_KEEP:
 	case PRIVSEP_OP_STATE_DISCARD:
+	case PRIVSEP_OP_CONFIG_OPEN:
+	case PRIVSEP_OP_TABLE_MOVE:
 		break;
 	default:
 		snprintf(why, whylen, "unknown operation %u", req->op);
@@ -177,7 +176,8 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 		    "not zero-padded");
 		return -1;
 	}
-	if (strcmp(req->table, table) != 0) {
+	/* A move names its target, which the server checks itself. */
+	if (req->op != PRIVSEP_OP_TABLE_MOVE && strcmp(req->table, table) != 0) {
 		snprintf(why, whylen, "table <%s>, not <%s>", req->table,
 		    table);
 		return -1;
@@ -261,81 +261,226 @@ state_open(struct state_writer *sw, int32_t *error)
 	return fd;
 }
 
+/*
+ * The configuration file for the engine's reload, read-only.  A default
+ * file that does not exist is ENOENT, which the engine takes as "no
+ * file"; a missing file named with -c is an error like any other.
+ */
+static int
+config_open(const struct privsep_server *srv, int32_t *error)
+{
+	int fd;
+
+	if (srv->config_path == NULL) {
+		*error = EPERM;
+		return -1;
+	}
+	if ((fd = open(srv->config_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*error = errno == ENOENT && srv->config_required ? EIO : errno;
+		return -1;
+	}
+#ifdef __FreeBSD__
+	{
+		cap_rights_t rights;
+
+		cap_rights_init(&rights, CAP_READ, CAP_SEEK, CAP_FSTAT,
+		    CAP_FCNTL);
+		if (cap_rights_limit(fd, &rights) == -1) {
+			*error = errno;
+			close(fd);
+			return -1;
+		}
+	}
+#endif
+	return fd;
+}
+
+/* One batch of addresses to a table, as pfk_exec() takes it. */
+static int
+move_batch(int pffd, uint32_t op, const char *table,
+    const struct pft_astat *entries, size_t n)
+{
+	struct pft_request req;
+	size_t i;
+	int changed;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	memcpy(req.table, table, strlen(table));
+	req.count = (uint32_t)n;
+	for (i = 0; i < n; i++)
+		req.addrs[i] = entries[i].a;
+	return pfk_exec(pffd, &req, &changed);
+}
+
+/*
+ * A reload renamed the table: create the new one, copy every entry of the
+ * old one there, and empty the old one.  Returns 0 or an errno value;
+ * moved gets the entries moved.
+ */
+int
+privsep_move_entries(int pffd, const char *from, const char *to,
+    uint64_t request_max, size_t *moved)
+{
+	struct pft_request req;
+	struct pft_astat *entries = NULL;
+	size_t n = 0, i, batch;
+	int err, made;
+
+	*moved = 0;
+	memset(&req, 0, sizeof(req));
+	req.op = PFT_OP_ADDTABLE;
+	memcpy(req.table, to, strlen(to));
+	if ((err = pfk_exec(pffd, &req, &made)) != 0)
+		return err;
+	err = pfk_get_astats(pffd, from, request_max, &entries, &n);
+	if (err == ESRCH)
+		err = 0;	/* gone already: nothing to move */
+	batch = PFT_BATCH;
+	if (request_max != 0 && request_max < batch)
+		batch = (size_t)request_max;
+	for (i = 0; err == 0 && i < n; i += batch)
+		err = move_batch(pffd, PFT_OP_ADD, to, entries + i,
+		    n - i < batch ? n - i : batch);
+	for (i = 0; err == 0 && i < n; i += batch)
+		err = move_batch(pffd, PFT_OP_DEL, from, entries + i,
+		    n - i < batch ? n - i : batch);
+	free(entries);
+	if (err == 0)
+		*moved = n;
+	return err;
+}
+
+/*
+ * The move, for the engine: only to the table of the configuration the
+ * parent itself read and checked (next_table); from then on, only that
+ * table is changed.
+ */
+static int32_t
+move_table(struct privsep_server *srv, const char *to, int32_t *changed)
+{
+	size_t moved;
+	int err;
+
+	if (srv->next_table[0] == '\0' || strcmp(to, srv->next_table) != 0)
+		return EPERM;
+	if ((err = privsep_move_entries(srv->pffd, srv->table, to,
+	    srv->request_max, &moved)) != 0)
+		return err;
+	log_info("pf table <%s>: %zu entries moved to <%s>", srv->table,
+	    moved, to);
+	snprintf(srv->table, sizeof(srv->table), "%s", to);
+	srv->next_table[0] = '\0';
+	*changed = moved > INT32_MAX ? INT32_MAX : (int32_t)moved;
+	return 0;
+}
+
 /* Carry out a checked request; fd gets a descriptor to send, or -1. */
 static void
-serve_request(const struct pft_request *req, int pffd,
-    struct state_writer *sw, struct privsep_reply *rep, int *fd)
+serve_request(struct privsep_server *srv, const struct pft_request *req,
+    struct privsep_reply *rep, int *fd)
 {
 	int changed;
 
 	*fd = -1;
 	switch (req->op) {
 	case PRIVSEP_OP_STATE_OPEN:
-		*fd = state_open(sw, &rep->error);
+		*fd = state_open(srv->sw, &rep->error);
 		break;
 	case PRIVSEP_OP_STATE_KEEP:
 	case PRIVSEP_OP_STATE_DISCARD:
-		rep->error = sw == NULL ? ENOENT : state_writer_close(sw,
+		rep->error = srv->sw == NULL ? ENOENT :
+		    state_writer_close(srv->sw,
 		    req->op == PRIVSEP_OP_STATE_KEEP);
 		break;
+	case PRIVSEP_OP_CONFIG_OPEN:
+		*fd = config_open(srv, &rep->error);
+		break;
+	case PRIVSEP_OP_TABLE_MOVE:
+		rep->error = move_table(srv, req->table, &rep->changed);
+		break;
 	default:
-		rep->error = pfk_exec(pffd, req, &changed);
+		rep->error = pfk_exec(srv->pffd, req, &changed);
 		rep->changed = changed;
 		break;
 	}
 }
 
+void
+privsep_server_init(struct privsep_server *srv, int sock, int pffd,
+    const char *table)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->sock = sock;
+	srv->pffd = pffd;
+	snprintf(srv->table, sizeof(srv->table), "%s", table);
+}
+
 /*
- * The child's loop: one answer per request, until the parent closes its
- * end.  Returns 0 then, or -1 if the socket failed.  sw may be NULL: no
- * state file.
+ * Receive one request and answer it.  Returns 1 when one was served (or
+ * refused), 0 at the end of the file (the other side is gone), -1 if the
+ * socket failed.  Blocks until a request comes: call it when the socket
+ * is readable.
  */
 int
-privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
+privsep_serve_one(struct privsep_server *srv)
 {
 	struct pft_request req;
 	struct privsep_reply rep;
-	struct log_ratelimit warn;
 	struct msghdr msg;
 	struct iovec iov;
 	char why[128];
 	ssize_t n;
 	int fd, rc;
 
-	memset(&warn, 0, sizeof(warn));
-	for (;;) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &req;
-		iov.iov_len = sizeof(req);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		if ((n = recvmsg(sock, &msg, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("privsep: receive");
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		memset(&rep, 0, sizeof(rep));
-		fd = -1;
-		if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-			log_warn_limited(&warn, mxd_now(), "privsep: request "
-			    "refused: oversized or with control data");
-			rep.error = EPERM;
-		} else if (privsep_check_request(&req, (size_t)n, table, why,
-		    sizeof(why)) == -1) {
-			log_warn_limited(&warn, mxd_now(), "privsep: request "
-			    "refused: %s", why);
-			rep.error = EPERM;
-		} else
-			serve_request(&req, pffd, sw, &rep, &fd);
-		rc = send_reply(sock, &rep, fd);
-		if (fd != -1)
-			close(fd);
-		if (rc == -1)
-			return -1;
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &req;
+	iov.iov_len = sizeof(req);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	while ((n = recvmsg(srv->sock, &msg, 0)) == -1 && errno == EINTR)
+		;
+	if (n == -1) {
+		log_warn("privsep: receive");
+		return -1;
 	}
+	if (n == 0)
+		return 0;
+	memset(&rep, 0, sizeof(rep));
+	fd = -1;
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		log_warn_limited(&srv->warn, mxd_now(), "privsep: request "
+		    "refused: oversized or with control data");
+		rep.error = EPERM;
+	} else if (privsep_check_request(&req, (size_t)n, srv->table, why,
+	    sizeof(why)) == -1) {
+		log_warn_limited(&srv->warn, mxd_now(), "privsep: request "
+		    "refused: %s", why);
+		rep.error = EPERM;
+	} else
+		serve_request(srv, &req, &rep, &fd);
+	rc = send_reply(srv->sock, &rep, fd);
+	if (fd != -1)
+		close(fd);
+	return rc == -1 ? -1 : 1;
+}
+
+/*
+ * A loop of privsep_serve_one(), until the other side closes its end.
+ * Returns 0 then, or -1 if the socket failed.  sw may be NULL: no state
+ * file.
+ */
+int
+privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
+{
+	struct privsep_server srv;
+	int rc;
+
+	privsep_server_init(&srv, sock, pffd, table);
+	srv.sw = sw;
+	while ((rc = privsep_serve_one(&srv)) == 1)
+		;
+	return rc;
 }
 
 static void
@@ -426,6 +571,40 @@ confine_child(int sock, int pffd, struct pidfile_ref *pf,
 	(void)pffd;
 	(void)pf;
 	(void)sw;
+	(void)state_file;
+#endif
+}
+
+/*
+ * The privileged parent of the daemon: on OpenBSD it sees the file system
+ * only where it works (the pidfile to remove, the state file's directory,
+ * the configuration file to read on reload).  It is not pledged (pledge
+ * allows no DIOCRADDADDRS, see above) and on FreeBSD not in capability
+ * mode: it reads the configuration file by its name on every reload.
+ */
+void
+privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
+    const char *config, const char *state_file)
+{
+#if defined(__OpenBSD__)
+	char dir[1024];
+
+	tzset();	/* syslog's time stamps */
+	if (unveil("/", "") == -1)
+		fatal("unveil /");
+	if (pidfile != NULL && unveil(pidfile, "c") == -1)
+		fatal("unveil %s", pidfile);
+	if (config != NULL && unveil(config, "r") == -1)
+		fatal("unveil %s", config);
+	if (sw->dirfd != -1 && path_split(state_file, dir, sizeof(dir)) !=
+	    NULL && unveil(dir, "rwc") == -1)
+		fatal("unveil %s", dir);
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+#else
+	(void)pidfile;
+	(void)sw;
+	(void)config;
 	(void)state_file;
 #endif
 }
@@ -589,6 +768,79 @@ state_request(struct privsep *ps, uint32_t op, int *fd)
 	return rep.error;
 }
 
+int
+privsep_fd(const struct privsep *ps)
+{
+	return ps->fd;
+}
+
+/* The engine's end of a channel that another process serves. */
+struct privsep *
+privsep_connect(int fd, const char *table)
+{
+	struct privsep *ps;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		fatal("privsep");
+	ps->fd = fd;
+	ps->pid = -1;
+	snprintf(ps->table, sizeof(ps->table), "%s", table);
+	return ps;
+}
+
+/*
+ * The configuration file, opened by the privileged side: a stream, or
+ * NULL with err set, or NULL with err empty when the default file does
+ * not exist (required: it was named with -c).
+ */
+FILE *
+privsep_config_open(struct privsep *ps, bool required, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	int fd = -1, error;
+
+	err[0] = '\0';
+	error = state_request(ps, PRIVSEP_OP_CONFIG_OPEN, &fd);
+	if (error == ENOENT && !required)
+		return NULL;
+	if (error != 0) {
+		seterr(err, errlen, "the configuration file: %s",
+		    strerror(error == EIO && required ? ENOENT : error));
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		seterr(err, errlen, "the configuration file: %s",
+		    strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
+/*
+ * Move the table's entries to the table name (a reload renamed it) and
+ * use that one from now on.  Returns 0 or an errno value.
+ */
+int
+privsep_table_move(struct privsep *ps, const char *name)
+{
+	struct pft_request req;
+	struct privsep_reply rep;
+
+	if (strlen(name) == 0 || strlen(name) >= PFT_NAME_SIZE)
+		return EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.op = PRIVSEP_OP_TABLE_MOVE;
+	memcpy(req.table, name, strlen(name));
+	exchange(ps, &req, &rep, NULL);
+	if (rep.error == 0) {
+		/* Zero-padded, as every request's name must be. */
+		memset(ps->table, 0, sizeof(ps->table));
+		memcpy(ps->table, name, strlen(name));
+	}
+	return rep.error;
+}
+
 /* A new temporary state file to write: its descriptor, or -1 and err. */
 int
 privsep_state_open(struct privsep *ps, char *err, size_t errlen)
@@ -631,6 +883,11 @@ privsep_stop(struct privsep *ps)
 	pid_t pid;
 
 	close(ps->fd);
+	if (ps->pid == -1) {
+		/* Connected, not started: the other side is not ours. */
+		free(ps);
+		return 0;
+	}
 	while ((pid = waitpid(ps->pid, &status, 0)) == -1 && errno == EINTR)
 		;
 	free(ps);
@@ -684,23 +941,65 @@ privsep_lookup_user(const char *name, struct privsep_user *u, char *err,
 	return 0;
 }
 
+#ifdef __FreeBSD__
 /*
- * The parent: chroot, become the user, and confine what is left.  With
- * dns, keep what name lookups need (see above).  max_file, if not 0, is
- * the most bytes it may write into a file: the largest state file.
+ * Before cap_enter(): every descriptor the engine keeps loses what it
+ * does not need.  The capture: read, wait, and one ioctl, BIOCGSTATS for
+ * the drop counter (as tcpdump limits it), so that a compromised engine
+ * cannot point it at another interface (BIOCSETIF).  Sockets and pipes:
+ * read, write, wait.  Standard descriptors: write and fstat (stdio).
  */
-void
-privsep_drop(const struct privsep_user *u, bool dns, uint64_t max_file)
+static void
+limit_kept(const struct privsep_keep *keep)
 {
-	struct rlimit rl;
-	const char *how = "";
+	static const cap_ioctl_t bpf_cmds[] = { BIOCGSTATS };
+	cap_rights_t rights;
+	size_t i;
 
-	if (!dns) {
-		if (chroot(u->dir) == -1)
-			fatal("chroot %s", u->dir);
-		if (chdir("/") == -1)
-			fatal("chdir /");
+	for (i = 0; i < keep->count; i++) {
+		int fd = keep->fds[i].fd;
+
+		switch (keep->fds[i].kind) {
+		case PRIVSEP_KEEP_CAPTURE:
+			cap_rights_init(&rights, CAP_READ, CAP_EVENT,
+			    CAP_IOCTL);
+			if (cap_rights_limit(fd, &rights) == -1 ||
+			    cap_ioctls_limit(fd, bpf_cmds, 1) == -1)
+				fatal("cap_rights_limit capture");
+			break;
+		case PRIVSEP_KEEP_CHANNEL:
+			cap_rights_init(&rights, CAP_READ, CAP_WRITE,
+			    CAP_EVENT);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit descriptor %d", fd);
+			break;
+		case PRIVSEP_KEEP_OUTPUT:
+			cap_rights_init(&rights, CAP_WRITE, CAP_FSTAT);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit descriptor %d", fd);
+			break;
+		}
 	}
+}
+#endif
+
+/* One more descriptor the engine keeps, and what for. */
+void
+privsep_keep_fd(struct privsep_keep *keep, int fd, enum privsep_keep_kind kind)
+{
+	if (fd < 0)
+		return;
+	if (keep->count >= PRIVSEP_KEEP_MAX)
+		fatalx("privsep: too many descriptors kept");
+	keep->fds[keep->count].fd = fd;
+	keep->fds[keep->count].kind = kind;
+	keep->count++;
+}
+
+/* setgroups(), setresgid(), setresuid(), and check the result. */
+static void
+become_user(const struct privsep_user *u)
+{
 	if (setgroups(1, &u->gid) == -1)
 		fatal("setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) == -1)
@@ -710,6 +1009,27 @@ privsep_drop(const struct privsep_user *u, bool dns, uint64_t max_file)
 	if (getuid() != u->uid || geteuid() != u->uid ||
 	    getgid() != u->gid || getegid() != u->gid)
 		fatalx("privileges not dropped");
+}
+
+/*
+ * The engine: chroot, become the user, and confine what is left, always:
+ * it needs no file and no name lookup any more (the parent opens files
+ * for it, the resolver process looks names up).  max_file, if not 0, is
+ * the most bytes it may write into a file: the largest state file.
+ * keep[] lists the descriptors it goes on using (FreeBSD limits them).
+ */
+void
+privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
+    uint64_t max_file)
+{
+	struct rlimit rl;
+	const char *how = "";
+
+	if (chroot(u->dir) == -1)
+		fatal("chroot %s", u->dir);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	become_user(u);
 	if (max_file != 0) {
 		/* A write past it fails with EFBIG instead of a signal. */
 		signal(SIGXFSZ, SIG_IGN);
@@ -718,27 +1038,46 @@ privsep_drop(const struct privsep_user *u, bool dns, uint64_t max_file)
 			fatal("setrlimit RLIMIT_FSIZE");
 	}
 #if defined(__OpenBSD__)
+	(void)keep;
 	if (unveil("/", "") == -1)
 		fatal("unveil /");
-	if (dns && (unveil("/etc/resolv.conf", "r") == -1 ||
-	    unveil("/etc/hosts", "r") == -1))
-		fatal("unveil");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	how = dns ? ", unveil, pledge \"stdio bpf recvfd dns\"" :
-	    ", pledge \"stdio bpf recvfd\"";
-	if (pledge(dns ? "stdio bpf recvfd dns" : "stdio bpf recvfd", NULL) ==
-	    -1)
+	how = ", pledge \"stdio bpf recvfd\"";
+	if (pledge("stdio bpf recvfd", NULL) == -1)
 		fatal("pledge");
 #elif defined(__FreeBSD__)
-	if (!dns) {
-		tzset();	/* syslog's time stamps: no files later */
-		if (cap_enter() == -1)
-			fatal("cap_enter");
-		how = ", capability mode";
-	} else
-		how = " (reverse-DNS lookups rule out capability mode)";
+	limit_kept(keep);
+	tzset();	/* syslog's time stamps: no files later */
+	if (cap_enter() == -1)
+		fatal("cap_enter");
+	how = ", capability mode";
+#else
+	(void)keep;
 #endif
-	log_info("packet parser confined: uid %lu%s%s%s", (unsigned long)u->uid,
-	    dns ? "" : ", chroot ", dns ? "" : u->dir, how);
+	log_info("engine confined: uid %lu, chroot %s%s",
+	    (unsigned long)u->uid, u->dir, how);
+}
+
+/*
+ * The resolver process: the user, and on OpenBSD nothing but name
+ * lookups (the resolver's two files, pledge "stdio dns").  The system
+ * resolver reads its files and opens sockets as it goes, which capability
+ * mode and a chroot would break: on FreeBSD it only changes user.
+ */
+void
+privsep_drop_resolver(const struct privsep_user *u)
+{
+	const char *how = "";
+
+	become_user(u);
+#if defined(__OpenBSD__)
+	if (unveil("/etc/resolv.conf", "r") == -1 ||
+	    unveil("/etc/hosts", "r") == -1 || unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge("stdio dns", NULL) == -1)
+		fatal("pledge");
+	how = ", unveil, pledge \"stdio dns\"";
+#endif
+	log_info("resolver confined: uid %lu%s", (unsigned long)u->uid, how);
 }

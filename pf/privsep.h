@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "log.h"
 #include "statefile.h"
 #include "table.h"
 
@@ -25,7 +27,27 @@
 enum privsep_op {
 	PRIVSEP_OP_STATE_OPEN = 100,	/* a temporary file to write */
 	PRIVSEP_OP_STATE_KEEP,		/* rename it over the state file */
-	PRIVSEP_OP_STATE_DISCARD	/* remove it */
+	PRIVSEP_OP_STATE_DISCARD,	/* remove it */
+	PRIVSEP_OP_CONFIG_OPEN,		/* the configuration file, to read */
+	PRIVSEP_OP_TABLE_MOVE		/* to the table named: the reloaded
+					   configuration's, and only that */
+};
+
+/*
+ * The privileged side of the channel: what it may do, for whom.  The
+ * parent of the pf port serves one request at a time with
+ * privsep_serve_one(), between its other duties.
+ */
+struct privsep_server {
+	int			 sock;
+	int			 pffd;		/* /dev/pf, read-write */
+	char			 table[PFT_NAME_SIZE];	/* the one it changes */
+	char			 next_table[PFT_NAME_SIZE]; /* a move's; "" */
+	uint64_t		 request_max;	/* pf's cap on one request */
+	struct state_writer	*sw;		/* NULL: no state file */
+	const char		*config_path;	/* NULL: none to give */
+	bool			 config_required; /* named with -c */
+	struct log_ratelimit	 warn;
 };
 
 struct privsep_conf {
@@ -54,7 +76,30 @@ struct privsep_user {
 	char		*dir;		/* where to chroot */
 };
 
+/* What each descriptor the engine keeps is for (FreeBSD limits them). */
+enum privsep_keep_kind {
+	PRIVSEP_KEEP_CAPTURE,		/* the bpf descriptor */
+	PRIVSEP_KEEP_CHANNEL,		/* a socket or pipe to talk through */
+	PRIVSEP_KEEP_OUTPUT		/* standard output and error */
+};
+
+#define PRIVSEP_KEEP_MAX	8
+
+struct privsep_keep {
+	struct {
+		int			fd;
+		enum privsep_keep_kind	kind;
+	}	fds[PRIVSEP_KEEP_MAX];
+	size_t	count;
+};
+
 struct privsep	*privsep_start(const struct privsep_conf *);
+struct privsep	*privsep_connect(int, const char *);
+void		 privsep_server_init(struct privsep_server *, int, int,
+		    const char *);
+int		 privsep_serve_one(struct privsep_server *);
+FILE		*privsep_config_open(struct privsep *, bool, char *, size_t);
+int		 privsep_table_move(struct privsep *, const char *);
 pft_exec_fn	 privsep_exec;		/* argument: the struct privsep * */
 int		 privsep_stop(struct privsep *);
 int		 privsep_check_request(const void *, size_t, const char *,
@@ -64,7 +109,16 @@ int		 privsep_state_open(struct privsep *, char *, size_t);
 int		 privsep_state_close(struct privsep *, bool, char *, size_t);
 int		 privsep_lookup_user(const char *, struct privsep_user *,
 		    char *, size_t);
-void		 privsep_drop(const struct privsep_user *, bool, uint64_t);
+void		 privsep_keep_fd(struct privsep_keep *, int,
+		    enum privsep_keep_kind);
+void		 privsep_drop(const struct privsep_user *,
+		    const struct privsep_keep *, uint64_t);
+void		 privsep_drop_resolver(const struct privsep_user *);
+void		 privsep_confine_parent(const char *,
+		    const struct state_writer *, const char *, const char *);
+int		 privsep_fd(const struct privsep *);
+int		 privsep_move_entries(int, const char *, const char *, uint64_t,
+		    size_t *);
 
 
 #endif

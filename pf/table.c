@@ -501,6 +501,24 @@ pft_create(const char *name, struct whitelist *wl, pft_exec_fn *exec,
 	return t;
 }
 
+/*
+ * The table has a new name (a reload): what is queued, and what comes
+ * after, goes there.  Returns -1 for a name pf cannot have.
+ */
+int
+pft_rename(struct pftable *t, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= PFT_NAME_SIZE) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(t->name, 0, sizeof(t->name));
+	memcpy(t->name, name, len);
+	return 0;
+}
+
 void
 pft_destroy(struct pftable *t)
 {

@@ -120,6 +120,7 @@ struct pftable;
 struct pftable *pft_create(const char *, struct whitelist *, pft_exec_fn *,
 	    void *);
 void	pft_destroy(struct pftable *);
+int	pft_rename(struct pftable *, const char *);
 void	pft_set_exec(struct pftable *, pft_exec_fn *, void *);
 void	pft_set_error_counter(struct pftable *, uint64_t *);
 void	pft_set_prefixes(struct pftable *, unsigned, unsigned);

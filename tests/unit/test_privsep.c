@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -97,10 +98,24 @@ test_checks(void)
 	CHECK(rc == -1, OS ": state file request for another table refused "
 	    "(%s)", why);
 	req = request(PFT_OP_ADDTABLE, TABLE, 0);
-	req->op = PRIVSEP_OP_STATE_DISCARD + 1;
+	req->op = PRIVSEP_OP_TABLE_MOVE + 1;
 	rc = check(req, PFT_REQUEST_SIZE(0));
-	CHECK(rc == -1, OS ": operation past the state file's refused (%s)",
+	CHECK(rc == -1, OS ": operation past the last one refused (%s)",
 	    why);
+	req = request(PFT_OP_ADDTABLE, "mx-renamed", 0);
+	req->op = PRIVSEP_OP_TABLE_MOVE;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": a move names another table: passed on to the "
+	    "server, which checks it (%s)", why);
+	req = request(PFT_OP_ADD, "mx-renamed", 1);
+	req->op = PRIVSEP_OP_TABLE_MOVE;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": a move with addresses refused (%s)", why);
+	req = request(PFT_OP_ADDTABLE, "mx-other", 0);
+	req->op = PRIVSEP_OP_CONFIG_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": opening the configuration for another table "
+	    "refused (%s)", why);
 	req->addrs[0].af = 6;
 	req->addrs[0].net = 128;
 	req->addrs[0].addr[0] = 0x20;
@@ -541,8 +556,10 @@ static void
 test_drop_limit(void)
 {
 	struct privsep_user u;
+	struct privsep_keep keep;
 	struct passwd *pw;
 	char path[] = "/tmp/test_privsep_fsize.XXXXXX", buf[300], err[128];
+	static const char jail[] = "/tmp/test_privsep_root.XXXXXX";
 	int fd, status;
 	pid_t pid;
 
@@ -550,6 +567,7 @@ test_drop_limit(void)
 		printf("# skipped: the privilege drop needs root and nobody\n");
 		return;
 	}
+	memset(&keep, 0, sizeof(keep));
 	if ((fd = mkstemp(path)) == -1) {
 		CHECK(0, OS ": temporary file");
 		return;
@@ -558,22 +576,140 @@ test_drop_limit(void)
 		CHECK(0, OS ": user nobody (%s)", err);
 		return;
 	}
+	/* The engine is always chrooted: to an empty directory of ours. */
+	free(u.dir);
+	if ((u.dir = strdup(jail)) == NULL || mkdtemp(u.dir) == NULL) {
+		CHECK(0, OS ": empty directory to chroot to");
+		return;
+	}
 	memset(buf, 'x', sizeof(buf));
 	if ((pid = fork()) == 0) {
-		privsep_drop(&u, true, STATE_SIZE_MAX(2));
+		privsep_drop(&u, &keep, STATE_SIZE_MAX(2));
 		if (write(fd, buf, sizeof(buf)) != STATE_SIZE_MAX(2))
 			_exit(1);
 		if (write(fd, buf, 1) != -1 || errno != EFBIG)
 			_exit(2);
+		if (access("/etc/passwd", F_OK) == 0)
+			_exit(4);
 		_exit(getuid() == pw->pw_uid ? 0 : 3);
 	}
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    OS ": after the drop, writes stop at the largest state file, "
-	    "with EFBIG (status %d)", status);
+	    "with EFBIG, and the file system is the empty chroot "
+	    "(status %d)", status);
 	close(fd);
 	unlink(path);
+	rmdir(u.dir);
 	free(u.dir);
+}
+
+/* A server of our own, in a thread: its pf is ours to look at. */
+static void *
+serve_thread(void *arg)
+{
+	struct privsep_server *srv = arg;
+
+	while (privsep_serve_one(srv) == 1)
+		;
+	return NULL;
+}
+
+static void
+insert4(const char *table, const char *text)
+{
+	if (fake_pf_insert(table, 4, text, 32, 1700000000, false) != 0)
+		CHECK(0, OS ": fake pf takes %s into <%s>", text, table);
+}
+
+/*
+ * The requests of a reload: the configuration file, opened by the server
+ * (the parent) for the engine, and the move to a renamed table, only to
+ * the one the server itself read from that file.
+ */
+static void
+test_reload_requests(void)
+{
+	static struct privsep_server srv;
+	struct privsep *ps;
+	struct pft_request *req;
+	char conf[] = "/tmp/test_privsep_conf.XXXXXX", err[256], line[64];
+	pthread_t th;
+	FILE *fp;
+	int sv[2], fd, changed, rc;
+
+	if ((fd = mkstemp(conf)) == -1 || write(fd, "table mx-new\n", 13) !=
+	    13) {
+		CHECK(0, OS ": temporary configuration file");
+		return;
+	}
+	close(fd);
+	fake_pf_reset(NULL);
+	insert4(TABLE, "192.0.2.1");
+	insert4(TABLE, "192.0.2.2");
+	insert4(TABLE, "192.0.2.3");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
+		CHECK(0, OS ": socketpair");
+		return;
+	}
+	privsep_server_init(&srv, sv[1], FAKE_PF_FD, TABLE);
+	srv.config_path = conf;
+	srv.config_required = true;
+	pthread_create(&th, NULL, serve_thread, &srv);
+	ps = privsep_connect(sv[0], TABLE);
+
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strcmp(line, "table mx-new\n") == 0,
+	    OS ": the configuration file comes through the channel (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+
+	rc = privsep_table_move(ps, "mx-new");
+	CHECK(rc == EPERM && fake_pf_count(TABLE) == 3 &&
+	    !fake_pf_exists("mx-new"),
+	    OS ": a move before the server read the new name is refused, "
+	    "nothing moves (%s)", strerror(rc));
+	snprintf(srv.next_table, sizeof(srv.next_table), "mx-new");
+	rc = privsep_table_move(ps, "mx-other");
+	CHECK(rc == EPERM && fake_pf_count(TABLE) == 3,
+	    OS ": a move to a table other than the one read is refused");
+	rc = privsep_table_move(ps, "mx-new");
+	CHECK(rc == 0 && fake_pf_count("mx-new") == 3 &&
+	    fake_pf_contains("mx-new", 4, "192.0.2.2", 32) &&
+	    fake_pf_count(TABLE) == 0 && fake_pf_bad == 0,
+	    OS ": the move: every entry in the new table, none left in the "
+	    "old one (%s; %s)", strerror(rc), fake_pf_why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	rc = privsep_exec(ps, req, &changed);
+	CHECK(rc == EPERM && fake_pf_count(TABLE) == 0,
+	    OS ": after the move the old table is not changed any more");
+	req = request(PFT_OP_ADD, "mx-new", 1);
+	rc = privsep_exec(ps, req, &changed);
+	CHECK(rc == 0 && changed == 1 && fake_pf_count("mx-new") == 4,
+	    OS ": the new one is (%s)", strerror(rc));
+	rc = privsep_table_move(ps, "mx-new");
+	CHECK(rc == EPERM, OS ": a move is good once");
+
+	unlink(conf);
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "No such file") != NULL,
+	    OS ": a configuration file named with -c and gone is an error "
+	    "(%s)", err);
+	srv.config_required = false;
+	fp = privsep_config_open(ps, false, err, sizeof(err));
+	CHECK(fp == NULL && err[0] == '\0',
+	    OS ": the default file missing is no file, not an error");
+	srv.config_path = NULL;
+	fp = privsep_config_open(ps, false, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "not permitted") != NULL,
+	    OS ": a server with no configuration file to give refuses (%s)",
+	    err);
+	rc = privsep_stop(ps);
+	pthread_join(th, NULL);
+	CHECK(rc == 0, OS ": the server ends when the engine's end closes");
+	close(sv[1]);
+	fake_pf_reset(NULL);
 }
 
 int
@@ -585,6 +721,7 @@ main(void)
 	test_serve();
 	test_channel();
 	test_state_file();
+	test_reload_requests();
 	test_drop_limit();
 	fake_pf_reset(NULL);
 	return T_DONE();

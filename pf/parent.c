@@ -1,0 +1,277 @@
+/*
+ * The pf port's privileged parent (see the design at the top of
+ * privsep.c).  It is the process the pidfile names and the service
+ * scripts signal.  It keeps /dev/pf, the configuration file, the pidfile
+ * and the state file's directory, and does four things:
+ *
+ *  - serves the engine's requests (table changes, the state file, the
+ *    configuration file, a table move), checked field by field;
+ *  - SIGHUP: reads the configuration file, checks it, and only if it is
+ *    good passes the reload on to the engine (SIGHUP), which asks for the
+ *    file through the channel; a broken file is logged and the old
+ *    configuration stays;
+ *  - SIGUSR1 goes on to the engine (statistics); SIGTERM and SIGINT ask
+ *    the engine to finish, and the parent keeps serving it while it
+ *    writes the state file, until it is gone;
+ *  - a child that dies takes the daemon down: the resolver's death stops
+ *    the engine cleanly, the engine's end stops the resolver.  The table
+ *    keeps its entries (persist) for the next start to adopt.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "parent.h"
+
+#define CHILD_EXIT_WAIT	50	/* tenths of a second */
+
+static volatile sig_atomic_t	got_hup, got_usr1, got_term, got_chld;
+static int			wake[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int saved_errno = errno;
+	char c = 0;
+
+	switch (sig) {
+	case SIGHUP:
+		got_hup = 1;
+		break;
+	case SIGUSR1:
+		got_usr1 = 1;
+		break;
+	case SIGCHLD:
+		got_chld = 1;
+		break;
+	default:
+		got_term = 1;
+		break;
+	}
+	(void)!write(wake[1], &c, 1);
+	errno = saved_errno;
+}
+
+static void
+parent_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT,
+	    SIGCHLD };
+	struct sigaction sa;
+	size_t i;
+
+	if (pipe(wake) == -1)
+		fatal("parent: pipe");
+	for (i = 0; i < 2; i++)
+		if (fcntl(wake[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(wake[i], F_SETFD, FD_CLOEXEC) == -1)
+			fatal("parent: fcntl");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			fatal("parent: sigaction");
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const char *
+child_name(const struct parent *p, pid_t pid)
+{
+	return pid == p->engine ? "engine" : "resolver";
+}
+
+static void
+log_exit(const char *name, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_info("%s process exited", name);
+	else if (WIFEXITED(status))
+		log_warnx("%s process exited with status %d", name,
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		log_warnx("%s process killed by signal %d", name,
+		    WTERMSIG(status));
+}
+
+/*
+ * Collect the children that have ended.  The resolver's end takes the
+ * engine down too: the whitelist would go on without siblings otherwise,
+ * quietly.
+ */
+static void
+reap(struct parent *p)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != p->engine && pid != p->resolver)
+			continue;
+		log_exit(child_name(p, pid), status);
+		if (pid == p->engine) {
+			p->engine = -1;
+			p->engine_status = status;
+		} else {
+			p->resolver = -1;
+			if (p->engine != -1 && !p->stopping) {
+				log_warnx("stopping: the resolver process is "
+				    "gone");
+				kill(p->engine, SIGTERM);
+				p->stopping = true;
+			}
+		}
+	}
+}
+
+/*
+ * SIGHUP: check the file before the engine sees it.  Options that only a
+ * restart can change are named; a renamed table becomes the one table the
+ * engine may move its entries to.
+ */
+static void
+reload(struct parent *p)
+{
+	struct mx_config next;
+	struct mx_config *cur = &p->d->cfg;
+	char err[512];
+
+	if (config_load(&next, &p->d->cmdline, p->d->port->id, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload failed, configuration unchanged: %s", err);
+		return;
+	}
+	if (strcmp(next.pflog_interface, cur->pflog_interface) != 0 ||
+	    strcmp(next.pcap_filter, cur->pcap_filter) != 0 ||
+	    strcmp(next.user, cur->user) != 0)
+		log_warnx("pflog-interface, pcap-filter and user changes need "
+		    "a restart: still %s, \"%s\", %s", cur->pflog_interface,
+		    cur->pcap_filter, cur->user);
+	if (strcmp(next.table, p->srv.table) != 0)
+		snprintf(p->srv.next_table, sizeof(p->srv.next_table), "%s",
+		    next.table);
+	else
+		p->srv.next_table[0] = '\0';
+	log_set_level(mxd_log_level(&next));
+	/* Those that need a restart stay as they were started. */
+	free(next.pflog_interface);
+	free(next.pcap_filter);
+	free(next.user);
+	next.pflog_interface = cur->pflog_interface;
+	next.pcap_filter = cur->pcap_filter;
+	next.user = cur->user;
+	cur->pflog_interface = cur->pcap_filter = cur->user = NULL;
+	config_free(cur);
+	*cur = next;
+	if (p->engine != -1)
+		kill(p->engine, SIGHUP);
+}
+
+static void
+handle_signals(struct parent *p)
+{
+	char buf[64];
+
+	while (read(wake[0], buf, sizeof(buf)) > 0)
+		;
+	if (got_chld) {
+		got_chld = 0;
+		reap(p);
+	}
+	if (got_term) {
+		got_term = 0;
+		if (p->engine != -1 && !p->stopping)
+			kill(p->engine, SIGTERM);
+		p->stopping = true;
+	}
+	if (got_usr1) {
+		got_usr1 = 0;
+		if (p->engine != -1)
+			kill(p->engine, SIGUSR1);
+	}
+	if (got_hup) {
+		got_hup = 0;
+		if (!p->stopping)
+			reload(p);
+	}
+}
+
+/* Wait for a child that should be ending; then insist. */
+static void
+finish_child(struct parent *p, pid_t *pid, int sig)
+{
+	int status, tries;
+
+	if (*pid == -1)
+		return;
+	if (sig != 0)
+		kill(*pid, sig);
+	for (tries = 0; tries < CHILD_EXIT_WAIT; tries++) {
+		if (waitpid(*pid, &status, WNOHANG) == *pid) {
+			log_exit(child_name(p, *pid), status);
+			if (*pid == p->engine)
+				p->engine_status = status;
+			*pid = -1;
+			return;
+		}
+		usleep(100000);
+	}
+	log_warnx("%s process did not exit: killed", child_name(p, *pid));
+	kill(*pid, SIGKILL);
+	(void)waitpid(*pid, &status, 0);
+	if (*pid == p->engine)
+		p->engine_status = status;
+	*pid = -1;
+}
+
+/*
+ * The parent's loop, until the engine is gone.  Returns the daemon's exit
+ * status: 0 if the engine ended cleanly, 1 otherwise.
+ */
+int
+parent_run(struct parent *p)
+{
+	struct pollfd pfd[2];
+	int rc = 1;
+
+	parent_signals();
+	p->engine_status = 0;
+	pfd[0].fd = p->srv.sock;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = wake[0];
+	pfd[1].events = POLLIN;
+	/* A signal before the handlers were in place. */
+	reap(p);
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("parent: poll");
+			break;
+		}
+		if (pfd[1].revents & POLLIN)
+			handle_signals(p);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			/* 0: the engine closed its end, it is ending. */
+			if ((rc = privsep_serve_one(&p->srv)) != 1)
+				break;
+		}
+	}
+	finish_child(p, &p->engine, rc == 0 ? 0 : SIGTERM);
+	/* Nothing to save there: it need not finish its lookups. */
+	finish_child(p, &p->resolver, SIGTERM);
+	if (WIFEXITED(p->engine_status) && WEXITSTATUS(p->engine_status) == 0)
+		return 0;
+	return 1;
+}

@@ -1,0 +1,26 @@
+/*
+ * The pf port's privileged parent: see parent.c and privsep.c.
+ */
+#ifndef MX_PF_PARENT_H
+#define MX_PF_PARENT_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+
+#include "privsep.h"
+
+struct mxd;
+
+struct parent {
+	struct mxd		*d;		/* its configuration, as read */
+	struct privsep_server	 srv;		/* the engine's channel */
+	pid_t			 engine;	/* -1: gone */
+	pid_t			 resolver;	/* -1: gone or none */
+	int			 engine_status;	/* as waitpid() gave it */
+	bool			 stopping;
+};
+
+int	parent_run(struct parent *);
+
+#endif
