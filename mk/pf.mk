@@ -8,7 +8,7 @@
 
 PFCOMPAT_OSES	 = openbsd freebsd
 PFCOMPAT_HEADERS = $(wildcard tests/pfcompat/*.h tests/pfcompat/*/net/*.h)
-PFCOMPAT_TESTS	 = test_pftable test_privsep test_pfport
+PFCOMPAT_TESTS	 = test_pftable test_privsep test_pfport test_pfprocs
 UNIT_TESTS	+= $(foreach t,$(PFCOMPAT_TESTS),$(PFCOMPAT_OSES:%=$(t)_%))
 
 # pfcompat_rules OS: objects built with that layout, and the test programs,
@@ -33,6 +33,12 @@ $(O)/tests/test_privsep_$(1): $(O)/pfcompat/$(1)/pf/privsep.o \
 
 # test_pfport brings its own capture_*() in place of pf/capture.c.
 $(O)/tests/test_pfport_$(1): $(O)/pfcompat/$(1)/pf/port.o \
+	$(O)/pfcompat/$(1)/pf/parent.o \
+	$(O)/pfcompat/$(1)/pf/privsep.o $(O)/pfcompat/$(1)/pf/statefile.o \
+	$(O)/pfcompat/$(1)/pf/table.o \
+	$(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o
+# test_pfprocs too: a capture that reads records from a pipe.
+$(O)/tests/test_pfprocs_$(1): $(O)/pfcompat/$(1)/pf/port.o \
 	$(O)/pfcompat/$(1)/pf/parent.o \
 	$(O)/pfcompat/$(1)/pf/privsep.o $(O)/pfcompat/$(1)/pf/statefile.o \
 	$(O)/pfcompat/$(1)/pf/table.o \

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,14 +165,20 @@ reload(struct parent *p)
 	else
 		p->srv.next_table[0] = '\0';
 	log_set_level(mxd_log_level(&next));
-	/* Those that need a restart stay as they were started. */
+	/*
+	 * Those that need a restart stay as they were started (the state
+	 * file's writer holds on to its path).
+	 */
 	free(next.pflog_interface);
 	free(next.pcap_filter);
 	free(next.user);
+	free(next.state_file);
 	next.pflog_interface = cur->pflog_interface;
 	next.pcap_filter = cur->pcap_filter;
 	next.user = cur->user;
+	next.state_file = cur->state_file;
 	cur->pflog_interface = cur->pcap_filter = cur->user = NULL;
+	cur->state_file = NULL;
 	config_free(cur);
 	*cur = next;
 	if (p->engine != -1)
@@ -207,29 +214,43 @@ handle_signals(struct parent *p)
 	}
 }
 
-/* Wait for a child that should be ending; then insist. */
-static void
-finish_child(struct parent *p, pid_t *pid, int sig)
+/* waitpid() for at most tenths/10 s; true if it ended. */
+static bool
+wait_child(pid_t pid, int *status, int tenths)
 {
-	int status, tries;
+	for (;;) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		if (tenths-- <= 0)
+			return false;
+		usleep(100000);
+	}
+}
+
+/*
+ * A child that should be ending: give it grace tenths of a second, then
+ * sig (quietly: we sent it), then SIGKILL.
+ */
+static void
+finish_child(struct parent *p, pid_t *pid, int grace, int sig)
+{
+	const char *name = child_name(p, *pid);
+	int status;
 
 	if (*pid == -1)
 		return;
-	if (sig != 0)
+	if (!wait_child(*pid, &status, grace)) {
 		kill(*pid, sig);
-	for (tries = 0; tries < CHILD_EXIT_WAIT; tries++) {
-		if (waitpid(*pid, &status, WNOHANG) == *pid) {
-			log_exit(child_name(p, *pid), status);
-			if (*pid == p->engine)
-				p->engine_status = status;
-			*pid = -1;
-			return;
+		if (!wait_child(*pid, &status, CHILD_EXIT_WAIT)) {
+			log_warnx("%s process did not exit: killed", name);
+			kill(*pid, SIGKILL);
+			(void)waitpid(*pid, &status, 0);
 		}
-		usleep(100000);
 	}
-	log_warnx("%s process did not exit: killed", child_name(p, *pid));
-	kill(*pid, SIGKILL);
-	(void)waitpid(*pid, &status, 0);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == sig)
+		log_info("%s process stopped", name);
+	else
+		log_exit(name, status);
 	if (*pid == p->engine)
 		p->engine_status = status;
 	*pid = -1;
@@ -268,9 +289,14 @@ parent_run(struct parent *p)
 				break;
 		}
 	}
-	finish_child(p, &p->engine, rc == 0 ? 0 : SIGTERM);
-	/* Nothing to save there: it need not finish its lookups. */
-	finish_child(p, &p->resolver, SIGTERM);
+	/*
+	 * The engine closed its end (0) and is ending by itself; or the
+	 * channel failed and it is told to.  The resolver ends when the
+	 * engine's end of its socket closes, unless a lookup holds it up:
+	 * it has nothing to save.
+	 */
+	finish_child(p, &p->engine, rc == 0 ? CHILD_EXIT_WAIT : 0, SIGTERM);
+	finish_child(p, &p->resolver, 10, SIGTERM);
 	if (WIFEXITED(p->engine_status) && WEXITSTATUS(p->engine_status) == 0)
 		return 0;
 	return 1;

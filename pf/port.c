@@ -62,7 +62,8 @@ struct pf_state {
 	struct pfk_limits	 limits;	/* read at start */
 	int			 pffd;
 	bool			 separate;	/* false: tests only */
-	bool			 confined;
+	bool			 confine;	/* false: tests only */
+	bool			 confined;	/* split: the engine exits */
 	bool			 batching;	/* queue; pft_flush() follows */
 	bool			 adopting;	/* entries come from the table */
 	int64_t			 now;		/* of the batch being handled */
@@ -70,14 +71,25 @@ struct pf_state {
 };
 
 static struct pf_state	pf_state = {
-	.pffd = -1, .separate = true, .writer = { .dirfd = -1 }
+	.pffd = -1, .separate = true, .confine = true,
+	.writer = { .dirfd = -1 }
 };
+
+/* The resolver process's DNS calls: NULL, the system's (tests: theirs). */
+const struct resolver_config *pf_resolver_hooks;
 
 /* Tests run the port in one process, as root or not: no privsep. */
 void
 pf_port_no_privsep(void)
 {
 	pf_state.separate = false;
+}
+
+/* Tests run the three processes, as root or not, unconfined. */
+void
+pf_port_no_confinement(void)
+{
+	pf_state.confine = false;
 }
 
 /*
@@ -206,9 +218,10 @@ resolver_main(struct pf_state *st, int sock)
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	privsep_drop_resolver(&st->user);
+	if (st->confine)
+		privsep_drop_resolver(&st->user);
 	memset(&rs, 0, sizeof(rs));
-	rc = resolver_serve(sock, NULL, mxd_random_seed(), &rs);
+	rc = resolver_serve(sock, pf_resolver_hooks, mxd_random_seed(), &rs);
 	if (rs.refused > 0)
 		log_warnx("resolver process: %llu requests refused",
 		    (unsigned long long)rs.refused);
@@ -249,8 +262,11 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	state_writer_init(&st->writer, state_file(d));
 	if (state_file(d) != NULL)
 		par.srv.sw = &st->writer;
-	privsep_confine_parent(d->pidfile_path, &st->writer,
-	    par.srv.config_path, state_file(d));
+	if (st->confine)
+		privsep_confine_parent(d->pidfile_path, &st->writer,
+		    par.srv.config_path, state_file(d));
+	log_info("privileged parent: engine process %ld, resolver process %ld",
+	    (long)engine, (long)resolver);
 	rc = parent_run(&par);
 	state_writer_free(&st->writer);
 	if (d->pidfile_path != NULL && unlink(d->pidfile_path) == -1)
@@ -359,8 +375,10 @@ pf_confine(struct mxd *d)
 	privsep_keep_fd(&keep, sigfds[1], PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
 	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);
-	privsep_drop(&st->user, &keep, STATE_SIZE_MAX(d->cfg.max_entries));
 	st->confined = true;
+	if (st->confine)
+		privsep_drop(&st->user, &keep,
+		    STATE_SIZE_MAX(d->cfg.max_entries));
 }
 
 static int
@@ -548,9 +566,9 @@ pf_config_open(struct mxd *d, char *err, size_t errlen)
 
 /*
  * A reloaded configuration, before the core takes it.  A renamed table:
- * the entries move there (the parent moves what the old table holds, the
- * whitelist's live entries are added again), and the table client
- * changes the new one from then on.  Returns -1 to refuse the reload.
+ * the entries move there (the parent moves what the old table holds),
+ * and the table client changes the new one from then on.  Returns -1 to
+ * refuse the reload.
  */
 static int
 pf_reconfigure(struct mxd *d, const struct mx_config *next)
@@ -573,7 +591,6 @@ pf_reconfigure(struct mxd *d, const struct mx_config *next)
 		}
 		if (pft_rename(st->table, next->table) == -1)
 			return -1;
-		(void)pft_restore(st->table);
 	}
 	pft_set_prefixes(st->table, (unsigned)next->whitelist_prefix4,
 	    (unsigned)next->whitelist_prefix6);

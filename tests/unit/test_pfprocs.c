@@ -1,0 +1,532 @@
+/*
+ * The pf port's three processes, forked for real (issue 13): the daemon
+ * runs mxd_run() with the pf port in a child of this test, splits into
+ * the privileged parent, the engine and the resolver, and is driven from
+ * outside as an administrator would: packets through a scripted capture
+ * (records written into a pipe the engine reads), signals to the pid in
+ * the pidfile, a configuration file rewritten between reloads.  pf is
+ * tests/pfcompat/fake_pf.c, which lives in the parent, the only process
+ * that may touch it; when the parent exits it writes what its tables hold
+ * for a few addresses of interest, which this test reads.  DNS is the
+ * resolver process's, with its calls substituted.  Confinement is off
+ * (it needs a BSD and root): pf_port_no_confinement().
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <net/pfvar.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "daemon.h"
+#include "fake_pf.h"
+#include "log.h"
+#include "pflog.h"
+#include "port.h"
+#include "resolver.h"
+#include "table.h"
+#include "t.h"
+
+#define OS	PFCOMPAT_OS
+#define FAKE_MX		"192.0.2.25"
+#define FAKE_MX_NEW	"192.0.2.27"
+#define REAL_MX		"192.0.2.26"
+#define WAIT_TENTHS	100
+
+/* The scripted capture: struct scripted records through a pipe. */
+
+struct scripted {
+	struct pflog_info	pfl;
+	struct pkt_info		pkt;
+	enum pkt_result		res;
+};
+
+struct capture {
+	int	fd;
+};
+
+static int	script[2] = { -1, -1 };
+
+struct capture *
+capture_open_live(const char *ifname, const char *filter, char *err,
+    size_t errlen)
+{
+	struct capture *c;
+
+	(void)ifname;
+	(void)filter;
+	(void)err;
+	(void)errlen;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		abort();
+	c->fd = script[0];
+	return c;
+}
+
+int
+capture_fd(struct capture *c)
+{
+	return c->fd;
+}
+
+int
+capture_dispatch(struct capture *c, capture_cb *cb, void *arg)
+{
+	struct scripted s;
+	ssize_t n;
+
+	n = read(c->fd, &s, sizeof(s));
+	if (n != (ssize_t)sizeof(s))
+		return n == 0 ? 0 : -1;
+	cb(arg, &s.pfl, &s.pkt, s.res, 0);
+	return 1;
+}
+
+const char *
+capture_error(struct capture *c)
+{
+	(void)c;
+	return "scripted";
+}
+
+int
+capture_drops(struct capture *c, uint64_t *n)
+{
+	(void)c;
+	*n = 0;
+	return 0;
+}
+
+void
+capture_close(struct capture *c)
+{
+	if (c == NULL)
+		return;
+	close(c->fd);
+	free(c);
+}
+
+/* One logged inbound SYN into the pipe. */
+static void
+syn(const char *src, const char *dst, int action)
+{
+	struct scripted s;
+
+	memset(&s, 0, sizeof(s));
+	s.pfl.hdrlen = 100;
+	s.pfl.af = 2;
+	s.pfl.action = (uint8_t)action;
+	s.pfl.dir = PFLOG_DIR_IN;
+	snprintf(s.pfl.ifname, sizeof(s.pfl.ifname), "em0");
+	addr_parse(src, &s.pkt.src);
+	addr_parse(dst, &s.pkt.dst);
+	s.pkt.sport = 40000;
+	s.pkt.dport = 25;
+	s.pkt.tcp_flags = TCP_FLAG_SYN;
+	s.pkt.ip_version = 4;
+	s.res = PKT_TCP;
+	if (write(script[1], &s, sizeof(s)) != (ssize_t)sizeof(s))
+		abort();
+}
+
+/* DNS, in the resolver process: 198.51.100.1 is pool.test, with .11. */
+
+static int
+fake_name_of(const struct sockaddr *sa, unsigned len, char *name,
+    size_t namelen)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	(void)len;
+	if (sa->sa_family == AF_INET &&
+	    ntohl(sin->sin_addr.s_addr) == 0xc6336401)
+		return snprintf(name, namelen, "pool.test") < 0;
+	return EAI_NONAME;
+}
+
+static struct addrinfo *
+fake_ai(const char *text, struct addrinfo *next)
+{
+	struct addrinfo *ai = calloc(1, sizeof(*ai));
+	struct sockaddr_in *sin = calloc(1, sizeof(*sin));
+
+	ai->ai_family = AF_INET;
+	ai->ai_addr = (struct sockaddr *)sin;
+	ai->ai_addrlen = sizeof(*sin);
+	ai->ai_next = next;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, text, &sin->sin_addr);
+	return ai;
+}
+
+static int
+fake_addrs_of(const char *name, struct addrinfo **res)
+{
+	if (strcmp(name, "pool.test") != 0)
+		return EAI_NONAME;
+	*res = fake_ai("198.51.100.1", fake_ai("198.51.100.11", NULL));
+	return 0;
+}
+
+static void
+fake_free(struct addrinfo *ai)
+{
+	struct addrinfo *next;
+
+	for (; ai != NULL; ai = next) {
+		next = ai->ai_next;
+		free(ai->ai_addr);
+		free(ai);
+	}
+}
+
+static const struct resolver_config dns_hooks = {
+	.name_of = fake_name_of,
+	.addrs_of = fake_addrs_of,
+	.free_addrs = fake_free
+};
+
+/* The files of one run. */
+
+static char	dir[] = "/tmp/test_pfprocs.XXXXXX";
+static char	conf[128], pidfile[128], state[128], logfile[128], tables[128];
+static pid_t	daemon_pid;
+
+/* At the parent's exit: what pf holds, for the addresses of interest. */
+static void
+dump_tables(void)
+{
+	static const char *const names[] = { "mx-white", "mx-new" };
+	static const char *const addrs[] = { "198.51.100.1",
+	    "198.51.100.11", "198.51.100.5", "198.51.100.9" };
+	FILE *fp;
+	size_t i, j;
+
+	if (getpid() != daemon_pid || (fp = fopen(tables, "w")) == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 4; j++)
+			if (fake_pf_contains(names[i], 4, addrs[j], 32))
+				fprintf(fp, "%s %s\n", names[i], addrs[j]);
+	fprintf(fp, "bad %u\n", fake_pf_bad);
+	fclose(fp);
+}
+
+static void
+write_conf(const char *text)
+{
+	FILE *fp = fopen(conf, "w");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) == EOF)
+		abort();
+}
+
+/* The daemon, in a child: mxd_run() until the parent exits. */
+static pid_t
+start_daemon(void)
+{
+	char *argv[] = { "mxallowd", "-F", "-s", "-d", "-c", conf,
+	    "--pidfile", pidfile, "--state-file", state, "--user", "nobody",
+	    NULL };
+	struct mxd d;
+	pid_t pid;
+	int status, fd;
+
+	if (pipe(script) == -1)
+		abort();
+	if ((pid = fork()) != 0) {
+		close(script[0]);
+		return pid;
+	}
+	close(script[1]);
+	if ((fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1 ||
+	    dup2(fd, STDOUT_FILENO) == -1 || dup2(fd, STDERR_FILENO) == -1)
+		_exit(2);
+	close(fd);
+	daemon_pid = getpid();
+	atexit(dump_tables);
+	fake_pf_reset(NULL);
+	fake_pf_fd = -1;
+	pfk_ioctl = fake_pf_ioctl;
+	pfk_open_device = fake_pf_open;
+#ifdef PFCOMPAT_FREEBSD
+	pfk_sysctl = fake_pf_sysctlbyname;
+#endif
+	pf_port_no_confinement();
+	pf_resolver_hooks = &dns_hooks;
+	if (!mxd_configure(&d, &pf_port, 12, argv, &status))
+		_exit(status);
+	exit(mxd_run(&d));
+}
+
+static bool
+file_has(const char *path, const char *text)
+{
+	char line[512];
+	bool found = false;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(fp);
+	return found;
+}
+
+/* Poll for a line in the log, at most WAIT_TENTHS tenths of a second. */
+static bool
+logged(const char *text)
+{
+	int i;
+
+	for (i = 0; i < WAIT_TENTHS; i++) {
+		if (file_has(logfile, text))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+static int
+count_in_log(const char *text)
+{
+	char line[512];
+	int n = 0;
+	FILE *fp;
+
+	if ((fp = fopen(logfile, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		n += strstr(line, text) != NULL;
+	fclose(fp);
+	return n;
+}
+
+/* The daemon's exit status, waiting at most WAIT_TENTHS. */
+static int
+wait_exit(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < WAIT_TENTHS; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static long
+logged_pid(const char *what)
+{
+	char line[512], *p;
+	long pid = -1;
+	FILE *fp;
+
+	if ((fp = fopen(logfile, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if ((p = strstr(line, what)) != NULL)
+			pid = strtol(p + strlen(what), NULL, 10);
+	fclose(fp);
+	return pid;
+}
+
+static long
+pidfile_pid(void)
+{
+	char buf[32] = "";
+	FILE *fp;
+
+	if ((fp = fopen(pidfile, "r")) == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	return strtol(buf, NULL, 10);
+}
+
+static void
+reset_files(void)
+{
+	unlink(logfile);
+	unlink(tables);
+	unlink(state);
+}
+
+/*
+ * A whole run: a fake-MX hit whitelists through the parent, the sibling
+ * comes back from the resolver process, SIGHUP with a changed MX set and
+ * a renamed table, SIGHUP with a broken file, SIGTERM with the state
+ * file written and the pidfile removed.
+ */
+static void
+test_run(void)
+{
+	pid_t pid;
+	int status, reloads;
+
+	reset_files();
+	write_conf("fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-white\n");
+	pid = start_daemon();
+	CHECK(logged("started (pf port)") &&
+	    logged("privileged parent: engine process "),
+	    OS ": the daemon starts as three processes");
+	CHECK(pidfile_pid() == (long)pid,
+	    OS ": the pidfile names the parent (%ld)", pidfile_pid());
+	syn("198.51.100.1", FAKE_MX, PFLOG_ACTION_PASS);
+	CHECK(logged("whitelist 198.51.100.1 -> " FAKE_MX),
+	    OS ": a fake-MX hit in the engine whitelists the sender");
+	CHECK(logged("whitelist sibling 198.51.100.11 of 198.51.100.1"),
+	    OS ": its sibling comes back from the resolver process");
+	syn("198.51.100.9", REAL_MX, PFLOG_ACTION_DROP);
+	CHECK(logged("block 198.51.100.9 -> " REAL_MX),
+	    OS ": a direct sender is blocked");
+
+	/* A changed MX set and a renamed table, by SIGHUP to the parent. */
+	write_conf("fake-mailserver " FAKE_MX_NEW "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-new\n");
+	kill(pid, SIGHUP);
+	CHECK(logged("configuration reloaded: 1 fake and 1 real"),
+	    OS ": SIGHUP to the parent reloads the engine");
+	CHECK(logged("pf table <mx-white>: 2 entries moved to <mx-new>"),
+	    OS ": the renamed table gets the entries");
+	syn("198.51.100.5", FAKE_MX_NEW, PFLOG_ACTION_PASS);
+	CHECK(logged("whitelist 198.51.100.5 -> " FAKE_MX_NEW),
+	    OS ": the new fake MX whitelists");
+
+	/* A broken file: the parent says so, the engine never hears. */
+	reloads = count_in_log("configuration reloaded");
+	write_conf("fake-mailserver " FAKE_MX "\nno-such-key 1\n");
+	kill(pid, SIGHUP);
+	CHECK(logged("reload failed, configuration unchanged: "),
+	    OS ": a broken file is refused by the parent");
+	syn("198.51.100.6", FAKE_MX, PFLOG_ACTION_PASS);
+	syn("198.51.100.7", FAKE_MX_NEW, PFLOG_ACTION_PASS);
+	CHECK(logged("whitelist 198.51.100.7 -> " FAKE_MX_NEW) &&
+	    !file_has(logfile, "whitelist 198.51.100.6") &&
+	    count_in_log("configuration reloaded") == reloads,
+	    OS ": and the old configuration stays in force");
+
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": SIGTERM to the parent: the daemon exits 0 (%#x)", status);
+	CHECK(file_has(state, "198.51.100.1 ") &&
+	    file_has(state, "198.51.100.5 "),
+	    OS ": the engine's last state file is written by the parent");
+	CHECK(access(pidfile, F_OK) == -1, OS ": the parent removes the "
+	    "pidfile");
+	CHECK(file_has(tables, "mx-new 198.51.100.1") &&
+	    file_has(tables, "mx-new 198.51.100.11") &&
+	    file_has(tables, "mx-new 198.51.100.5") &&
+	    !file_has(tables, "mx-white 198.51.100.1") &&
+	    !file_has(tables, "198.51.100.9") && file_has(tables, "bad 0"),
+	    OS ": pf holds the senders and the sibling, in the new table, "
+	    "and every request was well formed");
+	CHECK(logged("engine process exited") &&
+	    logged("resolver process exited"),
+	    OS ": the parent saw both children end");
+}
+
+/* After a failed check: the daemon's log, as comments. */
+static void
+show_log(int failed_before)
+{
+	char line[512];
+	FILE *fp;
+
+	if (t_failed == failed_before || (fp = fopen(logfile, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		printf("# %s", line);
+	fclose(fp);
+}
+
+/* A killed child takes the daemon down, and the table keeps its entries. */
+static void
+test_killed(const char *which)
+{
+	char what[64];
+	pid_t pid;
+	long child;
+	int status;
+
+	reset_files();
+	write_conf("fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n");
+	pid = start_daemon();
+	CHECK(logged("started (pf port)"), OS ": started again");
+	syn("198.51.100.1", FAKE_MX, PFLOG_ACTION_PASS);
+	(void)logged("whitelist sibling 198.51.100.11");
+	child = logged_pid(strcmp(which, "engine") == 0 ?
+	    "engine process " : "resolver process ");
+	CHECK(child > 0 && kill((pid_t)child, SIGKILL) == 0,
+	    OS ": the %s is killed (%ld)", which, child);
+	status = wait_exit(pid);
+	snprintf(what, sizeof(what), "%s process killed by signal 9", which);
+	CHECK(status != -1 && logged(what),
+	    OS ": the daemon ends, and says why (%s)", what);
+	CHECK(file_has(tables, "mx-white 198.51.100.1") &&
+	    file_has(tables, "mx-white 198.51.100.11"),
+	    OS ": the table keeps its entries for the next start");
+	CHECK(access(pidfile, F_OK) == -1, OS ": no pidfile left");
+	if (strcmp(which, "resolver") == 0)
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    logged("stopping: the resolver process is gone"),
+		    OS ": without its resolver the engine stops cleanly");
+	else
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+		    OS ": a dead engine is a failure: exit status 1");
+}
+
+int
+main(void)
+{
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init("test_pfprocs", true, LOG_LEVEL_QUIET);
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(conf, sizeof(conf), "%s/mxallowd.conf", dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/mxallowd.pid", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(logfile, sizeof(logfile), "%s/log", dir);
+	snprintf(tables, sizeof(tables), "%s/tables", dir);
+	failed = t_failed;
+	test_run();
+	show_log(failed);
+	failed = t_failed;
+	test_killed("engine");
+	show_log(failed);
+	failed = t_failed;
+	test_killed("resolver");
+	show_log(failed);
+	reset_files();
+	unlink(conf);
+	rmdir(dir);
+	return T_DONE();
+}
