@@ -29,6 +29,7 @@
 #include "version.h"
 
 static volatile sig_atomic_t	got_reload, got_stats, got_quit;
+static volatile pid_t		signals_from;
 static int			signal_pipe[2] = { -1, -1 };
 
 int64_t
@@ -57,11 +58,15 @@ mxd_random_seed(void)
 }
 
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *info, void *context)
 {
 	int saved_errno = errno;
 	char c = 0;
 
+	(void)context;
+	/* A process that takes its orders from one other (mxd_signals_from). */
+	if (signals_from != 0 && (info == NULL || info->si_pid != signals_from))
+		return;
 	switch (sig) {
 	case SIGHUP:
 		got_reload = 1;
@@ -92,9 +97,9 @@ setup_signals(const struct mx_port *port)
 			fatal("fcntl");
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
 	if (port->no_reload)
 		signal(SIGHUP, SIG_IGN);
 	else
@@ -103,6 +108,18 @@ setup_signals(const struct mx_port *port)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * From now on, only signals that pid sends count (0: anyone's).  The pf
+ * engine takes its orders from its privileged parent alone, which checks
+ * a reload before passing it on: a "pkill -HUP mxallowd" reaches every
+ * process of the daemon, and must not reach past that check.
+ */
+void
+mxd_signals_from(pid_t pid)
+{
+	signals_from = pid;
 }
 
 /* The self-pipe of the signal handlers, for a port that limits it. */

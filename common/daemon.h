@@ -9,6 +9,8 @@
 #ifndef MX_DAEMON_H
 #define MX_DAEMON_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -43,8 +45,11 @@ struct mx_port {
 		    enum wl_removal);
 	/* A burst of whitelist changes outside input() is over (optional). */
 	void	(*flush)(struct mxd *);
-	/* Return -1 (and log why) to refuse a reloaded configuration. */
-	int	(*reconfigure)(struct mxd *, const struct mx_config *);
+	/*
+	 * Return -1 (and log why) to refuse a reloaded configuration.  It
+	 * may lower what the firewall cannot hold (max-entries).
+	 */
+	int	(*reconfigure)(struct mxd *, struct mx_config *);
 	void	(*stop)(struct mxd *);
 	/*
 	 * The state file's writer, for a port whose daemon cannot create
@@ -100,6 +105,7 @@ int		mxd_run(struct mxd *);
 int64_t		mxd_now(void);
 enum log_level	mxd_log_level(const struct mx_config *);
 void		mxd_signal_fds(int [2]);
+void		mxd_signals_from(pid_t);
 bool		mxd_decidable(struct mxd *, enum pkt_result);
 enum mx_action	mxd_decide(struct mxd *, const struct pkt_info *, int64_t);
 void		mxd_find_siblings(struct mxd *, enum mx_action,

@@ -4,7 +4,11 @@
  * Before log_init() and with -s, messages go to standard output (warnings
  * to standard error), so that start-up errors reach the terminal.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,16 @@
 static bool		 use_syslog;
 static enum log_level	 level = LOG_LEVEL_INFO;
 static const char	*progname = "mxallowd";
+static int		 forward_fd = -1;	/* see log_forward() */
+static unsigned long	 forward_lost;
+
+static void
+default_sink(int pri, const char *msg)
+{
+	syslog(pri, "%s", msg);
+}
+
+static log_sink_fn	*sink = default_sink;
 
 void
 log_init(const char *name, bool to_stdout, enum log_level lvl)
@@ -41,13 +55,43 @@ log_debug_enabled(void)
 	return level >= LOG_LEVEL_DEBUG;
 }
 
+/*
+ * A line for syslog: to the process that relays it (log_forward()), or to
+ * the sink.  A line the relay cannot take now is counted, and the count
+ * goes with the next line that it takes.
+ */
+static void
+to_syslog(int pri, const char *msg)
+{
+	struct log_line line;
+	size_t len;
+
+	if (forward_fd == -1) {
+		sink(pri, msg);
+		return;
+	}
+	memset(&line, 0, sizeof(line));
+	line.pri = pri;
+	if (forward_lost == 0 || snprintf(line.text, sizeof(line.text),
+	    "%s (%lu log lines lost before this one)", msg, forward_lost) < 0)
+		snprintf(line.text, sizeof(line.text), "%s", msg);
+	len = offsetof(struct log_line, text) + strlen(line.text) + 1;
+	if (send(forward_fd, &line, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)len)
+		forward_lost = 0;
+	else
+		forward_lost++;
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
+	char msg[LOG_LINE_MAX];
 	FILE *out;
 
 	if (use_syslog) {
-		vsyslog(pri, fmt, ap);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		to_syslog(pri, msg);
 		return;
 	}
 	out = pri <= LOG_WARNING ? stderr : stdout;
@@ -60,16 +104,82 @@ vlog(int pri, const char *fmt, va_list ap)
 static void
 vlog_errno(int pri, int saved_errno, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (use_syslog)
-		syslog(pri, "%s: %s", msg, strerror(saved_errno));
-	else {
+	if (use_syslog) {
+		/* A line cut at LOG_LINE_MAX is still worth logging. */
+		if (snprintf(line, sizeof(line), "%s: %s", msg,
+		    strerror(saved_errno)) < 0)
+			line[0] = '\0';
+		to_syslog(pri, line);
+	} else {
 		fprintf(stderr, "%s: %s: %s\n", progname, msg,
 		    strerror(saved_errno));
 		fflush(stderr);
 	}
+}
+
+/*
+ * From now on, lines for syslog go as datagrams to fd, to a process that
+ * writes them with log_relay(): a chrooted or confined process could not
+ * reconnect to syslogd after a restart (FreeBSD's capability mode, any
+ * chroot), and its lines would be lost for good.  The socket to syslogd
+ * this process inherited is closed.  Standard output (-s) is unchanged.
+ */
+void
+log_forward(int fd)
+{
+	forward_fd = fd;
+	if (use_syslog && fd != -1)
+		closelog();
+}
+
+/*
+ * The relaying side: write every line waiting on fd to syslog.  The other
+ * process is not trusted: a line must be NUL-terminated where it ends,
+ * with no NUL before; its priority is kept between LOG_ERR and LOG_DEBUG;
+ * control characters become '?'.  Returns the lines relayed; a malformed
+ * one is dropped and counted in *refused.
+ */
+size_t
+log_relay(int fd, unsigned long *refused)
+{
+	struct log_line line;
+	size_t relayed = 0, i, textlen;
+	ssize_t n;
+	int pri;
+
+	while ((n = recv(fd, &line, sizeof(line), MSG_DONTWAIT)) > 0) {
+		textlen = (size_t)n - offsetof(struct log_line, text);
+		if ((size_t)n <= offsetof(struct log_line, text) ||
+		    line.text[textlen - 1] != '\0' ||
+		    strlen(line.text) != textlen - 1) {
+			(*refused)++;
+			continue;
+		}
+		for (i = 0; line.text[i] != '\0'; i++)
+			if ((unsigned char)line.text[i] < 0x20 ||
+			    line.text[i] == 0x7f)
+				line.text[i] = '?';
+		pri = line.pri < LOG_ERR ? LOG_ERR :
+		    line.pri > LOG_DEBUG ? LOG_DEBUG : line.pri;
+		if (use_syslog)
+			sink(pri, line.text);
+		else
+			printf("%s: %s\n", progname, line.text);
+		relayed++;
+	}
+	if (!use_syslog)
+		fflush(stdout);
+	return relayed;
+}
+
+/* Where syslog lines go in this process (tests: somewhere else). */
+void
+log_set_sink(log_sink_fn *fn)
+{
+	sink = fn != NULL ? fn : default_sink;
 }
 
 void

@@ -22,7 +22,20 @@ struct log_ratelimit {
 	unsigned long	suppressed;
 };
 
+/* A line handed to the process that writes to syslog (log_forward()). */
+#define LOG_LINE_MAX	1024
+
+struct log_line {
+	int32_t	pri;			/* syslog priority */
+	char	text[LOG_LINE_MAX];	/* NUL-terminated; sent up to the NUL */
+};
+
+typedef void	log_sink_fn(int, const char *);
+
 void	log_init(const char *, bool, enum log_level);
+void	log_forward(int);
+size_t	log_relay(int, unsigned long *);
+void	log_set_sink(log_sink_fn *);
 void	log_set_level(enum log_level);
 bool	log_debug_enabled(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -418,7 +418,7 @@ queue_fd(struct mxd *d)
 }
 
 static int
-queue_reconfigure(struct mxd *d, const struct mx_config *next)
+queue_reconfigure(struct mxd *d, struct mx_config *next)
 {
 	if (next->queue_num != d->cfg.queue_num) {
 		log_warnx("queue-num cannot change while running (%lld to "

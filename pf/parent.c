@@ -126,6 +126,8 @@ reap(struct parent *p)
 			p->engine_status = status;
 		} else {
 			p->resolver = -1;
+			if (!p->stopping)
+				p->failed = true;
 			if (p->engine != -1 && !p->stopping) {
 				log_warnx("stopping: the resolver process is "
 				    "gone");
@@ -256,6 +258,21 @@ finish_child(struct parent *p, pid_t *pid, int grace, int sig)
 	*pid = -1;
 }
 
+/* The children's log lines, to syslog: see log_forward(). */
+static void
+relay_logs(struct parent *p)
+{
+	static struct log_ratelimit rl;
+	unsigned long refused = 0;
+
+	if (p->logfd == -1)
+		return;
+	(void)log_relay(p->logfd, &refused);
+	if (refused > 0)
+		log_warn_limited(&rl, mxd_now(), "%lu malformed log lines "
+		    "from a child refused", refused);
+}
+
 /*
  * The parent's loop, until the engine is gone.  Returns the daemon's exit
  * status: 0 if the engine ended cleanly, 1 otherwise.
@@ -263,7 +280,7 @@ finish_child(struct parent *p, pid_t *pid, int grace, int sig)
 int
 parent_run(struct parent *p)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	int rc = 1;
 
 	parent_signals();
@@ -272,15 +289,20 @@ parent_run(struct parent *p)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = wake[0];
 	pfd[1].events = POLLIN;
+	pfd[2].fd = p->logfd;
+	pfd[2].events = POLLIN;
 	/* A signal before the handlers were in place. */
 	reap(p);
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("parent: poll");
 			break;
 		}
+		/* The children's lines first: they may say why they end. */
+		if (pfd[2].revents & POLLIN)
+			relay_logs(p);
 		if (pfd[1].revents & POLLIN)
 			handle_signals(p);
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -297,7 +319,9 @@ parent_run(struct parent *p)
 	 */
 	finish_child(p, &p->engine, rc == 0 ? CHILD_EXIT_WAIT : 0, SIGTERM);
 	finish_child(p, &p->resolver, 10, SIGTERM);
-	if (WIFEXITED(p->engine_status) && WEXITSTATUS(p->engine_status) == 0)
+	relay_logs(p);
+	if (!p->failed && WIFEXITED(p->engine_status) &&
+	    WEXITSTATUS(p->engine_status) == 0)
 		return 0;
 	return 1;
 }

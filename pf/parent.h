@@ -17,8 +17,10 @@ struct parent {
 	struct privsep_server	 srv;		/* the engine's channel */
 	pid_t			 engine;	/* -1: gone */
 	pid_t			 resolver;	/* -1: gone or none */
+	int			 logfd;		/* the children's log lines */
 	int			 engine_status;	/* as waitpid() gave it */
 	bool			 stopping;
+	bool			 failed;	/* a child died unasked */
 };
 
 int	parent_run(struct parent *);

@@ -13,15 +13,16 @@
  * changes the table.  Start-up (start, as root): open the capture and
  * /dev/pf (read-write: pf refuses changes through a read-only
  * descriptor), create the table, read pf's limits and say which one
- * max-entries goes past, adopt what an earlier run left in the table, and
- * fork the privileged child that keeps /dev/pf (privsep.c).  The confine
- * hook, which the core calls after daemon(3) and after writing the
- * pidfile, confines this process: the `user' option's user, a chroot,
- * pledge or Capsicum.
+ * max-entries goes past, and adopt what an earlier run left in the
+ * table.  The confine hook, which the core calls after daemon(3) and
+ * after writing the pidfile, splits the daemon into its three processes
+ * (split(); the design is at the top of privsep.c): the privileged parent
+ * stays in parent.c's loop, the resolver process in resolver_serve(), and
+ * the engine, confined, returns to the core's loop.
  *
- * The state file: the confined process cannot create files, so the
- * privileged child writes it for the core (statefile.c); the core fills
- * the temporary file the child opens.
+ * The state file and the configuration file: the engine can open neither,
+ * so the parent writes the one for the core (statefile.c; the core fills
+ * the temporary file the parent opens) and opens the other on SIGHUP.
  *
  * Table changes are queued while a batch of captured packets is handled
  * and leave together after it (table.c).  Entries that leave the whitelist
@@ -64,6 +65,7 @@ struct pf_state {
 	bool			 separate;	/* false: tests only */
 	bool			 confine;	/* false: tests only */
 	bool			 confined;	/* split: the engine exits */
+	int			 logs[2];	/* children's lines to the parent */
 	bool			 batching;	/* queue; pft_flush() follows */
 	bool			 adopting;	/* entries come from the table */
 	int64_t			 now;		/* of the batch being handled */
@@ -71,7 +73,7 @@ struct pf_state {
 };
 
 static struct pf_state	pf_state = {
-	.pffd = -1, .separate = true, .confine = true,
+	.pffd = -1, .separate = true, .confine = true, .logs = { -1, -1 },
 	.writer = { .dirfd = -1 }
 };
 
@@ -207,17 +209,45 @@ state_file(const struct mxd *d)
  * OpenBSD for nothing else.  Signals are the parent's business: it ends
  * this process with SIGTERM, or the engine's end of the socket closes.
  */
+/* What ps(1) shows for each process, on the systems that can say it. */
+static void
+set_title(const char *what)
+{
+#if defined(__OpenBSD__) || defined(__FreeBSD__)
+	setproctitle("%s", what);
+#else
+	(void)what;
+#endif
+}
+
+/* SIGTERM from the parent, and only from it, ends the resolver. */
+static void
+resolver_on_term(int sig, siginfo_t *info, void *context)
+{
+	(void)sig;
+	(void)context;
+	if (info != NULL && info->si_pid == getppid())
+		_exit(0);
+}
+
 static void __attribute__((noreturn))
 resolver_main(struct pf_state *st, int sock)
 {
 	struct resolver_serve_stats rs;
+	struct sigaction sa;
 	int rc;
 
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = resolver_on_term;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("sigaction");
+	set_title("resolver");
 	if (st->confine)
 		privsep_drop_resolver(&st->user);
 	memset(&rs, 0, sizeof(rs));
@@ -255,6 +285,7 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	par.d = d;
 	par.engine = engine;
 	par.resolver = resolver;
+	par.logfd = st->logs[0];
 	privsep_server_init(&par.srv, sock, st->pffd, d->cfg.table);
 	par.srv.request_max = st->limits.request_max;
 	par.srv.config_path = config_path(&d->cmdline);
@@ -262,6 +293,7 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	state_writer_init(&st->writer, state_file(d));
 	if (state_file(d) != NULL)
 		par.srv.sw = &st->writer;
+	set_title("[priv]");
 	if (st->confine)
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d));
@@ -287,9 +319,15 @@ split(struct mxd *d, struct pf_state *st)
 	pid_t engine, resolver;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, channel) == -1 ||
-	    resolver_socketpair(lookups) == -1)
+	    resolver_socketpair(lookups) == -1 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, st->logs) == -1)
 		fatal("socketpair");
+	if (fcntl(st->logs[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(st->logs[1], F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl");
 	if ((resolver = fork_or_die("resolver")) == 0) {
+		close(st->logs[0]);
+		log_forward(st->logs[1]);
 		close(channel[0]);
 		close(channel[1]);
 		close(lookups[0]);
@@ -303,9 +341,19 @@ split(struct mxd *d, struct pf_state *st)
 	if ((engine = fork_or_die("engine")) != 0) {
 		close(channel[1]);
 		close(lookups[0]);
+		close(st->logs[1]);
+		st->logs[1] = -1;
 		parent_main(d, st, channel[0], engine, resolver);
 	}
-	/* The engine: no /dev/pf, no pidfile; the table through the parent. */
+	/*
+	 * The engine: no /dev/pf, no pidfile; the table through the parent,
+	 * its log lines too.
+	 */
+	close(st->logs[0]);
+	st->logs[0] = -1;
+	log_forward(st->logs[1]);
+	mxd_signals_from(getppid());
+	set_title("engine");
 	close(channel[0]);
 	close(st->pffd);
 	st->pffd = -1;
@@ -370,15 +418,20 @@ pf_confine(struct mxd *d)
 	privsep_keep_fd(&keep, capture_fd(st->cap), PRIVSEP_KEEP_CAPTURE);
 	privsep_keep_fd(&keep, privsep_fd(st->ps), PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, d->resolver_remote_fd, PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, st->logs[1], PRIVSEP_KEEP_CHANNEL);
 	mxd_signal_fds(sigfds);
 	privsep_keep_fd(&keep, sigfds[0], PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, sigfds[1], PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, STDIN_FILENO, PRIVSEP_KEEP_IDLE);
 	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
 	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);
 	st->confined = true;
+	privsep_close_others(&keep);
 	if (st->confine)
 		privsep_drop(&st->user, &keep,
 		    STATE_SIZE_MAX(d->cfg.max_entries));
+	else
+		privsep_limit(&keep);	/* tests: recorded where they can */
 }
 
 static int
@@ -525,12 +578,11 @@ static void
 pf_stop(struct mxd *d)
 {
 	struct pf_state *st = d->port_state;
-	int rc;
 
 	pft_flush(st->table);
 	capture_close(st->cap);
-	if (st->ps != NULL && (rc = privsep_stop(st->ps)) != 0)
-		log_warnx("privsep channel: status %d", rc);
+	if (st->ps != NULL)
+		privsep_stop(st->ps);
 	if (st->pffd != -1)
 		close(st->pffd);
 	pft_destroy(st->table);
@@ -571,7 +623,7 @@ pf_config_open(struct mxd *d, char *err, size_t errlen)
  * refuse the reload.
  */
 static int
-pf_reconfigure(struct mxd *d, const struct mx_config *next)
+pf_reconfigure(struct mxd *d, struct mx_config *next)
 {
 	struct pf_state *st = d->port_state;
 	size_t moved;
@@ -594,6 +646,14 @@ pf_reconfigure(struct mxd *d, const struct mx_config *next)
 	}
 	pft_set_prefixes(st->table, (unsigned)next->whitelist_prefix4,
 	    (unsigned)next->whitelist_prefix6);
+	/* OpenBSD: an addition past the limit would wait (check_limits()). */
+	if (st->limits.add_waits && st->limits.room != 0 &&
+	    (unsigned long long)next->max_entries > st->limits.room) {
+		log_warnx("max-entries %lld does not fit pf's table-entries "
+		    "limit: the whitelist holds at most %llu", next->max_entries,
+		    (unsigned long long)st->limits.room);
+		next->max_entries = (long long)st->limits.room;
+	}
 	return 0;
 }
 

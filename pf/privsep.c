@@ -102,6 +102,10 @@
 #include <net/pfvar.h>
 #endif
 
+#if defined(PFCOMPAT_CAPSICUM) && !defined(__FreeBSD__)
+#include <sys/capsicum.h>		/* tests/pfcompat/freebsd's */
+#endif
+
 #include "daemon.h"
 #include "log.h"
 #include "path.h"
@@ -110,19 +114,11 @@
 
 struct privsep {
 	int	fd;
-	pid_t	pid;
 	char	table[PFT_NAME_SIZE];	/* for the state file's requests */
 };
 
-/* The child's hold on the pidfile, to remove it at the end. */
-struct pidfile_ref {
-	const char	*path;
-	int		 dirfd;		/* FreeBSD: the directory, or -1 */
-	const char	*base;
-};
-
 /*
- * Is this a request the child may carry out?  Returns 0, or -1 with the
+ * Is this a request the parent may carry out?  Returns 0, or -1 with the
  * reason in why.  buf holds len bytes as received, suitably aligned.
  */
 int
@@ -483,98 +479,6 @@ privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
 	return rc;
 }
 
-static void
-pidfile_prepare(struct pidfile_ref *pf, const char *path)
-{
-	memset(pf, 0, sizeof(*pf));
-	pf->dirfd = -1;
-	pf->path = path;
-#ifdef __FreeBSD__
-	{
-		char dir[1024];
-
-		if (path == NULL || strchr(path, '/') == NULL ||
-		    (pf->base = path_split(path, dir, sizeof(dir))) == NULL)
-			return;
-		pf->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-#endif
-}
-
-static void
-pidfile_remove(struct pidfile_ref *pf)
-{
-	if (pf->path == NULL)
-		return;
-#ifdef __FreeBSD__
-	if (pf->dirfd != -1)
-		(void)unlinkat(pf->dirfd, pf->base, 0);
-#else
-	(void)unlink(pf->path);
-#endif
-}
-
-static void
-confine_child(int sock, int pffd, struct pidfile_ref *pf,
-    const struct state_writer *sw, const char *state_file)
-{
-#if defined(__OpenBSD__)
-	char dir[1024];
-
-	(void)sock;
-	(void)pffd;
-	if (unveil("/", "") == -1)
-		fatal("privsep: unveil /");
-	if (pf->path != NULL && unveil(pf->path, "c") == -1)
-		fatal("privsep: unveil %s", pf->path);
-	if (sw->dirfd != -1 && path_split(state_file, dir, sizeof(dir)) !=
-	    NULL && unveil(dir, "rwc") == -1)
-		fatal("privsep: unveil %s", dir);
-	if (unveil(NULL, NULL) == -1)
-		fatal("privsep: unveil");
-#elif defined(__FreeBSD__)
-	static const cap_ioctl_t cmds[] = {
-		DIOCRADDTABLES, DIOCRADDADDRS, DIOCRDELADDRS
-	};
-	cap_rights_t rights;
-
-	cap_rights_init(&rights, CAP_IOCTL);
-	if (cap_rights_limit(pffd, &rights) == -1)
-		fatal("privsep: cap_rights_limit %s", PFT_DEVICE);
-	if (cap_ioctls_limit(pffd, cmds, sizeof(cmds) / sizeof(cmds[0])) ==
-	    -1)
-		fatal("privsep: cap_ioctls_limit %s", PFT_DEVICE);
-	cap_rights_init(&rights, CAP_READ, CAP_WRITE);
-	if (cap_rights_limit(sock, &rights) == -1)
-		fatal("privsep: cap_rights_limit socket");
-	if (pf->dirfd != -1) {
-		cap_rights_init(&rights, CAP_UNLINKAT);
-		if (cap_rights_limit(pf->dirfd, &rights) == -1)
-			fatal("privsep: cap_rights_limit pidfile directory");
-	}
-	if (sw->dirfd != -1) {
-		/*
-		 * New files in it inherit these, until limited further.
-		 * openat() for writing without O_APPEND needs CAP_SEEK too.
-		 */
-		cap_rights_init(&rights, CAP_LOOKUP, CAP_CREATE, CAP_WRITE,
-		    CAP_SEEK, CAP_FSYNC, CAP_RENAMEAT_SOURCE,
-		    CAP_RENAMEAT_TARGET, CAP_UNLINKAT);
-		if (cap_rights_limit(sw->dirfd, &rights) == -1)
-			fatal("privsep: cap_rights_limit state directory");
-	}
-	(void)state_file;
-	if (cap_enter() == -1)
-		fatal("privsep: cap_enter");
-#else
-	(void)sock;
-	(void)pffd;
-	(void)pf;
-	(void)sw;
-	(void)state_file;
-#endif
-}
-
 /*
  * The privileged parent of the daemon: on OpenBSD it sees the file system
  * only where it works (the pidfile to remove, the state file's directory,
@@ -607,81 +511,6 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 	(void)config;
 	(void)state_file;
 #endif
-}
-
-/* What daemon(3) will do for the parent: leave the terminal's session. */
-static void
-detach(bool keep_stdio)
-{
-	int fd;
-
-	if (setsid() == -1)
-		log_warn("privsep: setsid");
-	if (keep_stdio || (fd = open("/dev/null", O_RDWR)) == -1)
-		return;
-	(void)dup2(fd, STDIN_FILENO);
-	(void)dup2(fd, STDOUT_FILENO);
-	(void)dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		close(fd);
-}
-
-static void __attribute__((noreturn))
-child_main(const struct privsep_conf *conf, int sock)
-{
-	struct pidfile_ref pf;
-	struct state_writer sw;
-	int rc;
-
-	/* The parent's handlers would write to the parent's signal pipe. */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if (conf->close_fd != -1)
-		close(conf->close_fd);
-	if (conf->detach)
-		detach(conf->keep_stdio);
-	pidfile_prepare(&pf, conf->pidfile);
-	state_writer_init(&sw, conf->state_file);
-	if (conf->confine)
-		confine_child(sock, conf->pffd, &pf, &sw, conf->state_file);
-	rc = privsep_serve(sock, conf->pffd, conf->table,
-	    conf->state_file != NULL ? &sw : NULL);
-	state_writer_free(&sw);
-	pidfile_remove(&pf);
-	_exit(rc == 0 ? 0 : 1);
-}
-
-/* Fork the child; returns in the parent only. */
-struct privsep *
-privsep_start(const struct privsep_conf *conf)
-{
-	struct privsep *ps;
-	int sv[2];
-	pid_t pid;
-
-	if ((ps = calloc(1, sizeof(*ps))) == NULL)
-		fatal("privsep");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
-		fatal("privsep: socketpair");
-	switch ((pid = fork())) {
-	case -1:
-		fatal("privsep: fork");
-	case 0:
-		close(sv[0]);
-		child_main(conf, sv[1]);
-	default:
-		break;
-	}
-	close(sv[1]);
-	if (fcntl(sv[0], F_SETFD, FD_CLOEXEC) == -1)
-		fatal("privsep: fcntl");
-	ps->fd = sv[0];
-	ps->pid = pid;
-	snprintf(ps->table, sizeof(ps->table), "%s", conf->table);
-	return ps;
 }
 
 /*
@@ -783,7 +612,6 @@ privsep_connect(int fd, const char *table)
 	if ((ps = calloc(1, sizeof(*ps))) == NULL)
 		fatal("privsep");
 	ps->fd = fd;
-	ps->pid = -1;
 	snprintf(ps->table, sizeof(ps->table), "%s", table);
 	return ps;
 }
@@ -871,31 +699,12 @@ privsep_state_close(struct privsep *ps, bool keep, char *err, size_t errlen)
 	return -1;
 }
 
-/*
- * Close the channel, which ends the child, and wait for it if it is ours
- * (after daemon(3) it is a sibling: nothing to wait for).  Returns its
- * exit status, 0 if not ours, or -1.
- */
-int
+/* Close the channel: the serving side sees the end of the file. */
+void
 privsep_stop(struct privsep *ps)
 {
-	int status;
-	pid_t pid;
-
 	close(ps->fd);
-	if (ps->pid == -1) {
-		/* Connected, not started: the other side is not ours. */
-		free(ps);
-		return 0;
-	}
-	while ((pid = waitpid(ps->pid, &status, 0)) == -1 && errno == EINTR)
-		;
 	free(ps);
-	if (pid == -1)
-		return errno == ECHILD ? 0 : -1;
-	if (!WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 /* A directory fit to chroot into: root's, and nobody else may write. */
@@ -941,13 +750,14 @@ privsep_lookup_user(const char *name, struct privsep_user *u, char *err,
 	return 0;
 }
 
-#ifdef __FreeBSD__
+#if defined(__FreeBSD__) || defined(PFCOMPAT_CAPSICUM)
 /*
  * Before cap_enter(): every descriptor the engine keeps loses what it
  * does not need.  The capture: read, wait, and one ioctl, BIOCGSTATS for
  * the drop counter (as tcpdump limits it), so that a compromised engine
  * cannot point it at another interface (BIOCSETIF).  Sockets and pipes:
- * read, write, wait.  Standard descriptors: write and fstat (stdio).
+ * read, write, wait.  Standard output and error: write and fstat
+ * (stdio); standard input, unused: fstat alone.
  */
 static void
 limit_kept(const struct privsep_keep *keep)
@@ -978,10 +788,58 @@ limit_kept(const struct privsep_keep *keep)
 			if (cap_rights_limit(fd, &rights) == -1)
 				fatal("cap_rights_limit descriptor %d", fd);
 			break;
+		case PRIVSEP_KEEP_IDLE:
+			cap_rights_init(&rights, CAP_FSTAT);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit descriptor %d", fd);
+			break;
 		}
 	}
 }
 #endif
+
+/*
+ * FreeBSD: limit what the engine keeps, and enter capability mode.  Part
+ * of privsep_drop(); alone in the tests of the FreeBSD layout, which
+ * record it (tests/pfcompat/fake_capsicum.c).  Elsewhere nothing.
+ */
+void
+privsep_limit(const struct privsep_keep *keep)
+{
+#if defined(__FreeBSD__) || defined(PFCOMPAT_CAPSICUM)
+	limit_kept(keep);
+	tzset();	/* syslog's time stamps: no files later */
+	if (cap_enter() == -1)
+		fatal("cap_enter");
+#else
+	(void)keep;
+#endif
+}
+
+/*
+ * Close every descriptor the engine does not keep: whatever it inherited
+ * from whoever started the daemon, or from the parent before the split,
+ * would otherwise stay open with all its rights.
+ */
+void
+privsep_close_others(const struct privsep_keep *keep)
+{
+	int fd, highest = STDERR_FILENO;
+	size_t i;
+	bool kept;
+
+	for (i = 0; i < keep->count; i++)
+		if (keep->fds[i].fd > highest)
+			highest = keep->fds[i].fd;
+	for (fd = STDERR_FILENO + 1; fd < highest; fd++) {
+		kept = false;
+		for (i = 0; i < keep->count && !kept; i++)
+			kept = keep->fds[i].fd == fd;
+		if (!kept)
+			(void)close(fd);
+	}
+	closefrom(highest + 1);
+}
 
 /* One more descriptor the engine keeps, and what for. */
 void
@@ -1047,10 +905,7 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 	if (pledge("stdio bpf recvfd", NULL) == -1)
 		fatal("pledge");
 #elif defined(__FreeBSD__)
-	limit_kept(keep);
-	tzset();	/* syslog's time stamps: no files later */
-	if (cap_enter() == -1)
-		fatal("cap_enter");
+	privsep_limit(keep);
 	how = ", capability mode";
 #else
 	(void)keep;

@@ -50,16 +50,6 @@ struct privsep_server {
 	struct log_ratelimit	 warn;
 };
 
-struct privsep_conf {
-	const char	*table;		/* the one table the child may change */
-	int		 pffd;		/* /dev/pf, open for reading and writing */
-	int		 close_fd;	/* the child closes it (capture); -1: none */
-	const char	*pidfile;	/* the child removes it at the end; NULL */
-	const char	*state_file;	/* the child writes it; NULL: none */
-	bool		 detach;	/* new session (the parent will daemonize) */
-	bool		 keep_stdio;	/* with detach: keep stdin/out/err */
-	bool		 confine;	/* unveil/Capsicum in the child (not tests) */
-};
 
 /* What the child answers to every request. */
 struct privsep_reply {
@@ -80,10 +70,11 @@ struct privsep_user {
 enum privsep_keep_kind {
 	PRIVSEP_KEEP_CAPTURE,		/* the bpf descriptor */
 	PRIVSEP_KEEP_CHANNEL,		/* a socket or pipe to talk through */
-	PRIVSEP_KEEP_OUTPUT		/* standard output and error */
+	PRIVSEP_KEEP_OUTPUT,		/* standard output and error */
+	PRIVSEP_KEEP_IDLE		/* open, unused: standard input */
 };
 
-#define PRIVSEP_KEEP_MAX	8
+#define PRIVSEP_KEEP_MAX	16
 
 struct privsep_keep {
 	struct {
@@ -93,7 +84,6 @@ struct privsep_keep {
 	size_t	count;
 };
 
-struct privsep	*privsep_start(const struct privsep_conf *);
 struct privsep	*privsep_connect(int, const char *);
 void		 privsep_server_init(struct privsep_server *, int, int,
 		    const char *);
@@ -101,7 +91,7 @@ int		 privsep_serve_one(struct privsep_server *);
 FILE		*privsep_config_open(struct privsep *, bool, char *, size_t);
 int		 privsep_table_move(struct privsep *, const char *);
 pft_exec_fn	 privsep_exec;		/* argument: the struct privsep * */
-int		 privsep_stop(struct privsep *);
+void		 privsep_stop(struct privsep *);
 int		 privsep_check_request(const void *, size_t, const char *,
 		    char *, size_t);
 int		 privsep_serve(int, int, const char *, struct state_writer *);
@@ -114,6 +104,8 @@ void		 privsep_keep_fd(struct privsep_keep *, int,
 void		 privsep_drop(const struct privsep_user *,
 		    const struct privsep_keep *, uint64_t);
 void		 privsep_drop_resolver(const struct privsep_user *);
+void		 privsep_limit(const struct privsep_keep *);
+void		 privsep_close_others(const struct privsep_keep *);
 void		 privsep_confine_parent(const char *,
 		    const struct state_writer *, const char *, const char *);
 int		 privsep_fd(const struct privsep *);

@@ -1,14 +1,14 @@
 /*
- * The privileged process's side of the state file (statefile.h).
+ * The privileged parent's side of the state file (statefile.h).
  *
- * It holds a descriptor of the file's directory, opened at start-up while
- * it could still create the directory, and does three things with it:
- * create a temporary file (handed to the parser, which fills it), rename
- * it over the state file, or remove it.  One temporary file at a time: a
- * new one replaces a forgotten one.  The names are its own: the parser
- * names nothing, so it cannot point the writer anywhere else.
+ * It holds a descriptor of the file's directory, opened when the daemon
+ * splits, and does three things with it: create a temporary file (handed
+ * to the engine, which fills it), rename it over the state file, or
+ * remove it.  One temporary file at a time: a new one replaces a
+ * forgotten one.  The names are its own: the engine names nothing, so it
+ * cannot point the writer anywhere else.
  *
- * What the parser may write into the file is bounded by its RLIMIT_FSIZE
+ * What the engine may write into the file is bounded by its RLIMIT_FSIZE
  * (privsep_drop()), and the file is read back by state_parse(), which
  * trusts no line of it.
  */

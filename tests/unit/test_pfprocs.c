@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +32,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef PFCOMPAT_CAPSICUM
+#include <sys/capsicum.h>
+#include "fake_capsicum.h"
+#endif
 
 #include "capture.h"
 #include "daemon.h"
@@ -200,11 +207,99 @@ static const struct resolver_config dns_hooks = {
 	.free_addrs = fake_free
 };
 
+/*
+ * A stand-in for syslogd: a datagram socket at a path, like /var/run/log.
+ * The daemon's sink connects to it once, as syslog(3) does; after the
+ * receiver restarts, only the parent may connect again: a chrooted or
+ * capability-mode child could not (it cannot reach the path), and this
+ * sink behaves so in every process but the parent.
+ */
+static char	syslog_path[96];
+static int	sink_fd = -1;
+static int	receiver_fd = -1;	/* the test's: the daemon must not hold it */
+
+static void
+sink_connect(void)
+{
+	struct sockaddr_un sun;
+
+	if (sink_fd != -1)
+		close(sink_fd);
+	sink_fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", syslog_path);
+	if (connect(sink_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(sink_fd);
+		sink_fd = -1;
+	}
+}
+
+static pid_t	daemon_pid;
+
+static void
+test_sink(int pri, const char *msg)
+{
+	(void)pri;
+	if (sink_fd == -1 && getpid() == daemon_pid)
+		sink_connect();
+	if (sink_fd == -1)
+		return;
+	if (send(sink_fd, msg, strlen(msg), 0) == -1 &&
+	    getpid() == daemon_pid) {
+		sink_connect();
+		if (sink_fd != -1)
+			(void)send(sink_fd, msg, strlen(msg), 0);
+	}
+}
+
+static int
+receiver_start(void)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	unlink(syslog_path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
+		abort();
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", syslog_path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		abort();
+	receiver_fd = fd;
+	return fd;
+}
+
+/* A line containing text at the receiver, waiting at most WAIT_TENTHS. */
+static bool
+received(int fd, const char *text)
+{
+	struct pollfd pfd;
+	char buf[LOG_LINE_MAX + 1];
+	ssize_t n;
+	int i;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < WAIT_TENTHS; i++) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((n = recv(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, text) != NULL)
+			return true;
+		i--;	/* another line: no time lost */
+	}
+	return false;
+}
+
 /* The files of one run. */
 
 static char	dir[] = "/tmp/test_pfprocs.XXXXXX";
 static char	conf[128], pidfile[128], state[128], logfile[128], tables[128];
-static pid_t	daemon_pid;
+static char	capreport[128];
 
 /* At the parent's exit: what pf holds, for the addresses of interest. */
 static void
@@ -235,13 +330,17 @@ write_conf(const char *text)
 		abort();
 }
 
-/* The daemon, in a child: mxd_run() until the parent exits. */
+/*
+ * The daemon, in a child: mxd_run() until the parent exits.  Its lines go
+ * to logfile (-s), or with to_syslog to the syslog stand-in.
+ */
 static pid_t
-start_daemon(void)
+start_daemon_logging(bool to_syslog)
 {
-	char *argv[] = { "mxallowd", "-F", "-s", "-d", "-c", conf,
+	char *argv[] = { "mxallowd", "-F", "-d", "-c", conf,
 	    "--pidfile", pidfile, "--state-file", state, "--user", "nobody",
-	    NULL };
+	    "-s", NULL };
+	int argc = to_syslog ? 11 : 12;
 	struct mxd d;
 	pid_t pid;
 	int status, fd;
@@ -253,6 +352,8 @@ start_daemon(void)
 		return pid;
 	}
 	close(script[1]);
+	if (receiver_fd != -1)
+		close(receiver_fd);
 	if ((fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1 ||
 	    dup2(fd, STDOUT_FILENO) == -1 || dup2(fd, STDERR_FILENO) == -1)
 		_exit(2);
@@ -268,9 +369,22 @@ start_daemon(void)
 #endif
 	pf_port_no_confinement();
 	pf_resolver_hooks = &dns_hooks;
-	if (!mxd_configure(&d, &pf_port, 12, argv, &status))
+#ifdef PFCOMPAT_CAPSICUM
+	fake_cap_report = capreport;
+#endif
+	if (to_syslog) {
+		argv[argc] = NULL;
+		log_set_sink(test_sink);
+	}
+	if (!mxd_configure(&d, &pf_port, argc, argv, &status))
 		_exit(status);
 	exit(mxd_run(&d));
+}
+
+static pid_t
+start_daemon(void)
+{
+	return start_daemon_logging(false);
 }
 
 static bool
@@ -380,7 +494,7 @@ reset_files(void)
 static void
 test_run(void)
 {
-	pid_t pid;
+	pid_t pid, engine;
 	int status, reloads;
 
 	reset_files();
@@ -428,6 +542,20 @@ test_run(void)
 	    count_in_log("configuration reloaded") == reloads,
 	    OS ": and the old configuration stays in force");
 
+	/* "pkill mxallowd" reaches the engine too: only the parent counts. */
+	engine = (pid_t)logged_pid("engine process ");
+	write_conf("fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-new\n");
+	kill(engine, SIGHUP);
+	kill(engine, SIGTERM);
+	kill(engine, SIGUSR1);
+	syn("198.51.100.8", FAKE_MX_NEW, PFLOG_ACTION_PASS);
+	CHECK(logged("whitelist 198.51.100.8 -> " FAKE_MX_NEW) &&
+	    count_in_log("configuration reloaded") == reloads &&
+	    count_in_log("statistics:") == 0 && kill(engine, 0) == 0,
+	    OS ": signals from anybody but the parent leave the engine alone");
+
 	kill(pid, SIGTERM);
 	status = wait_exit(pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -463,6 +591,51 @@ show_log(int failed_before)
 	fclose(fp);
 }
 
+#ifdef PFCOMPAT_CAPSICUM
+/*
+ * FreeBSD: every descriptor the engine has open when it enters capability
+ * mode was limited first, the capture to reading, waiting and BIOCGSTATS
+ * (as recorded by tests/pfcompat/fake_capsicum.c).
+ */
+static void
+test_capsicum(void)
+{
+	char line[512], capture_ioctls[64] = "";
+	unsigned long long rights;
+	int fd, entered = 0, open_fds = 0, unlimited = 0, capture_fd = -1;
+	FILE *fp;
+
+	if ((fp = fopen(capreport, "r")) == NULL) {
+		CHECK(0, OS ": the engine's Capsicum calls were recorded");
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strcmp(line, "enter\n") == 0)
+			entered++;
+		else if (strncmp(line, "open ", 5) == 0) {
+			open_fds++;
+			if (strstr(line, " UNLIMITED ") != NULL) {
+				unlimited++;
+				printf("# %s", line);
+			}
+		} else if (sscanf(line, "limit %d %llx", &fd, &rights) == 2 &&
+		    rights == (CAP_READ | CAP_EVENT | CAP_IOCTL))
+			capture_fd = fd;
+		else if (capture_fd != -1 && sscanf(line, "ioctls %d %63s",
+		    &fd, capture_ioctls) == 2 && fd != capture_fd)
+			capture_ioctls[0] = '\0';
+	}
+	fclose(fp);
+	CHECK(entered == 1, OS ": the engine enters capability mode once");
+	CHECK(open_fds >= 8 && unlimited == 0,
+	    OS ": every one of its %d descriptors is limited first "
+	    "(%d are not)", open_fds, unlimited);
+	CHECK(capture_fd != -1 && strcmp(capture_ioctls, "4008426f") == 0,
+	    OS ": the capture: read, wait and one ioctl, BIOCGSTATS (%s)",
+	    capture_ioctls);
+}
+#endif
+
 /* A killed child takes the daemon down, and the table keeps its entries. */
 static void
 test_killed(const char *which)
@@ -492,12 +665,49 @@ test_killed(const char *which)
 	    OS ": the table keeps its entries for the next start");
 	CHECK(access(pidfile, F_OK) == -1, OS ": no pidfile left");
 	if (strcmp(which, "resolver") == 0)
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-		    logged("stopping: the resolver process is gone"),
-		    OS ": without its resolver the engine stops cleanly");
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
+		    logged("stopping: the resolver process is gone") &&
+		    logged("engine process exited\n"),
+		    OS ": without its resolver the engine stops cleanly, "
+		    "and the daemon's exit status says it failed");
 	else
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1,
 		    OS ": a dead engine is a failure: exit status 1");
+}
+
+/*
+ * Logging survives a syslogd restart: the engine's lines go through the
+ * parent, which reconnects; the engine itself never could.
+ */
+static void
+test_syslog_restart(void)
+{
+	pid_t pid;
+	int rx, status;
+
+	reset_files();
+	write_conf("fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n");
+	rx = receiver_start();
+	pid = start_daemon_logging(true);
+	CHECK(received(rx, "started (pf port)"),
+	    OS ": the engine's lines reach syslog");
+	close(rx);
+	rx = receiver_start();
+	syn("198.51.100.1", FAKE_MX, PFLOG_ACTION_PASS);
+	CHECK(received(rx, "whitelist 198.51.100.1 -> " FAKE_MX),
+	    OS ": after syslogd restarts, the engine's lines still arrive");
+	CHECK(received(rx, "rdns 198.51.100.1: found pool.test"),
+	    OS ": and so do the next ones");
+	kill(pid, SIGTERM);
+	CHECK(received(rx, "exiting on signal") &&
+	    received(rx, "engine process exited"),
+	    OS ": the engine's last lines and the parent's own arrive too");
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": and the daemon exits 0");
+	close(rx);
+	unlink(syslog_path);
 }
 
 int
@@ -516,15 +726,23 @@ main(void)
 	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(logfile, sizeof(logfile), "%s/log", dir);
 	snprintf(tables, sizeof(tables), "%s/tables", dir);
+	snprintf(syslog_path, sizeof(syslog_path), "%s/syslog", dir);
+	snprintf(capreport, sizeof(capreport), "%s/capsicum", dir);
 	failed = t_failed;
 	test_run();
 	show_log(failed);
+#ifdef PFCOMPAT_CAPSICUM
+	test_capsicum();
+	if (getenv("KEEP_CAPREPORT") == NULL)
+		unlink(capreport);
+#endif
 	failed = t_failed;
 	test_killed("engine");
 	show_log(failed);
 	failed = t_failed;
 	test_killed("resolver");
 	show_log(failed);
+	test_syslog_restart();
 	reset_files();
 	unlink(conf);
 	rmdir(dir);

@@ -294,18 +294,40 @@ holds(struct privsep *ps, const char *text)
 	return false;
 }
 
-static struct privsep *
-start(const char *pidfile)
-{
-	struct privsep_conf conf;
+/*
+ * The serving side in a child of ours, as the parent of the pf port
+ * serves the engine: privsep_serve() until the channel closes.
+ */
+static pid_t	server_pid;
 
-	memset(&conf, 0, sizeof(conf));
-	conf.table = TABLE;
-	conf.pffd = FAKE_PF_FD;
-	conf.close_fd = -1;
-	conf.pidfile = pidfile;
-	conf.confine = false;
-	return privsep_start(&conf);
+static struct privsep *
+start(const char *state_file)
+{
+	struct state_writer sw;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
+		abort();
+	if ((server_pid = fork()) == 0) {
+		close(sv[0]);
+		state_writer_init(&sw, state_file);
+		_exit(privsep_serve(sv[1], FAKE_PF_FD, TABLE,
+		    state_file != NULL ? &sw : NULL) == 0 ? 0 : 1);
+	}
+	close(sv[1]);
+	return privsep_connect(sv[0], TABLE);
+}
+
+/* Close the channel; the server's exit status, or -1. */
+static int
+stop(struct privsep *ps)
+{
+	int status;
+
+	privsep_stop(ps);
+	if (waitpid(server_pid, &status, 0) == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 static void
@@ -321,21 +343,15 @@ test_channel(void)
 	struct mx_addr a;
 	struct pft_request *req;
 	uint64_t errors = 0;
-	char pidfile[] = "/tmp/test_privsep.XXXXXX";
-	int fd, rc, changed, err;
+	int rc, changed, err;
 	bool h1, h2, h3;
 
-	if ((fd = mkstemp(pidfile)) == -1) {
-		CHECK(0, OS ": temporary pidfile");
-		return;
-	}
-	close(fd);
 	wl = wl_create(0, 1, NULL, NULL);
 
 	/* The table vanished under the daemon: ESRCH crosses the channel. */
 	fake_pf_reset(TABLE);
 	fake_pf_fail(DIOCRADDADDRS, ESRCH, 1);
-	ps = start(pidfile);
+	ps = start(NULL);
 	t = pft_create(TABLE, wl, privsep_exec, ps);
 	pft_set_error_counter(t, &errors);
 	rc = pft_ensure(t);
@@ -372,11 +388,9 @@ test_channel(void)
 	h1 = holds(ps, "192.0.2.1");
 	CHECK(h1, OS ": and serves on");
 
-	rc = privsep_stop(ps);
-	CHECK(rc == 0, OS ": child exited cleanly");
-	rc = access(pidfile, F_OK);
-	CHECK(rc == -1 && errno == ENOENT,
-	    OS ": the child removed the pidfile");
+	rc = stop(ps);
+	CHECK(rc == 0, OS ": the server exits cleanly when the channel "
+	    "closes");
 	pft_destroy(t);
 
 	/* An error in the child reaches the parent's log and counter. */
@@ -396,8 +410,8 @@ test_channel(void)
 	h3 = holds(ps, "192.0.2.2");
 	h1 = holds(ps, "192.0.2.200");
 	CHECK(errors == 1 && h3 && h1, OS ": and the table works on");
-	rc = privsep_stop(ps);
-	CHECK(rc == 0, OS ": second child exited cleanly");
+	rc = stop(ps);
+	CHECK(rc == 0, OS ": second server exited cleanly");
 	pft_destroy(t);
 	wl_destroy(wl);
 }
@@ -450,7 +464,6 @@ static void
 test_state_file(void)
 {
 	static struct whitelist *wl, *back;
-	struct privsep_conf conf;
 	struct privsep *ps;
 	struct mx_addr a;
 	char top[] = "/tmp/test_privsep_state.XXXXXX", dir[64], path[80];
@@ -472,12 +485,7 @@ test_state_file(void)
 	wl_insert(wl, &a, 2000);
 
 	fake_pf_reset(TABLE);
-	memset(&conf, 0, sizeof(conf));
-	conf.table = TABLE;
-	conf.pffd = FAKE_PF_FD;
-	conf.close_fd = -1;
-	conf.state_file = path;
-	ps = privsep_start(&conf);
+	ps = start(path);
 
 	fd = privsep_state_open(ps, err, sizeof(err));
 	list_dir(dir, names, sizeof(names));
@@ -530,17 +538,16 @@ test_state_file(void)
 	rc = privsep_state_close(ps, true, err, sizeof(err));
 	CHECK(rc == -1 && strstr(err, strerror(ENOENT)) != NULL,
 	    OS ": keeping with no temporary file open fails (%s)", err);
-	rc = privsep_stop(ps);
-	CHECK(rc == 0, OS ": the state file's child exited cleanly");
+	rc = stop(ps);
+	CHECK(rc == 0, OS ": the state file's server exited cleanly");
 
-	/* state-file none: the child writes nothing. */
-	conf.state_file = NULL;
-	ps = privsep_start(&conf);
+	/* state-file none: the server writes nothing. */
+	ps = start(NULL);
 	err[0] = '\0';
 	fd = privsep_state_open(ps, err, sizeof(err));
 	CHECK(fd == -1 && strstr(err, strerror(ENOENT)) != NULL,
 	    OS ": without a state file, opening one is refused (%s)", err);
-	privsep_stop(ps);
+	stop(ps);
 
 	unlink(path);
 	rmdir(dir);
@@ -605,12 +612,14 @@ test_drop_limit(void)
 }
 
 /* A server of our own, in a thread: its pf is ours to look at. */
+static int	served_end = -2;	/* privsep_serve_one()'s last */
+
 static void *
 serve_thread(void *arg)
 {
 	struct privsep_server *srv = arg;
 
-	while (privsep_serve_one(srv) == 1)
+	while ((served_end = privsep_serve_one(srv)) == 1)
 		;
 	return NULL;
 }
@@ -705,9 +714,10 @@ test_reload_requests(void)
 	CHECK(fp == NULL && strstr(err, "not permitted") != NULL,
 	    OS ": a server with no configuration file to give refuses (%s)",
 	    err);
-	rc = privsep_stop(ps);
+	privsep_stop(ps);
 	pthread_join(th, NULL);
-	CHECK(rc == 0, OS ": the server ends when the engine's end closes");
+	CHECK(served_end == 0, OS ": the server ends when the engine's end "
+	    "closes (%d)", served_end);
 	close(sv[1]);
 	fake_pf_reset(NULL);
 }
