@@ -22,6 +22,26 @@ struct capture {
 	void		*arg;
 };
 
+/*
+ * Why pcap_activate() failed.  PCAP_ERROR has its text in pcap_geterr();
+ * the other codes have pcap_statustostr()'s, and pcap_geterr() adds
+ * details, or nothing, or (FreeBSD, a missing interface) the same text
+ * again: say it once.
+ */
+static void
+activate_error(pcap_t *p, const char *ifname, int rc, char *err,
+    size_t errlen)
+{
+	const char *status = pcap_statustostr(rc), *detail = pcap_geterr(p);
+
+	if (rc == PCAP_ERROR)
+		seterr(err, errlen, "%s: %s", ifname, detail);
+	else if (detail[0] == '\0' || strstr(detail, status) != NULL)
+		seterr(err, errlen, "%s: %s", ifname, status);
+	else
+		seterr(err, errlen, "%s: %s (%s)", ifname, status, detail);
+}
+
 struct capture *
 capture_open_live(const char *ifname, const char *filter, char *err,
     size_t errlen)
@@ -47,13 +67,7 @@ capture_open_live(const char *ifname, const char *filter, char *err,
 		goto fail;
 	}
 	if ((rc = pcap_activate(c->pcap)) < 0) {
-		/* PCAP_ERROR has its text in pcap_geterr(), the others not. */
-		if (rc == PCAP_ERROR)
-			seterr(err, errlen, "%s: %s", ifname,
-			    pcap_geterr(c->pcap));
-		else
-			seterr(err, errlen, "%s: %s (%s)", ifname,
-			    pcap_statustostr(rc), pcap_geterr(c->pcap));
+		activate_error(c->pcap, ifname, rc, err, errlen);
 		goto fail;
 	}
 	if (pcap_datalink(c->pcap) != DLT_PFLOG) {

@@ -18,6 +18,8 @@ main(void)
 	c = capture_open_live("mxnosuchif0", "port 25", err, sizeof(err));
 	CHECK(c == NULL && err[0] != '\0',
 	    "a missing interface is refused: %s", err);
+	CHECK(strstr(err, "No such device exists (No such device exists)") ==
+	    NULL, "and the reason is said once");
 	capture_close(c);
 
 	/* Root gets a capture of the wrong link type; others no capture. */
