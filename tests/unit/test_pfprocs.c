@@ -46,6 +46,7 @@
 #include "port.h"
 #include "resolver.h"
 #include "table.h"
+#include "fakeai.h"
 #include "t.h"
 
 #define OS	PFCOMPAT_OS
@@ -165,40 +166,14 @@ fake_name_of(const struct sockaddr *sa, unsigned len, char *name,
 	return EAI_NONAME;
 }
 
-static struct addrinfo *
-fake_ai(const char *text, struct addrinfo *next)
-{
-	struct addrinfo *ai = calloc(1, sizeof(*ai));
-	struct sockaddr_in *sin = calloc(1, sizeof(*sin));
-
-	ai->ai_family = AF_INET;
-	ai->ai_addr = (struct sockaddr *)sin;
-	ai->ai_addrlen = sizeof(*sin);
-	ai->ai_next = next;
-	sin->sin_family = AF_INET;
-	inet_pton(AF_INET, text, &sin->sin_addr);
-	return ai;
-}
-
 static int
 fake_addrs_of(const char *name, struct addrinfo **res)
 {
 	if (strcmp(name, "pool.test") != 0)
 		return EAI_NONAME;
-	*res = fake_ai("198.51.100.1", fake_ai("198.51.100.11", NULL));
+	*res = fake_ai(AF_INET, "198.51.100.1",
+	    fake_ai(AF_INET, "198.51.100.11", NULL));
 	return 0;
-}
-
-static void
-fake_free(struct addrinfo *ai)
-{
-	struct addrinfo *next;
-
-	for (; ai != NULL; ai = next) {
-		next = ai->ai_next;
-		free(ai->ai_addr);
-		free(ai);
-	}
 }
 
 static const struct resolver_config dns_hooks = {

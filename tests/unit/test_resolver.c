@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "resolver.h"
+#include "fakeai.h"
 #include "t.h"
 
 /* A few hundred microseconds of "network", so that threads interleave. */
@@ -52,25 +53,6 @@ fake_name_of(const struct sockaddr *sa, unsigned len, char *name,
 	return EAI_NONAME;
 }
 
-static struct addrinfo *
-fake_ai(int family, const char *text, struct addrinfo *next)
-{
-	struct addrinfo *ai = calloc(1, sizeof(*ai));
-	struct sockaddr_storage *ss = calloc(1, sizeof(*ss));
-
-	ai->ai_family = family;
-	ai->ai_addr = (struct sockaddr *)ss;
-	ai->ai_next = next;
-	ss->ss_family = (sa_family_t)family;
-	if (family == AF_INET)
-		inet_pton(AF_INET, text,
-		    &((struct sockaddr_in *)ss)->sin_addr);
-	else
-		inet_pton(AF_INET6, text,
-		    &((struct sockaddr_in6 *)ss)->sin6_addr);
-	return ai;
-}
-
 static int
 fake_addrs_of(const char *name, struct addrinfo **res)
 {
@@ -85,18 +67,6 @@ fake_addrs_of(const char *name, struct addrinfo **res)
 		return 0;
 	}
 	return EAI_NONAME;
-}
-
-static void
-fake_free(struct addrinfo *ai)
-{
-	struct addrinfo *next;
-
-	for (; ai != NULL; ai = next) {
-		next = ai->ai_next;
-		free(ai->ai_addr);
-		free(ai);
-	}
 }
 
 struct seen {
