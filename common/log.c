@@ -139,18 +139,21 @@ log_forward(int fd)
  * The relaying side: write every line waiting on fd to syslog.  The other
  * process is not trusted: a line must be NUL-terminated where it ends,
  * with no NUL before; its priority is kept between LOG_ERR and LOG_DEBUG;
- * control characters become '?'.  Returns the lines relayed; a malformed
+ * control characters become '?'.  Returns the lines relayed, at most
+ * LOG_RELAY_BATCH a call (call again while fd is readable); a malformed
  * one is dropped and counted in *refused.
  */
 size_t
 log_relay(int fd, unsigned long *refused)
 {
 	struct log_line line;
-	size_t relayed = 0, i, textlen;
+	size_t relayed = 0, taken, i, textlen;
 	ssize_t n;
 	int pri;
 
-	while ((n = recv(fd, &line, sizeof(line), MSG_DONTWAIT)) > 0) {
+	/* A bounded number a call: a flooding child cannot hold us here. */
+	for (taken = 0; taken < LOG_RELAY_BATCH &&
+	    (n = recv(fd, &line, sizeof(line), MSG_DONTWAIT)) > 0; taken++) {
 		textlen = (size_t)n - offsetof(struct log_line, text);
 		if ((size_t)n <= offsetof(struct log_line, text) ||
 		    line.text[textlen - 1] != '\0' ||

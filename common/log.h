@@ -30,6 +30,9 @@ struct log_line {
 	char	text[LOG_LINE_MAX];	/* NUL-terminated; sent up to the NUL */
 };
 
+/* Lines log_relay() takes at most in one call. */
+#define LOG_RELAY_BATCH	64
+
 typedef void	log_sink_fn(int, const char *);
 
 void	log_init(const char *, bool, enum log_level);

@@ -35,6 +35,7 @@
 #include "parent.h"
 
 #define CHILD_EXIT_WAIT	50	/* tenths of a second */
+#define STOP_WAIT	30	/* seconds the engine has to finish */
 
 static volatile sig_atomic_t	got_hup, got_usr1, got_term, got_chld;
 static int			wake[2] = { -1, -1 };
@@ -69,6 +70,7 @@ parent_signals(void)
 	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT,
 	    SIGCHLD };
 	struct sigaction sa;
+	sigset_t set;
 	size_t i;
 
 	if (pipe(wake) == -1)
@@ -81,10 +83,16 @@ parent_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (sigaction(sigs[i], &sa, NULL) == -1)
 			fatal("parent: sigaction");
+		sigaddset(&set, sigs[i]);
+	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Held since the split (port.c): now they come here. */
+	if (sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
+		fatal("parent: sigprocmask");
 }
 
 static const char *
@@ -139,6 +147,43 @@ reap(struct parent *p)
 }
 
 /*
+ * Open the configuration file and check it: the descriptor (or, for a
+ * default file that does not exist, PRIVSEP_CONFIG_NONE) goes to the
+ * engine, so that what it applies is what was checked here even if the
+ * file changes in between.
+ */
+static int
+read_config(struct parent *p, struct mx_config *next, int *fd, char *err,
+    size_t errlen)
+{
+	const char *path = config_path(&p->d->cmdline);
+	FILE *fp = NULL;
+	int copy, rc;
+
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT || p->srv.config_required) {
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		*fd = PRIVSEP_CONFIG_NONE;
+	} else if ((copy = dup(*fd)) == -1 ||
+	    (fp = fdopen(copy, "r")) == NULL) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		if (copy != -1)
+			close(copy);
+		close(*fd);
+		return -1;
+	}
+	rc = config_load_stream(next, &p->d->cmdline, fp, p->d->port->id,
+	    err, errlen);
+	if (fp != NULL)
+		fclose(fp);
+	if (rc == -1 && *fd >= 0)
+		close(*fd);
+	return rc;
+}
+
+/*
  * SIGHUP: check the file before the engine sees it.  Options that only a
  * restart can change are named; a renamed table becomes the one table the
  * engine may move its entries to.
@@ -149,12 +194,16 @@ reload(struct parent *p)
 	struct mx_config next;
 	struct mx_config *cur = &p->d->cfg;
 	char err[512];
+	int fd;
 
-	if (config_load(&next, &p->d->cmdline, p->d->port->id, err,
-	    sizeof(err)) == -1) {
+	if (read_config(p, &next, &fd, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, configuration unchanged: %s", err);
 		return;
 	}
+	/* What the engine reads next is this very file, checked. */
+	if (p->srv.config_fd >= 0)
+		close(p->srv.config_fd);
+	p->srv.config_fd = fd;
 	if (strcmp(next.pflog_interface, cur->pflog_interface) != 0 ||
 	    strcmp(next.pcap_filter, cur->pcap_filter) != 0 ||
 	    strcmp(next.user, cur->user) != 0)
@@ -281,7 +330,8 @@ int
 parent_run(struct parent *p)
 {
 	struct pollfd pfd[3];
-	int rc = 1;
+	int64_t stop_by = 0;
+	int rc = 1, n;
 
 	parent_signals();
 	p->engine_status = 0;
@@ -294,10 +344,18 @@ parent_run(struct parent *p)
 	/* A signal before the handlers were in place. */
 	reap(p);
 	for (;;) {
-		if (poll(pfd, 3, -1) == -1) {
+		/* Once stopping, the engine has STOP_WAIT to save and go. */
+		if (p->stopping && stop_by == 0)
+			stop_by = mxd_now() + STOP_WAIT;
+		if ((n = poll(pfd, 3, stop_by == 0 ? -1 : 1000)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("parent: poll");
+			break;
+		}
+		if (n == 0 && mxd_now() >= stop_by) {
+			log_warnx("engine process did not finish in %d s",
+			    STOP_WAIT);
 			break;
 		}
 		/* The children's lines first: they may say why they end. */

@@ -66,6 +66,7 @@ struct pf_state {
 	bool			 confine;	/* false: tests only */
 	bool			 confined;	/* split: the engine exits */
 	int			 logs[2];	/* children's lines to the parent */
+	long long		 max_at_split;	/* max-entries when confined */
 	bool			 batching;	/* queue; pft_flush() follows */
 	bool			 adopting;	/* entries come from the table */
 	int64_t			 now;		/* of the batch being handled */
@@ -220,6 +221,34 @@ set_title(const char *what)
 #endif
 }
 
+/*
+ * The signals the three processes handle are held from just before the
+ * forks until each process has its own handlers: one that came in
+ * between would reach the core's handler in the parent, which no longer
+ * looks at what it sets.  Held, it waits for the right one.
+ */
+static sigset_t	held_signals;
+
+static void
+block_signals(void)
+{
+	sigemptyset(&held_signals);
+	sigaddset(&held_signals, SIGHUP);
+	sigaddset(&held_signals, SIGUSR1);
+	sigaddset(&held_signals, SIGTERM);
+	sigaddset(&held_signals, SIGINT);
+	sigaddset(&held_signals, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &held_signals, NULL) == -1)
+		fatal("sigprocmask");
+}
+
+static void
+unblock_signals(void)
+{
+	if (sigprocmask(SIG_UNBLOCK, &held_signals, NULL) == -1)
+		fatal("sigprocmask");
+}
+
 /* SIGTERM from the parent, and only from it, ends the resolver. */
 static void
 resolver_on_term(int sig, siginfo_t *info, void *context)
@@ -231,11 +260,18 @@ resolver_on_term(int sig, siginfo_t *info, void *context)
 }
 
 static void __attribute__((noreturn))
-resolver_main(struct pf_state *st, int sock)
+resolver_main(struct pf_state *st, int sock, uint64_t seed)
 {
 	struct resolver_serve_stats rs;
+	struct privsep_keep keep;
 	struct sigaction sa;
 	int rc;
+
+	/* What it inherited and does not use goes. */
+	memset(&keep, 0, sizeof(keep));
+	privsep_keep_fd(&keep, sock, PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, st->logs[1], PRIVSEP_KEEP_CHANNEL);
+	privsep_close_others(&keep);
 
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
@@ -247,11 +283,13 @@ resolver_main(struct pf_state *st, int sock)
 	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGTERM, &sa, NULL) == -1)
 		fatal("sigaction");
+	unblock_signals();
 	set_title("resolver");
+	/* The seed was read before: under pledge "stdio dns" no open(2). */
 	if (st->confine)
 		privsep_drop_resolver(&st->user);
 	memset(&rs, 0, sizeof(rs));
-	rc = resolver_serve(sock, pf_resolver_hooks, mxd_random_seed(), &rs);
+	rc = resolver_serve(sock, pf_resolver_hooks, seed, &rs);
 	if (rs.refused > 0)
 		log_warnx("resolver process: %llu requests refused",
 		    (unsigned long long)rs.refused);
@@ -293,7 +331,6 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	state_writer_init(&st->writer, state_file(d));
 	if (state_file(d) != NULL)
 		par.srv.sw = &st->writer;
-	set_title("[priv]");
 	if (st->confine)
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d));
@@ -318,6 +355,7 @@ split(struct mxd *d, struct pf_state *st)
 	int channel[2], lookups[2];
 	pid_t engine, resolver;
 
+	block_signals();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, channel) == -1 ||
 	    resolver_socketpair(lookups) == -1 ||
 	    socketpair(AF_UNIX, SOCK_DGRAM, 0, st->logs) == -1)
@@ -335,7 +373,7 @@ split(struct mxd *d, struct pf_state *st)
 		if (d->pidfile_fd != -1)
 			close(d->pidfile_fd);
 		capture_close(st->cap);
-		resolver_main(st, lookups[1]);
+		resolver_main(st, lookups[1], d->resolver_seed ^ 0x9e3779b97f4a7c15ULL);
 	}
 	close(lookups[1]);
 	if ((engine = fork_or_die("engine")) != 0) {
@@ -353,6 +391,7 @@ split(struct mxd *d, struct pf_state *st)
 	st->logs[0] = -1;
 	log_forward(st->logs[1]);
 	mxd_signals_from(getppid());
+	unblock_signals();
 	set_title("engine");
 	close(channel[0]);
 	close(st->pffd);
@@ -426,6 +465,7 @@ pf_confine(struct mxd *d)
 	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
 	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);
 	st->confined = true;
+	st->max_at_split = d->cfg.max_entries;
 	privsep_close_others(&keep);
 	if (st->confine)
 		privsep_drop(&st->user, &keep,
@@ -646,6 +686,17 @@ pf_reconfigure(struct mxd *d, struct mx_config *next)
 	}
 	pft_set_prefixes(st->table, (unsigned)next->whitelist_prefix4,
 	    (unsigned)next->whitelist_prefix6);
+	/*
+	 * The engine's file size limit, set when it was confined, holds the
+	 * state file of that many entries and no more; unprivileged, it
+	 * cannot raise it.
+	 */
+	if (st->confined && next->max_entries > st->max_at_split) {
+		log_warnx("max-entries %lld: more than %lld needs a restart "
+		    "(the engine's state file size limit)", next->max_entries,
+		    st->max_at_split);
+		next->max_entries = st->max_at_split;
+	}
 	/* OpenBSD: an addition past the limit would wait (check_limits()). */
 	if (st->limits.add_waits && st->limits.room != 0 &&
 	    (unsigned long long)next->max_entries > st->limits.room) {

@@ -219,7 +219,12 @@ send_reply(int sock, const struct privsep_reply *rep, int fd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) == -1) {
+	/*
+	 * Never blocking: the engine reads every answer before it asks
+	 * again, so a full socket means it does not, and it is not waited
+	 * for.
+	 */
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == -1) {
 		if (errno == EINTR)
 			continue;
 		log_warn("privsep: send");
@@ -263,7 +268,7 @@ state_open(struct state_writer *sw, int32_t *error)
  * file"; a missing file named with -c is an error like any other.
  */
 static int
-config_open(const struct privsep_server *srv, int32_t *error)
+config_open(struct privsep_server *srv, int32_t *error)
 {
 	int fd;
 
@@ -271,7 +276,20 @@ config_open(const struct privsep_server *srv, int32_t *error)
 		*error = EPERM;
 		return -1;
 	}
-	if ((fd = open(srv->config_path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* The file the parent read and checked on SIGHUP, if it did. */
+	fd = srv->config_fd;
+	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
+	if (fd == PRIVSEP_CONFIG_NONE) {
+		*error = ENOENT;
+		return -1;
+	}
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == -1) {
+		*error = errno;
+		close(fd);
+		return -1;
+	}
+	if (fd < 0 && (fd = open(srv->config_path, O_RDONLY | O_CLOEXEC)) ==
+	    -1) {
 		*error = errno == ENOENT && srv->config_required ? EIO : errno;
 		return -1;
 	}
@@ -320,7 +338,7 @@ privsep_move_entries(int pffd, const char *from, const char *to,
 {
 	struct pft_request req;
 	struct pft_astat *entries = NULL;
-	size_t n = 0, i, batch;
+	size_t n = 0, i, kept = 0, batch;
 	int err, made;
 
 	*moved = 0;
@@ -332,18 +350,30 @@ privsep_move_entries(int pffd, const char *from, const char *to,
 	err = pfk_get_astats(pffd, from, request_max, &entries, &n);
 	if (err == ESRCH)
 		err = 0;	/* gone already: nothing to move */
+	/* An administrator's "!address" is not ours to carry over. */
+	for (i = kept = 0; err == 0 && i < n; i++)
+		if (!entries[i].negated)
+			entries[kept++] = entries[i];
 	batch = PFT_BATCH;
 	if (request_max != 0 && request_max < batch)
 		batch = (size_t)request_max;
-	for (i = 0; err == 0 && i < n; i += batch)
-		err = move_batch(pffd, PFT_OP_ADD, to, entries + i,
-		    n - i < batch ? n - i : batch);
-	for (i = 0; err == 0 && i < n; i += batch)
-		err = move_batch(pffd, PFT_OP_DEL, from, entries + i,
-		    n - i < batch ? n - i : batch);
+	/*
+	 * Batch by batch, each added to the new table and then taken from
+	 * the old one: pf never holds more than one batch twice, which
+	 * stays within the room OpenBSD's table-entries limit leaves
+	 * (pfk_limits), where an addition past it would wait.
+	 */
+	for (i = 0; err == 0 && i < kept; i += batch) {
+		size_t len = kept - i < batch ? kept - i : batch;
+
+		if ((err = move_batch(pffd, PFT_OP_ADD, to, entries + i,
+		    len)) == 0)
+			err = move_batch(pffd, PFT_OP_DEL, from, entries + i,
+			    len);
+	}
 	free(entries);
 	if (err == 0)
-		*moved = n;
+		*moved = kept;
 	return err;
 }
 
@@ -409,6 +439,7 @@ privsep_server_init(struct privsep_server *srv, int sock, int pffd,
 	memset(srv, 0, sizeof(*srv));
 	srv->sock = sock;
 	srv->pffd = pffd;
+	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
 	snprintf(srv->table, sizeof(srv->table), "%s", table);
 }
 
@@ -816,6 +847,19 @@ privsep_limit(const struct privsep_keep *keep)
 #endif
 }
 
+/* The highest descriptor kept, or standard error's. */
+static int
+highest_kept(const struct privsep_keep *keep)
+{
+	int highest = STDERR_FILENO;
+	size_t i;
+
+	for (i = 0; i < keep->count; i++)
+		if (keep->fds[i].fd > highest)
+			highest = keep->fds[i].fd;
+	return highest;
+}
+
 /*
  * Close every descriptor the engine does not keep: whatever it inherited
  * from whoever started the daemon, or from the parent before the split,
@@ -824,13 +868,10 @@ privsep_limit(const struct privsep_keep *keep)
 void
 privsep_close_others(const struct privsep_keep *keep)
 {
-	int fd, highest = STDERR_FILENO;
+	int fd, highest = highest_kept(keep);
 	size_t i;
 	bool kept;
 
-	for (i = 0; i < keep->count; i++)
-		if (keep->fds[i].fd > highest)
-			highest = keep->fds[i].fd;
 	for (fd = STDERR_FILENO + 1; fd < highest; fd++) {
 		kept = false;
 		for (i = 0; i < keep->count && !kept; i++)
@@ -895,6 +936,15 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 		if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
 			fatal("setrlimit RLIMIT_FSIZE");
 	}
+	/*
+	 * Its descriptors, and room for the few it receives at a time (a
+	 * temporary state file, the configuration file): a compromised
+	 * engine cannot hoard temporary files the parent hands out.
+	 */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)(highest_kept(keep) + 1 +
+	    PRIVSEP_FDS_RECEIVED);
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("setrlimit RLIMIT_NOFILE");
 #if defined(__OpenBSD__)
 	(void)keep;
 	if (unveil("/", "") == -1)

@@ -33,6 +33,10 @@ enum privsep_op {
 					   configuration's, and only that */
 };
 
+/* privsep_server's config_fd when it holds no descriptor. */
+#define PRIVSEP_CONFIG_BY_PATH	(-2)	/* open config_path when asked */
+#define PRIVSEP_CONFIG_NONE	(-1)	/* checked: there is no file */
+
 /*
  * The privileged side of the channel: what it may do, for whom.  The
  * parent of the pf port serves one request at a time with
@@ -47,6 +51,7 @@ struct privsep_server {
 	struct state_writer	*sw;		/* NULL: no state file */
 	const char		*config_path;	/* NULL: none to give */
 	bool			 config_required; /* named with -c */
+	int			 config_fd;	/* checked, to give next; or: */
 	struct log_ratelimit	 warn;
 };
 
@@ -75,6 +80,8 @@ enum privsep_keep_kind {
 };
 
 #define PRIVSEP_KEEP_MAX	16
+/* Descriptors the engine may hold at once beyond those it keeps. */
+#define PRIVSEP_FDS_RECEIVED	4
 
 struct privsep_keep {
 	struct {

@@ -40,6 +40,19 @@ relay_raw(int sv[2], const void *buf, size_t len, unsigned long *refused)
 	return log_relay(sv[0], refused);
 }
 
+/* One well-formed line in, not relayed yet. */
+static void
+relay_raw_send(int sv[2], const char *text)
+{
+	struct log_line line;
+	size_t len = offsetof(struct log_line, text) + strlen(text) + 1;
+
+	memset(&line, 0, sizeof(line));
+	line.pri = LOG_INFO;
+	memcpy(line.text, text, strlen(text));
+	(void)send(sv[1], &line, len, MSG_DONTWAIT);
+}
+
 static size_t
 relay_line(int sv[2], int pri, const char *text, size_t extra,
     unsigned long *refused)
@@ -112,6 +125,15 @@ main(void)
 	n = relay_line(sv, LOG_INFO, "after all that", 1, &refused);
 	CHECK(n == 1 && strcmp(got, "after all that") == 0,
 	    "and the relay goes on");
+
+	/* A flood of lines: relayed a batch at a time. */
+	for (n = 0; n < 100; n++)
+		relay_raw_send(sv, "flood line");
+	n = log_relay(sv[0], &refused);
+	CHECK(n == LOG_RELAY_BATCH, "one call relays at most %d lines (%zu)",
+	    LOG_RELAY_BATCH, n);
+	while (log_relay(sv[0], &refused) > 0)
+		;
 
 	/*
 	 * The relay's socket full (a datagram socket queues a few lines):

@@ -564,6 +564,7 @@ test_drop_limit(void)
 {
 	struct privsep_user u;
 	struct privsep_keep keep;
+	struct rlimit rl;
 	struct passwd *pw;
 	char path[] = "/tmp/test_privsep_fsize.XXXXXX", buf[300], err[128];
 	static const char jail[] = "/tmp/test_privsep_root.XXXXXX";
@@ -598,13 +599,16 @@ test_drop_limit(void)
 			_exit(2);
 		if (access("/etc/passwd", F_OK) == 0)
 			_exit(4);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_max !=
+		    (rlim_t)(STDERR_FILENO + 1 + PRIVSEP_FDS_RECEIVED))
+			_exit(5);
 		_exit(getuid() == pw->pw_uid ? 0 : 3);
 	}
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    OS ": after the drop, writes stop at the largest state file, "
-	    "with EFBIG, and the file system is the empty chroot "
-	    "(status %d)", status);
+	    "with EFBIG, the file system is the empty chroot, and it may "
+	    "hold few descriptors (status %d)", status);
 	close(fd);
 	unlink(path);
 	rmdir(u.dir);
@@ -645,7 +649,7 @@ test_reload_requests(void)
 	char conf[] = "/tmp/test_privsep_conf.XXXXXX", err[256], line[64];
 	pthread_t th;
 	FILE *fp;
-	int sv[2], fd, changed, rc;
+	int sv[2], fd, changed, rc, i;
 
 	if ((fd = mkstemp(conf)) == -1 || write(fd, "table mx-new\n", 13) !=
 	    13) {
@@ -657,6 +661,9 @@ test_reload_requests(void)
 	insert4(TABLE, "192.0.2.1");
 	insert4(TABLE, "192.0.2.2");
 	insert4(TABLE, "192.0.2.3");
+	/* An administrator's negated entry: not ours to move. */
+	if (fake_pf_insert(TABLE, 4, "192.0.2.9", 32, 1700000000, true) != 0)
+		CHECK(0, OS ": fake pf takes a negated entry");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
 		CHECK(0, OS ": socketpair");
 		return;
@@ -675,30 +682,81 @@ test_reload_requests(void)
 		fclose(fp);
 
 	rc = privsep_table_move(ps, "mx-new");
-	CHECK(rc == EPERM && fake_pf_count(TABLE) == 3 &&
+	CHECK(rc == EPERM && fake_pf_count(TABLE) == 4 &&
 	    !fake_pf_exists("mx-new"),
 	    OS ": a move before the server read the new name is refused, "
 	    "nothing moves (%s)", strerror(rc));
 	snprintf(srv.next_table, sizeof(srv.next_table), "mx-new");
 	rc = privsep_table_move(ps, "mx-other");
-	CHECK(rc == EPERM && fake_pf_count(TABLE) == 3,
+	CHECK(rc == EPERM && fake_pf_count(TABLE) == 4,
 	    OS ": a move to a table other than the one read is refused");
+	/*
+	 * 300 more entries, and room for one batch (256) more than the
+	 * table holds: only a move that takes each batch out of the old
+	 * table before the next goes in fits.
+	 */
+	for (i = 0; i < 300; i++) {
+		snprintf(line, sizeof(line), "203.0.113.%d", i % 250);
+		if (fake_pf_insert(TABLE, 4, line, 32, 1700000000 + i / 250,
+		    false) != 0 && i < 250)
+			CHECK(0, OS ": fake pf takes %s", line);
+	}
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof(line), "198.51.100.%d", i + 100);
+		insert4(TABLE, line);
+	}
+	fake_pf_table_entries = (unsigned)fake_pf_total() + PFT_BATCH;
 	rc = privsep_table_move(ps, "mx-new");
-	CHECK(rc == 0 && fake_pf_count("mx-new") == 3 &&
+	fake_pf_table_entries = PFR_KENTRY_HIWAT;
+	CHECK(rc == 0 && fake_pf_count("mx-new") == 303 &&
+	    fake_pf_count(TABLE) == 1 && fake_pf_bad == 0,
+	    OS ": 303 entries move in batches, within room for one batch "
+	    "more (%s; %s)", strerror(rc), fake_pf_why);
+	CHECK(rc == 0 && fake_pf_count("mx-new") == 303 &&
 	    fake_pf_contains("mx-new", 4, "192.0.2.2", 32) &&
-	    fake_pf_count(TABLE) == 0 && fake_pf_bad == 0,
-	    OS ": the move: every entry in the new table, none left in the "
-	    "old one (%s; %s)", strerror(rc), fake_pf_why);
+	    !fake_pf_contains("mx-new", 4, "192.0.2.9", 32) &&
+	    fake_pf_count(TABLE) == 1 && fake_pf_bad == 0,
+	    OS ": the move: every entry of ours in the new table, none left "
+	    "in the old one but the negated one (%s; %s)", strerror(rc),
+	    fake_pf_why);
 	req = request(PFT_OP_ADD, TABLE, 1);
 	rc = privsep_exec(ps, req, &changed);
-	CHECK(rc == EPERM && fake_pf_count(TABLE) == 0,
+	CHECK(rc == EPERM && fake_pf_count(TABLE) == 1,
 	    OS ": after the move the old table is not changed any more");
 	req = request(PFT_OP_ADD, "mx-new", 1);
 	rc = privsep_exec(ps, req, &changed);
-	CHECK(rc == 0 && changed == 1 && fake_pf_count("mx-new") == 4,
+	CHECK(rc == 0 && changed == 1 && fake_pf_count("mx-new") == 304,
 	    OS ": the new one is (%s)", strerror(rc));
 	rc = privsep_table_move(ps, "mx-new");
 	CHECK(rc == EPERM, OS ": a move is good once");
+
+	/*
+	 * The file the parent checked is the one the engine reads, even if
+	 * it was replaced in between; and that only once.
+	 */
+	srv.config_fd = open(conf, O_RDONLY | O_CLOEXEC);
+	unlink(conf);
+	if ((fd = open(conf, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
+	    write(fd, "table mx-unchecked\n", 19) != 19)
+		CHECK(0, OS ": a second configuration file");
+	close(fd);
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strcmp(line, "table mx-new\n") == 0,
+	    OS ": the engine gets the file the parent checked, not its "
+	    "replacement (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strcmp(line, "table mx-unchecked\n") == 0,
+	    OS ": after that, the file by its name (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	srv.config_fd = PRIVSEP_CONFIG_NONE;
+	fp = privsep_config_open(ps, false, err, sizeof(err));
+	CHECK(fp == NULL && err[0] == '\0',
+	    OS ": a default file the parent found missing is no file");
 
 	unlink(conf);
 	fp = privsep_config_open(ps, true, err, sizeof(err));
