@@ -783,6 +783,18 @@ limit_kept(const struct privsep_keep *keep)
 			if (cap_rights_limit(fd, &rights) == -1)
 				fatal("cap_rights_limit descriptor %d", fd);
 			break;
+		case PRIVSEP_KEEP_LISTENER:
+			/*
+			 * Accepted sockets inherit these rights: reading
+			 * the request, writing the answer, getpeereid(3),
+			 * and making them non-blocking.
+			 */
+			cap_rights_init(&rights, CAP_ACCEPT, CAP_EVENT,
+			    CAP_READ, CAP_WRITE, CAP_GETSOCKOPT, CAP_FCNTL,
+			    CAP_SHUTDOWN);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit control socket");
+			break;
 		case PRIVSEP_KEEP_OUTPUT:
 			cap_rights_init(&rights, CAP_WRITE, CAP_FSTAT);
 			if (cap_rights_limit(fd, &rights) == -1)
@@ -854,6 +866,18 @@ privsep_keep_fd(struct privsep_keep *keep, int fd, enum privsep_keep_kind kind)
 	keep->count++;
 }
 
+/* Does the engine keep a descriptor of this kind? */
+bool
+privsep_keeps(const struct privsep_keep *keep, enum privsep_keep_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < keep->count; i++)
+		if (keep->fds[i].kind == kind)
+			return true;
+	return false;
+}
+
 /* setgroups(), setresgid(), setresuid(), and check the result. */
 static void
 become_user(const struct privsep_user *u)
@@ -896,14 +920,20 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 			fatal("setrlimit RLIMIT_FSIZE");
 	}
 #if defined(__OpenBSD__)
-	(void)keep;
 	if (unveil("/", "") == -1)
 		fatal("unveil /");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	how = ", pledge \"stdio bpf recvfd\"";
-	if (pledge("stdio bpf recvfd", NULL) == -1)
-		fatal("pledge");
+	/* accept(2) and getpeereid(3) on the control socket need "unix". */
+	if (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER)) {
+		how = ", pledge \"stdio unix bpf recvfd\"";
+		if (pledge("stdio unix bpf recvfd", NULL) == -1)
+			fatal("pledge");
+	} else {
+		how = ", pledge \"stdio bpf recvfd\"";
+		if (pledge("stdio bpf recvfd", NULL) == -1)
+			fatal("pledge");
+	}
 #elif defined(__FreeBSD__)
 	privsep_limit(keep);
 	how = ", capability mode";
