@@ -105,6 +105,12 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_WHITELIST_PREFIX6, "whitelist-prefix6", 0, OPT_TYPE_NUMBER,
 	  MX_PORT_ALL, false, "bits", "128", 16, 128,
 	  "whitelist the sender's IPv6 network of this length" },
+	{ OPT_CONTROL_SOCKET, "control-socket", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "file", "/var/run/mxallowd.sock", 0, 0,
+	  "the control socket for mxallowctl (none: no socket)" },
+	{ OPT_CONTROL_GROUP, "control-group", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "group", NULL, 0, 0,
+	  "group that may use the control socket (unset: the user's)" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -157,6 +163,8 @@ config_free(struct mx_config *cfg)
 	free(cfg->state_file);
 	free(cfg->chroot_dir);
 	free(cfg->replay);
+	free(cfg->control_socket);
+	free(cfg->control_group);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -288,6 +296,10 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->chroot_dir;
 	case OPT_REPLAY:
 		return &cfg->replay;
+	case OPT_CONTROL_SOCKET:
+		return &cfg->control_socket;
+	case OPT_CONTROL_GROUP:
+		return &cfg->control_group;
 	default:
 		return NULL;
 	}

@@ -45,6 +45,8 @@ enum mx_option_id {
 	OPT_DNS_CACHE_TIME,
 	OPT_WHITELIST_PREFIX4,
 	OPT_WHITELIST_PREFIX6,
+	OPT_CONTROL_SOCKET,
+	OPT_CONTROL_GROUP,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -96,6 +98,8 @@ struct mx_config {
 	char			*chroot_dir;
 	char			*replay;
 	char			*config_file;
+	char			*control_socket;
+	char			*control_group;
 	bool			 to_stdout;
 	bool			 quiet;
 	bool			 debug;

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "pfpolicy.h"
@@ -250,7 +253,8 @@ on_siblings(void *arg, const struct resolver_result *res)
 		if (addr_equal(&res->addrs[i], &res->sender))
 			continue;
 		policy_key(&d->policy, &res->addrs[i], &key);
-		if (wl_insert(d->wl, &key, res->expires) != WL_ADDED)
+		if (wl_insert_value(d->wl, &key, res->expires,
+		    MX_ORIGIN_SIBLING) != WL_ADDED)
 			continue;
 		d->stats.rdns_siblings++;
 		if (log_debug_enabled())
@@ -418,31 +422,39 @@ load_config(struct mxd *d, struct mx_config *next, char *err, size_t errlen)
 }
 
 /*
- * SIGHUP: read the configuration again.  A configuration with errors, or
- * one the port refuses, is logged and the old one stays in force.  The
- * whitelist is kept; a shorter whitelist-time or max-entries applies to
- * the entries already there too.
+ * SIGHUP, or the control socket's reload: read the configuration again.
+ * A configuration with errors, or one the port refuses, is logged and the
+ * old one stays in force; -1 then, with the reason in err.  The whitelist
+ * is kept; a shorter whitelist-time or max-entries applies to the entries
+ * already there too.
  */
-static void
-reload(struct mxd *d)
+int
+mxd_reload(struct mxd *d, char *err, size_t errlen)
 {
 	struct mx_config next;
-	char err[512];
 
-	if (load_config(d, &next, err, sizeof(err)) == -1) {
+	if (load_config(d, &next, err, errlen) == -1) {
 		log_warnx("reload failed, configuration unchanged: %s", err);
-		return;
+		return -1;
 	}
 	if (d->port->reconfigure != NULL &&
 	    d->port->reconfigure(d, &next) == -1) {
 		log_warnx("reload refused, configuration unchanged");
+		seterr(err, errlen, "the new configuration was refused (the "
+		    "log says why); configuration unchanged");
 		config_free(&next);
-		return;
+		return -1;
 	}
 	if (d->state_path != NULL && (next.state_file == NULL ||
 	    strcmp(next.state_file, d->state_path) != 0))
 		log_warnx("state-file changes need a restart: still %s",
 		    d->state_path);
+	if (strcmp(next.control_socket, d->cfg.control_socket) != 0 ||
+	    (next.control_group == NULL) != (d->cfg.control_group == NULL) ||
+	    (next.control_group != NULL &&
+	    strcmp(next.control_group, d->cfg.control_group) != 0))
+		log_warnx("control-socket and control-group changes need a "
+		    "restart: still %s", d->cfg.control_socket);
 	if (next.whitelist_time < d->cfg.whitelist_time)
 		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
 	wl_set_max(d->wl, (size_t)next.max_entries);
@@ -460,6 +472,7 @@ reload(struct mxd *d)
 	log_info("configuration reloaded: %zu fake and %zu real MX addresses, "
 	    "whitelist-time %llds", d->cfg.fake.count, d->cfg.real.count,
 	    d->cfg.whitelist_time);
+	return 0;
 }
 
 /*
@@ -523,8 +536,8 @@ restore_entry(void *arg, const struct mx_addr *key, int64_t expires)
 		r->skipped++;
 		return;
 	}
-	if (wl_insert(r->d->wl, key, expires < r->limit ? expires : r->limit)
-	    == WL_ADDED)
+	if (wl_insert_value(r->d->wl, key, expires < r->limit ? expires :
+	    r->limit, MX_ORIGIN_RESTORED) == WL_ADDED)
 		r->restored++;
 }
 
@@ -669,7 +682,10 @@ poll_timeout(const struct mxd *d, int64_t now)
 static void
 event_loop(struct mxd *d)
 {
-	struct pollfd pfd[3];
+	/* The port, signals, the resolver, the control socket's. */
+	struct pollfd pfd[3 + 1 + CTL_CLIENTS_MAX];
+	size_t nctl;
+	char err[512];
 
 	pfd[0].fd = d->port->fd(d);
 	pfd[0].events = POLLIN;
@@ -687,7 +703,11 @@ event_loop(struct mxd *d)
 		/* The resolver may come and go on reload. */
 		pfd[2].fd = d->resolver ? resolver_fd(d->resolver) : -1;
 		pfd[2].revents = 0;
-		if (poll(pfd, 3, poll_timeout(d, now)) == -1) {
+		nctl = d->control == NULL ? 0 :
+		    control_pollfds(d->control, pfd + 3, 1 + CTL_CLIENTS_MAX);
+		if (poll(pfd, 3 + nctl, d->control == NULL ?
+		    poll_timeout(d, now) : control_timeout(d->control,
+		    poll_timeout(d, now))) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -696,7 +716,7 @@ event_loop(struct mxd *d)
 			drain_signal_pipe();
 		if (got_reload) {
 			got_reload = 0;
-			reload(d);
+			(void)mxd_reload(d, err, sizeof(err));
 		}
 		if (got_stats) {
 			got_stats = 0;
@@ -707,6 +727,9 @@ event_loop(struct mxd *d)
 		/* A resolver process's end of file too: its client stops. */
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 			mxd_resolver_collect(d, mxd_now());
+		/* Last: a command sees the packets that came with it. */
+		if (d->control != NULL)
+			control_serve(d->control, pfd + 3, nctl);
 	}
 }
 
@@ -765,6 +788,48 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 	return true;
 }
 
+/*
+ * The control socket, in the process that keeps the whitelist: made
+ * before the port confines it (pf's engine is chrooted), served from the
+ * loop.  Its group is control-group, or the primary group of user.
+ */
+void
+mxd_control_open(struct mxd *d)
+{
+	const char *path = d->cfg.control_socket;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid = (gid_t)-1;
+	char err[512];
+
+	if (path == NULL || strcmp(path, "none") == 0)
+		return;
+	if (d->cfg.control_group != NULL) {
+		if ((gr = getgrnam(d->cfg.control_group)) == NULL)
+			fatalx("control-group %s: no such group",
+			    d->cfg.control_group);
+		gid = gr->gr_gid;
+	} else if (d->cfg.user != NULL &&
+	    (pw = getpwnam(d->cfg.user)) != NULL)
+		gid = pw->pw_gid;
+	d->control = control_open(path, 0660, (uid_t)-1, gid, err,
+	    sizeof(err));
+	/*
+	 * A socket the administrator asked for must be there; the default
+	 * one is a convenience, and a daemon started unprivileged or under
+	 * a read-only /run (systemd's ProtectSystem=strict) runs without it.
+	 */
+	if (d->control == NULL && (d->cfg.given & (1ULL << OPT_CONTROL_SOCKET)))
+		fatalx("%s", err);
+	if (d->control == NULL) {
+		log_warnx("%s: no control socket (set control-socket to a "
+		    "place mxallowd may create it, or to none)", err);
+		return;
+	}
+	control_set_handler(d->control, mxd_control, d);
+	control_set_peer(d->control, d->port->peer_cred);
+}
+
 /* The daemon, configured by mxd_configure(), until a signal ends it. */
 int
 mxd_run(struct mxd *d)
@@ -787,6 +852,9 @@ mxd_run(struct mxd *d)
 	}
 	d->config_existed = access(config_path(&d->cmdline), F_OK) == 0;
 	port->start(d);
+	/* Before the port confines the process that serves it. */
+	mxd_control_open(d);
+	d->started = mxd_now();
 	mxd_state_load(d);
 	if (!d->cfg.foreground && daemon(0, d->cfg.to_stdout) == -1)
 		fatal("daemon");
@@ -805,6 +873,8 @@ mxd_run(struct mxd *d)
 	stats_log(&d->stats, wl_count(d->wl));
 	mxd_state_save(d);
 	port->stop(d);
+	/* After a privilege drop the unlink may fail: the next run replaces it. */
+	control_close(d->control, true);
 	resolver_destroy(d->resolver);
 	/* After a privilege drop this may fail; the lock has gone anyway. */
 	if (d->pidfile_path != NULL && unlink(d->pidfile_path) == -1)

@@ -22,6 +22,8 @@
 #include "stats.h"
 #include "whitelist.h"
 
+struct control;
+struct ctl_out;
 struct mxd;
 struct pflog_info;
 
@@ -67,6 +69,11 @@ struct mx_port {
 	 * set on an error and empty when there is no file.
 	 */
 	FILE	*(*config_open)(struct mxd *, char *, size_t);
+	/*
+	 * The user and group ids of a control socket's peer (optional: the
+	 * call differs between systems, and common/ has no #ifdefs).
+	 */
+	int	(*peer_cred)(int, uid_t *, gid_t *);
 };
 
 struct mxd {
@@ -97,11 +104,17 @@ struct mxd {
 	char			*pidfile_path;	/* likewise */
 	int			 pidfile_fd;	/* locked while we run; -1 */
 	bool			 config_existed; /* the config file, at start */
+	struct control		*control;	/* the socket; NULL: none */
+	int64_t			 started;	/* mxd_now() at start */
 };
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
 		    char **, int *);
 int		mxd_run(struct mxd *);
+int		mxd_reload(struct mxd *, char *, size_t);
+void		mxd_control_open(struct mxd *);
+int		mxd_control(void *, const char *, size_t, struct ctl_out *,
+		    char *, size_t);
 int64_t		mxd_now(void);
 enum log_level	mxd_log_level(const struct mx_config *);
 void		mxd_signal_fds(int [2]);

@@ -124,3 +124,19 @@ policy_action_name(enum mx_action action)
 	}
 	return "ignore";
 }
+
+const char *
+policy_origin_name(uint32_t origin)
+{
+	switch (origin) {
+	case MX_ORIGIN_FAKE:
+		return "fake";
+	case MX_ORIGIN_SIBLING:
+		return "sibling";
+	case MX_ORIGIN_MANUAL:
+		return "manual";
+	case MX_ORIGIN_RESTORED:
+		return "restored";
+	}
+	return "unknown";
+}

@@ -30,6 +30,20 @@ enum mx_fw_done {
 	MX_FW_DROPPED	/* dropped it */
 };
 
+/*
+ * How an entry of the daemon's whitelist came in last: its value in the
+ * whitelist (which costs no memory: the value fills padding).  A sender
+ * the policy whitelists is 0, what wl_insert() gives.
+ */
+enum mx_origin {
+	MX_ORIGIN_FAKE = 0,	/* a connection attempt to a fake MX */
+	MX_ORIGIN_SIBLING,	/* an address of a sender's name (rDNS) */
+	MX_ORIGIN_MANUAL,	/* the control socket's "add" */
+	MX_ORIGIN_RESTORED	/* the state file, or the pf table at start */
+};
+
+const char	*policy_origin_name(uint32_t);
+
 struct mx_policy {
 	const struct mx_addrlist *fake;
 	const struct mx_addrlist *real;

@@ -1,32 +1,58 @@
 /*
- * The statistics line, logged on SIGUSR1 and at exit.
+ * The statistics line, logged on SIGUSR1 and at exit; its counters, named,
+ * for the control socket.  One list of names for both, so that they
+ * cannot drift apart.
  */
+#include <stdio.h>
+
 #include "log.h"
 #include "stats.h"
+
+/* entries: the whitelist's current size, which is no counter. */
+void
+stats_fields(const struct mx_stats *s, uint64_t entries,
+    struct stats_field f[STATS_FIELDS])
+{
+	const struct stats_field all[STATS_FIELDS] = {
+		{ "fake-mx hits", "fake_mx_hits", s->fake_hits },
+		{ "whitelisted", "whitelisted", s->whitelisted },
+		{ "accepted", "accepted", s->accepted },
+		{ "blocked", "blocked", s->blocked },
+		{ "refreshed", "refreshed", s->refreshed },
+		{ "ignored", "ignored", s->ignored },
+		{ "parse errors", "parse_errors", s->parse_errors },
+		{ "overflows", "overflows", s->overflows },
+		{ "evictions", "evictions", s->evictions },
+		{ "expired", "expired", s->expired },
+		{ "whitelist entries", "whitelist_entries", entries },
+		{ "failures", "failures", s->nomem + s->port_errors },
+		{ "rdns lookups", "rdns_lookups", s->rdns_lookups },
+		{ "rdns failed", "rdns_failed", s->rdns_failed },
+		{ "rdns skipped", "rdns_skipped", s->rdns_skipped },
+		{ "rdns siblings", "rdns_siblings", s->rdns_siblings },
+	};
+	size_t i;
+
+	for (i = 0; i < STATS_FIELDS; i++)
+		f[i] = all[i];
+}
 
 void
 stats_log(const struct mx_stats *s, uint64_t entries)
 {
-	log_notice("statistics: fake-mx hits %llu, whitelisted %llu, "
-	    "accepted %llu, blocked %llu, refreshed %llu, ignored %llu, "
-	    "parse errors %llu, overflows %llu, evictions %llu, "
-	    "expired %llu, whitelist entries %llu, failures %llu, "
-	    "rdns lookups %llu, rdns failed %llu, rdns skipped %llu, "
-	    "rdns siblings %llu",
-	    (unsigned long long)s->fake_hits,
-	    (unsigned long long)s->whitelisted,
-	    (unsigned long long)s->accepted,
-	    (unsigned long long)s->blocked,
-	    (unsigned long long)s->refreshed,
-	    (unsigned long long)s->ignored,
-	    (unsigned long long)s->parse_errors,
-	    (unsigned long long)s->overflows,
-	    (unsigned long long)s->evictions,
-	    (unsigned long long)s->expired,
-	    (unsigned long long)entries,
-	    (unsigned long long)(s->nomem + s->port_errors),
-	    (unsigned long long)s->rdns_lookups,
-	    (unsigned long long)s->rdns_failed,
-	    (unsigned long long)s->rdns_skipped,
-	    (unsigned long long)s->rdns_siblings);
+	struct stats_field f[STATS_FIELDS];
+	char line[1024];
+	size_t i, len = 0;
+	int n;
+
+	stats_fields(s, entries, f);
+	for (i = 0; i < STATS_FIELDS; i++) {
+		n = snprintf(line + len, sizeof(line) - len, "%s%s %llu",
+		    i == 0 ? "" : ", ", f[i].label,
+		    (unsigned long long)f[i].value);
+		if (n < 0 || (size_t)n >= sizeof(line) - len)
+			break;
+		len += (size_t)n;
+	}
+	log_notice("statistics: %s", line);
 }

@@ -1,9 +1,11 @@
 /*
- * Counters shown on SIGUSR1 and at exit.
+ * Counters shown on SIGUSR1, at exit, and by the control socket's
+ * "show stats".
  */
 #ifndef MX_STATS_H
 #define MX_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct mx_stats {
@@ -25,6 +27,17 @@ struct mx_stats {
 	uint64_t	rdns_siblings;	/* addresses whitelisted through a name */
 };
 
+/* The counters of the statistics line, in its order. */
+#define STATS_FIELDS	16
+
+struct stats_field {
+	const char	*label;		/* as in the statistics line */
+	const char	*key;		/* a JSON name */
+	uint64_t	 value;
+};
+
+void	stats_fields(const struct mx_stats *, uint64_t,
+	    struct stats_field[STATS_FIELDS]);
 void	stats_log(const struct mx_stats *, uint64_t);
 
 #endif

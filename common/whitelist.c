@@ -419,6 +419,20 @@ wl_get(const struct whitelist *wl, const struct mx_addr *addr, int64_t now,
 	return true;
 }
 
+/* Like wl_get(), and hands out the entry's expiry too. */
+bool
+wl_lookup(const struct whitelist *wl, const struct mx_addr *addr,
+    int64_t now, int64_t *expires, uint32_t *value)
+{
+	uint32_t pos = live_entry(wl, addr, now);
+
+	if (pos == NIL)
+		return false;
+	*expires = wl->pool[pos].expires;
+	*value = wl->pool[pos].value;
+	return true;
+}
+
 /* True while the entry exists and has not expired, even if not yet purged. */
 bool
 wl_contains(const struct whitelist *wl, const struct mx_addr *addr,
@@ -518,4 +532,16 @@ wl_foreach(const struct whitelist *wl, wl_visit_cb *visit, void *arg)
 
 	for (pos = wl->oldest; pos != NIL; pos = wl->pool[pos].next)
 		visit(arg, &wl->pool[pos].addr, wl->pool[pos].expires);
+}
+
+/* Visit every entry, oldest first, with its value. */
+void
+wl_foreach_value(const struct whitelist *wl, wl_visit_value_cb *visit,
+    void *arg)
+{
+	uint32_t pos;
+
+	for (pos = wl->oldest; pos != NIL; pos = wl->pool[pos].next)
+		visit(arg, &wl->pool[pos].addr, wl->pool[pos].expires,
+		    wl->pool[pos].value);
 }

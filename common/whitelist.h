@@ -36,6 +36,8 @@ typedef void	wl_removed_cb(void *, const struct mx_addr *, int64_t,
 		    enum wl_removal);
 typedef void	wl_added_cb(void *, const struct mx_addr *, int64_t);
 typedef void	wl_visit_cb(void *, const struct mx_addr *, int64_t);
+typedef void	wl_visit_value_cb(void *, const struct mx_addr *, int64_t,
+		    uint32_t);
 
 struct whitelist;
 
@@ -48,6 +50,8 @@ enum wl_insert_result wl_insert_value(struct whitelist *,
 	    const struct mx_addr *, int64_t, uint32_t);
 bool	wl_get(const struct whitelist *, const struct mx_addr *, int64_t,
 	    uint32_t *);
+bool	wl_lookup(const struct whitelist *, const struct mx_addr *, int64_t,
+	    int64_t *, uint32_t *);
 bool	wl_contains(const struct whitelist *, const struct mx_addr *, int64_t);
 /* Keys looked up together: prefetch them in groups of this many. */
 #define WL_PREFETCH_BATCH	64
@@ -61,6 +65,8 @@ void	wl_set_max(struct whitelist *, size_t);
 size_t	wl_count(const struct whitelist *);
 size_t	wl_memory(const struct whitelist *);
 void	wl_foreach(const struct whitelist *, wl_visit_cb *, void *);
+void	wl_foreach_value(const struct whitelist *, wl_visit_value_cb *,
+	    void *);
 
 #define WL_NEVER	INT64_MAX
 

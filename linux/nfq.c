@@ -35,6 +35,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "nfq.h"
+#include "peercred.h"
 #include "privdrop.h"
 
 #define COPY_RANGE	128
@@ -455,4 +456,5 @@ const struct mx_port nfq_port = {
 	.removed = NULL,
 	.reconfigure = queue_reconfigure,
 	.stop = queue_stop,
+	.peer_cred = linux_peer_cred,
 };

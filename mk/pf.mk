@@ -39,6 +39,8 @@ $(O)/tests/test_privsep_$(1): $(O)/pfcompat/$(1)/pf/privsep.o \
 
 # test_pfport brings its own capture_*() in place of pf/capture.c.
 $(O)/tests/test_pfport_$(1): $(O)/pfcompat/$(1)/pf/port.o \
+	$(O)/pfcompat/$(1)/pf/peercred.o \
+	$(O)/pfcompat/$(1)/tests/pfcompat/fake_peereid.o \
 	$$(PFCOMPAT_EXTRA_$(1)) \
 	$(O)/pfcompat/$(1)/pf/parent.o \
 	$(O)/pfcompat/$(1)/pf/privsep.o $(O)/pfcompat/$(1)/pf/statefile.o \
@@ -46,6 +48,8 @@ $(O)/tests/test_pfport_$(1): $(O)/pfcompat/$(1)/pf/port.o \
 	$(O)/pfcompat/$(1)/tests/pfcompat/fake_pf.o
 # test_pfprocs too: a capture that reads records from a pipe.
 $(O)/tests/test_pfprocs_$(1): $(O)/pfcompat/$(1)/pf/port.o \
+	$(O)/pfcompat/$(1)/pf/peercred.o \
+	$(O)/pfcompat/$(1)/tests/pfcompat/fake_peereid.o \
 	$$(PFCOMPAT_EXTRA_$(1)) \
 	$(O)/pfcompat/$(1)/pf/parent.o \
 	$(O)/pfcompat/$(1)/pf/privsep.o $(O)/pfcompat/$(1)/pf/statefile.o \

@@ -43,9 +43,11 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "parent.h"
+#include "peercred.h"
 #include "pflog.h"
 #include "port.h"
 #include "privsep.h"
@@ -373,7 +375,10 @@ split(struct mxd *d, struct pf_state *st)
 		if (d->pidfile_fd != -1)
 			close(d->pidfile_fd);
 		capture_close(st->cap);
-		resolver_main(st, lookups[1], d->resolver_seed ^ 0x9e3779b97f4a7c15ULL);
+		control_close(d->control, false);
+		d->control = NULL;
+		resolver_main(st, lookups[1],
+		    d->resolver_seed ^ 0x9e3779b97f4a7c15ULL);
 	}
 	close(lookups[1]);
 	if ((engine = fork_or_die("engine")) != 0) {
@@ -381,6 +386,9 @@ split(struct mxd *d, struct pf_state *st)
 		close(lookups[0]);
 		close(st->logs[1]);
 		st->logs[1] = -1;
+		/* The engine serves the control socket; the file stays. */
+		control_close(d->control, false);
+		d->control = NULL;
 		parent_main(d, st, channel[0], engine, resolver);
 	}
 	/*
@@ -461,6 +469,9 @@ pf_confine(struct mxd *d)
 	mxd_signal_fds(sigfds);
 	privsep_keep_fd(&keep, sigfds[0], PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, sigfds[1], PRIVSEP_KEEP_CHANNEL);
+	if (d->control != NULL)
+		privsep_keep_fd(&keep, control_fd(d->control),
+		    PRIVSEP_KEEP_LISTENER);
 	privsep_keep_fd(&keep, STDIN_FILENO, PRIVSEP_KEEP_IDLE);
 	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
 	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);
@@ -724,4 +735,5 @@ const struct mx_port pf_port = {
 	.state_open = pf_state_open,
 	.state_close = pf_state_close,
 	.config_open = pf_config_open,
+	.peer_cred = pf_peer_cred,
 };

@@ -106,6 +106,7 @@
 #include <sys/capsicum.h>		/* tests/pfcompat/freebsd's */
 #endif
 
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "path.h"
@@ -814,6 +815,18 @@ limit_kept(const struct privsep_keep *keep)
 			if (cap_rights_limit(fd, &rights) == -1)
 				fatal("cap_rights_limit descriptor %d", fd);
 			break;
+		case PRIVSEP_KEEP_LISTENER:
+			/*
+			 * Accepted sockets inherit these rights: reading
+			 * the request, writing the answer, getpeereid(3),
+			 * and making them non-blocking.
+			 */
+			cap_rights_init(&rights, CAP_ACCEPT, CAP_EVENT,
+			    CAP_READ, CAP_WRITE, CAP_GETSOCKOPT, CAP_FCNTL,
+			    CAP_SHUTDOWN);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit control socket");
+			break;
 		case PRIVSEP_KEEP_OUTPUT:
 			cap_rights_init(&rights, CAP_WRITE, CAP_FSTAT);
 			if (cap_rights_limit(fd, &rights) == -1)
@@ -895,6 +908,18 @@ privsep_keep_fd(struct privsep_keep *keep, int fd, enum privsep_keep_kind kind)
 	keep->count++;
 }
 
+/* Does the engine keep a descriptor of this kind? */
+bool
+privsep_keeps(const struct privsep_keep *keep, enum privsep_keep_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < keep->count; i++)
+		if (keep->fds[i].kind == kind)
+			return true;
+	return false;
+}
+
 /* setgroups(), setresgid(), setresuid(), and check the result. */
 static void
 become_user(const struct privsep_user *u)
@@ -921,7 +946,7 @@ void
 privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
     uint64_t max_file)
 {
-	struct rlimit rl;
+	struct rlimit rl, hard;
 	const char *how = "";
 
 	if (chroot(u->dir) == -1)
@@ -938,22 +963,36 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 	}
 	/*
 	 * Its descriptors, and room for the few it receives at a time (a
-	 * temporary state file, the configuration file): a compromised
-	 * engine cannot hoard temporary files the parent hands out.
+	 * temporary state file, the configuration file) and the control
+	 * socket's clients: a compromised engine cannot hoard temporary
+	 * files the parent hands out.
 	 */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)(highest_kept(keep) + 1 +
-	    PRIVSEP_FDS_RECEIVED);
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		fatal("setrlimit RLIMIT_NOFILE");
+	    PRIVSEP_FDS_RECEIVED +
+	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0));
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		/* Lowering never fails on a kernel; a tool (valgrind) may. */
+		if (getrlimit(RLIMIT_NOFILE, &hard) == -1)
+			fatal("getrlimit RLIMIT_NOFILE");
+		rl.rlim_max = hard.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			fatal("setrlimit RLIMIT_NOFILE");
+	}
 #if defined(__OpenBSD__)
-	(void)keep;
 	if (unveil("/", "") == -1)
 		fatal("unveil /");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	how = ", pledge \"stdio bpf recvfd\"";
-	if (pledge("stdio bpf recvfd", NULL) == -1)
-		fatal("pledge");
+	/* accept(2) and getpeereid(3) on the control socket need "unix". */
+	if (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER)) {
+		how = ", pledge \"stdio unix bpf recvfd\"";
+		if (pledge("stdio unix bpf recvfd", NULL) == -1)
+			fatal("pledge");
+	} else {
+		how = ", pledge \"stdio bpf recvfd\"";
+		if (pledge("stdio bpf recvfd", NULL) == -1)
+			fatal("pledge");
+	}
 #elif defined(__FreeBSD__)
 	privsep_limit(keep);
 	how = ", capability mode";

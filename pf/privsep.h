@@ -75,6 +75,7 @@ struct privsep_user {
 enum privsep_keep_kind {
 	PRIVSEP_KEEP_CAPTURE,		/* the bpf descriptor */
 	PRIVSEP_KEEP_CHANNEL,		/* a socket or pipe to talk through */
+	PRIVSEP_KEEP_LISTENER,		/* the control socket: accepts */
 	PRIVSEP_KEEP_OUTPUT,		/* standard output and error */
 	PRIVSEP_KEEP_IDLE		/* open, unused: standard input */
 };
@@ -107,6 +108,8 @@ int		 privsep_state_close(struct privsep *, bool, char *, size_t);
 int		 privsep_lookup_user(const char *, struct privsep_user *,
 		    char *, size_t);
 void		 privsep_keep_fd(struct privsep_keep *, int,
+		    enum privsep_keep_kind);
+bool		 privsep_keeps(const struct privsep_keep *,
 		    enum privsep_keep_kind);
 void		 privsep_drop(const struct privsep_user *,
 		    const struct privsep_keep *, uint64_t);

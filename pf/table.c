@@ -912,7 +912,8 @@ pft_adopt(struct pftable *t, const struct pft_astat *st, size_t n,
 			pft_del(t, &addr, prefix);
 			continue;
 		}
-		if (wl_insert(t->wl, &addr, mono_now + left) == WL_NOMEM) {
+		if (wl_insert_value(t->wl, &addr, mono_now + left,
+		    MX_ORIGIN_RESTORED) == WL_NOMEM) {
 			log_warnx("pf table <%s>: no memory to adopt %s",
 			    t->name, pft_addr_format(&st[i].a, text,
 			    sizeof(text)));

@@ -63,7 +63,7 @@ NLOG=$TMP/nobody.log
 ip netns exec "$NS_S" setpriv --reuid=65534 --regid=65534 --clear-groups \
     --inh-caps +net_admin --ambient-caps +net_admin \
     "$MXALLOWD" -F -s -d -c "$TMP/nobody.conf" --state-file none \
-    --user nobody >"$NLOG" 2>&1 &
+    --control-socket none --user nobody >"$NLOG" 2>&1 &
 MXPID=$!
 PIDS="$PIDS $MXPID"
 wait_until 50 grep -q "started (" "$NLOG"
@@ -80,7 +80,7 @@ sed 's/^/# nobody: /' "$NLOG"
 
 # Bounded: without the check it would run on as nobody.
 out=$(as_nobody timeout 10 "$MXALLOWD" -F -s -c "$TMP/nobody.conf" \
-    --state-file none --user daemon 2>&1)
+    --state-file none --control-socket none --user daemon 2>&1)
 rc=$?
 echo "# $out"
 check "started as nobody, a user option naming another user exits 1" \

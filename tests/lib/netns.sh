@@ -213,6 +213,7 @@ write_config() {
 	queue-num $QUEUE
 	whitelist-time ${1:-60}
 	state-file $TMP/state/whitelist
+	control-socket $TMP/ctl.sock
 	EOF
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "control.h"
 #include "daemon.h"
 #include "fake_pf.h"
 #include "log.h"
@@ -379,6 +380,66 @@ test_refused_adoption(void)
 #endif
 }
 
+/* One control request through the core's handler: 0 or -1, and its text. */
+static int
+control(const char *line, char *text, size_t len)
+{
+	struct ctl_out out;
+	char err[256];
+	int rc;
+
+	memset(&out, 0, sizeof(out));
+	err[0] = '\0';
+	rc = mxd_control(&d, line, strlen(line), &out, err, sizeof(err));
+	snprintf(text, len, "%.*s%s", (int)out.len, out.buf ? out.buf : "",
+	    err);
+	free(out.buf);
+	text[strcspn(text, "\n")] = '\0';
+	return rc;
+}
+
+/*
+ * The control socket's commands reach the table through the port's
+ * hooks, as the whitelist's own changes do.
+ */
+static void
+test_control_commands(void)
+{
+	char text[1024];
+	size_t before = fake_pf_ncmd(DIOCRADDADDRS);
+
+	CHECK(control("add 198.18.0.77 600", text, sizeof(text)) == 0 &&
+	    fake_pf_contains(TABLE, 4, "198.18.0.77", 32) &&
+	    fake_pf_ncmd(DIOCRADDADDRS) == before + 1,
+	    OS ": control add reaches the table at once (%s)", text);
+	CHECK(control("show whitelist 198.18.0.77", text, sizeof(text)) == 0 &&
+	    strstr(text, "198.18.0.77/32 ") == text &&
+	    strstr(text, " manual") != NULL,
+	    OS ": show whitelist: the entry, origin manual (%s)", text);
+	CHECK(control("add 198.18.0.77/24", text, sizeof(text)) == -1 &&
+	    strstr(text, "entries are /32") != NULL,
+	    OS ": add with another prefix refused (%s)", text);
+	CHECK(control("delete 198.18.0.77", text, sizeof(text)) == 0 &&
+	    !fake_pf_contains(TABLE, 4, "198.18.0.77", 32) &&
+	    !in_wl("198.18.0.77"),
+	    OS ": control delete leaves the table at once (%s)", text);
+	CHECK(control("delete 198.18.0.77", text, sizeof(text)) == -1 &&
+	    strcmp(text, "not whitelisted") == 0,
+	    OS ": deleting what is not there refused (%s)", text);
+	CHECK(control("add 2001:db8:77::1", text, sizeof(text)) == 0 &&
+	    control("add 198.18.0.78", text, sizeof(text)) == 0 &&
+	    fake_pf_contains(TABLE, 6, "2001:db8:77::1", 128),
+	    OS ": two more added");
+	CHECK(control("flush", text, sizeof(text)) == -1 &&
+	    in_wl("198.18.0.78"), OS ": flush without force refused");
+	CHECK(control("flush force", text, sizeof(text)) == 0 &&
+	    wl_count(d.wl) == 0 &&
+	    !fake_pf_contains(TABLE, 6, "2001:db8:77::1", 128) &&
+	    !fake_pf_contains(TABLE, 4, "198.18.0.78", 32),
+	    OS ": flush force empties the whitelist and the table (%s)",
+	    text);
+}
+
 int
 main(void)
 {
@@ -509,14 +570,14 @@ main(void)
 	/* Reverse-DNS siblings of one resolver batch: one request. */
 	wl_set_max(d.wl, 1000);
 	fake_pf_clear_calls();
-	addr_parse("192.0.2.77", &a);
+	addr_parse("203.0.113.77", &a);
 	wl_insert(d.wl, &a, mxd_now() + wltime);
 	addr_parse("2001:db8::77", &a);
 	wl_insert(d.wl, &a, mxd_now() + wltime);
 	CHECK(fake_pf_ncalls == 0, OS ": siblings wait for the batch's end");
 	pf_port.flush(&d);
 	CHECK(fake_pf_ncmd(DIOCRADDADDRS) == 1 &&
-	    fake_pf_contains(TABLE, 4, "192.0.2.77", 32) &&
+	    fake_pf_contains(TABLE, 4, "203.0.113.77", 32) &&
 	    fake_pf_contains(TABLE, 6, "2001:db8::77", 128),
 	    OS ": siblings reach the table in one DIOCRADDADDRS");
 
@@ -570,6 +631,7 @@ main(void)
 	    fake_pf_contains(TABLE, 6, "2001:db8::7", 128) && fake_pf_bad == 0,
 	    OS ": and they reach the new table (%zu, %s)",
 	    fake_pf_count(TABLE), fake_pf_why);
+	test_control_commands();
 	teardown_core();
 
 	test_start_limits();

@@ -274,7 +274,7 @@ received(int fd, const char *text)
 
 static char	dir[] = "/tmp/test_pfprocs.XXXXXX";
 static char	conf[128], pidfile[128], state[128], logfile[128], tables[128];
-static char	capreport[128];
+static char	capreport[128], ctlsock[128];
 
 /* At the parent's exit: what pf holds, for the addresses of interest. */
 static void
@@ -314,8 +314,8 @@ start_daemon_logging(bool to_syslog)
 {
 	char *argv[] = { "mxallowd", "-F", "-d", "-c", conf,
 	    "--pidfile", pidfile, "--state-file", state, "--user", "nobody",
-	    "-s", NULL };
-	int argc = to_syslog ? 11 : 12;
+	    "--control-socket", ctlsock, "-s", NULL };
+	int argc = to_syslog ? 13 : 14;
 	struct mxd d;
 	pid_t pid;
 	int status, fd;
@@ -703,6 +703,7 @@ main(void)
 	snprintf(tables, sizeof(tables), "%s/tables", dir);
 	snprintf(syslog_path, sizeof(syslog_path), "%s/syslog", dir);
 	snprintf(capreport, sizeof(capreport), "%s/capsicum", dir);
+	snprintf(ctlsock, sizeof(ctlsock), "%s/ctl.sock", dir);
 	failed = t_failed;
 	test_run();
 	show_log(failed);

@@ -599,7 +599,7 @@ test_drop_limit(void)
 			_exit(2);
 		if (access("/etc/passwd", F_OK) == 0)
 			_exit(4);
-		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_max !=
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur !=
 		    (rlim_t)(STDERR_FILENO + 1 + PRIVSEP_FDS_RECEIVED))
 			_exit(5);
 		_exit(getuid() == pw->pw_uid ? 0 : 3);

@@ -30,6 +30,9 @@ typedef unsigned long	cap_ioctl_t;
 #define CAP_UNLINKAT		(1ULL << 10)
 #define CAP_RENAMEAT_SOURCE	(1ULL << 11)
 #define CAP_RENAMEAT_TARGET	(1ULL << 12)
+#define CAP_ACCEPT		(1ULL << 13)
+#define CAP_GETSOCKOPT		(1ULL << 14)
+#define CAP_SHUTDOWN		(1ULL << 15)
 
 /* FreeBSD's BIOCGSTATS: _IOR('B', 111, struct bpf_stat). */
 #ifndef BIOCGSTATS

@@ -1,0 +1,285 @@
+/*
+ * The control socket's commands, carried out in the daemon's core
+ * (control_proto.h has the list).  Each changes the whitelist through
+ * the same calls as the policy does, so the port hears of every change
+ * through its added and removed hooks: on pf, the table follows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "control_proto.h"
+#include "daemon.h"
+#include "log.h"
+
+/* The whitelist key of a request's address: the entry that covers it. */
+static int
+target_key(struct mxd *d, const struct ctl_request *req, struct mx_addr *key,
+    char *err, size_t errlen)
+{
+	bool v4 = addr_is_v4(&req->addr);
+	long long want = v4 ? d->cfg.whitelist_prefix4 :
+	    d->cfg.whitelist_prefix6;
+
+	if (req->prefix != -1 && req->prefix != want) {
+		seterr(err, errlen, "whitelist entries are /%lld "
+		    "(whitelist-prefix%c), not /%d", want, v4 ? '4' : '6',
+		    req->prefix);
+		return -1;
+	}
+	policy_key(&d->policy, &req->addr, key);
+	return 0;
+}
+
+static void
+entry_line(struct mxd *d, struct ctl_out *out, bool json,
+    const struct mx_addr *key, int64_t left, uint32_t origin)
+{
+	char a[MX_ADDRSTRLEN];
+	unsigned bits = addr_prefix_bits(key,
+	    (unsigned)d->cfg.whitelist_prefix4,
+	    (unsigned)d->cfg.whitelist_prefix6);
+
+	if (addr_is_v4(key))
+		bits -= 96;
+	addr_format(key, a, sizeof(a));
+	if (json)
+		ctl_printf(out, "{\"address\":\"%s\",\"prefix\":%u,"
+		    "\"seconds\":%lld,\"origin\":\"%s\"}\n", a, bits,
+		    (long long)left, policy_origin_name(origin));
+	else
+		ctl_printf(out, "%s/%u %lld %s\n", a, bits, (long long)left,
+		    policy_origin_name(origin));
+}
+
+struct listing {
+	struct mxd	*d;
+	struct ctl_out	*out;
+	bool		 json;
+	int64_t		 now;
+};
+
+static void
+list_entry(void *arg, const struct mx_addr *key, int64_t expires,
+    uint32_t origin)
+{
+	struct listing *l = arg;
+
+	/* Expired, not yet purged: gone for every other purpose. */
+	if (expires > l->now)
+		entry_line(l->d, l->out, l->json, key, expires - l->now,
+		    origin);
+}
+
+static int
+show_whitelist(struct mxd *d, const struct ctl_request *req,
+    struct ctl_out *out, char *err, size_t errlen)
+{
+	struct listing l;
+	struct mx_addr key;
+	uint32_t origin;
+	int64_t now = mxd_now(), expires;
+
+	if (req->has_addr) {
+		if (target_key(d, req, &key, err, errlen) == -1)
+			return -1;
+		if (!wl_lookup(d->wl, &key, now, &expires, &origin)) {
+			seterr(err, errlen, "not whitelisted");
+			return -1;
+		}
+		entry_line(d, out, req->json, &key, expires - now, origin);
+		return 0;
+	}
+	l.d = d;
+	l.out = out;
+	l.json = req->json;
+	l.now = now;
+	wl_foreach_value(d->wl, list_entry, &l);
+	return 0;
+}
+
+static void
+show_stats(struct mxd *d, bool json, struct ctl_out *out)
+{
+	struct stats_field f[STATS_FIELDS];
+	long long uptime = (long long)(mxd_now() - d->started);
+	size_t i;
+
+	stats_fields(&d->stats, wl_count(d->wl), f);
+	if (!json) {
+		ctl_printf(out, "uptime: %lld\n", uptime);
+		for (i = 0; i < STATS_FIELDS; i++)
+			ctl_printf(out, "%s: %llu\n", f[i].label,
+			    (unsigned long long)f[i].value);
+		return;
+	}
+	ctl_printf(out, "{\"uptime\":%lld", uptime);
+	for (i = 0; i < STATS_FIELDS; i++)
+		ctl_printf(out, ",\"%s\":%llu", f[i].key,
+		    (unsigned long long)f[i].value);
+	ctl_printf(out, "}\n");
+}
+
+/* A JSON string's inside: a path may hold anything. */
+static void
+json_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)c;
+		} else if (c < 0x20 || c > 0x7e)
+			n += (size_t)snprintf(buf + n, len - n, "\\u%04x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+}
+
+static void
+done(struct ctl_out *out, bool json, const char *what, const char *detail)
+{
+	char esc[400];
+
+	if (json) {
+		json_escape(detail, esc, sizeof(esc));
+		ctl_printf(out, "{\"result\":\"%s\",\"detail\":\"%s\"}\n",
+		    what, esc);
+	}
+	else
+		ctl_printf(out, "%s %s\n", what, detail);
+}
+
+static int
+add(struct mxd *d, const struct ctl_request *req, struct ctl_out *out,
+    char *err, size_t errlen)
+{
+	struct mx_addr key;
+	char a[MX_ADDRSTRLEN], detail[96];
+	long long secs = req->seconds ? req->seconds : d->cfg.whitelist_time;
+	enum wl_insert_result res;
+
+	if (target_key(d, req, &key, err, errlen) == -1)
+		return -1;
+	res = wl_insert_value(d->wl, &key, mxd_now() + secs,
+	    MX_ORIGIN_MANUAL);
+	if (res == WL_NOMEM) {
+		d->stats.nomem++;
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (d->port->flush != NULL)
+		d->port->flush(d);
+	addr_format(&key, a, sizeof(a));
+	log_info("control: %s %s for %llds", res == WL_ADDED ? "added" :
+	    "renewed", a, secs);
+	snprintf(detail, sizeof(detail), "%s %lld", a, secs);
+	done(out, req->json, res == WL_ADDED ? "added" : "renewed", detail);
+	return 0;
+}
+
+static int
+delete(struct mxd *d, const struct ctl_request *req, struct ctl_out *out,
+    char *err, size_t errlen)
+{
+	struct mx_addr key;
+	char a[MX_ADDRSTRLEN];
+
+	if (target_key(d, req, &key, err, errlen) == -1)
+		return -1;
+	/* The port's removed hook takes it out of the firewall too. */
+	if (!wl_contains(d->wl, &key, mxd_now()) || !wl_remove(d->wl, &key)) {
+		seterr(err, errlen, "not whitelisted");
+		return -1;
+	}
+	addr_format(&key, a, sizeof(a));
+	log_info("control: deleted %s", a);
+	done(out, req->json, "deleted", a);
+	return 0;
+}
+
+struct keys {
+	struct mx_addr	*k;
+	size_t		 n;
+};
+
+static void
+collect(void *arg, const struct mx_addr *key, int64_t expires)
+{
+	struct keys *ks = arg;
+
+	(void)expires;
+	ks->k[ks->n++] = *key;
+}
+
+static int
+flush(struct mxd *d, bool json, struct ctl_out *out, char *err,
+    size_t errlen)
+{
+	struct keys ks;
+	char detail[32];
+	size_t i;
+
+	/* Not while walking the list: each removal changes it. */
+	ks.n = 0;
+	if ((ks.k = reallocarray(NULL, wl_count(d->wl) + 1,
+	    sizeof(*ks.k))) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	wl_foreach(d->wl, collect, &ks);
+	for (i = 0; i < ks.n; i++)
+		wl_remove(d->wl, &ks.k[i]);
+	free(ks.k);
+	log_info("control: flushed %zu whitelist entries", ks.n);
+	snprintf(detail, sizeof(detail), "%zu", ks.n);
+	done(out, json, "flushed", detail);
+	return 0;
+}
+
+/* The control socket's handler (control.h): one request line. */
+int
+mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
+    char *err, size_t errlen)
+{
+	struct mxd *d = arg;
+	struct ctl_request req;
+	static const char *levels[] = { "quiet", "info", "debug" };
+
+	if (ctl_parse(line, len, &req, err, errlen) == -1) {
+		log_debug("control: refused: %s", err);
+		return -1;
+	}
+	log_debug("control: %s%s", ctl_command_name(req.cmd),
+	    req.json ? " (json)" : "");
+	switch (req.cmd) {
+	case CTL_SHOW_STATS:
+		show_stats(d, req.json, out);
+		return 0;
+	case CTL_SHOW_WHITELIST:
+		return show_whitelist(d, &req, out, err, errlen);
+	case CTL_ADD:
+		return add(d, &req, out, err, errlen);
+	case CTL_DELETE:
+		return delete(d, &req, out, err, errlen);
+	case CTL_FLUSH:
+		return flush(d, req.json, out, err, errlen);
+	case CTL_RELOAD:
+		if (mxd_reload(d, err, errlen) == -1)
+			return -1;
+		done(out, req.json, "reloaded", config_path(&d->cmdline));
+		return 0;
+	case CTL_LOG:
+		log_set_level(req.level);
+		log_notice("control: log level %s", levels[req.level]);
+		done(out, req.json, "log", levels[req.level]);
+		return 0;
+	}
+	seterr(err, errlen, "unknown command");
+	return -1;
+}
