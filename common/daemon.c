@@ -815,6 +815,20 @@ mxd_control_open(struct mxd *d)
 	d->control = control_open(path, 0660, (uid_t)-1, gid, err,
 	    sizeof(err));
 	/*
+	 * user's group is only a guess at who should use the socket: root
+	 * without CAP_CHOWN (the systemd unit's bounding set) cannot give
+	 * the socket to it, and keeps it to itself.
+	 */
+	if (d->control == NULL && d->cfg.control_group == NULL &&
+	    gid != (gid_t)-1) {
+		d->control = control_open(path, 0660, (uid_t)-1, (gid_t)-1,
+		    err, sizeof(err));
+		if (d->control != NULL)
+			log_notice("control socket %s: cannot give it to "
+			    "user %s's group, only root may use it", path,
+			    d->cfg.user);
+	}
+	/*
 	 * A socket the administrator asked for must be there; the default
 	 * one is a convenience, and a daemon started unprivileged or under
 	 * a read-only /run (systemd's ProtectSystem=strict) runs without it.

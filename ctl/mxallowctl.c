@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define DEFAULT_SOCKET	"/var/run/mxallowd.sock"
+/* Where the systemd unit puts it: /run is read-only there. */
+#define UNIT_SOCKET	"/run/mxallowd/mxallowd.sock"
 #define LINE_MAX_LEN	1024
 #define WAIT_MS		30000	/* a reload or a long listing may take time */
 #define EXIT_REFUSED	1
@@ -70,11 +72,12 @@ build_request(char *buf, size_t len, int argc, char **argv, bool json,
 	buf[used] = '\0';
 }
 
+/* A connected socket, or -1 with errno set. */
 static int
-connect_to(const char *path)
+try_connect(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd, saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -83,9 +86,40 @@ connect_to(const char *path)
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		err(EXIT_UNREACHED, "socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(EXIT_UNREACHED, "connect %s", path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	return fd;
+}
+
+/*
+ * The socket named by -s; without -s the default, then the systemd
+ * unit's, when nothing answers at the default.  Whatever failed first is
+ * what is reported.
+ */
+static int
+connect_to(const char *path)
+{
+	int fd, first;
+
+	if (path != NULL) {
+		if ((fd = try_connect(path)) == -1)
+			err(EXIT_UNREACHED, "connect %s", path);
+		return fd;
+	}
+	if ((fd = try_connect(DEFAULT_SOCKET)) != -1)
+		return fd;
+	first = errno;
+	if ((first == ENOENT || first == ECONNREFUSED) &&
+	    (fd = try_connect(UNIT_SOCKET)) != -1)
+		return fd;
+	if (first == ENOENT && errno != ENOENT)
+		err(EXIT_UNREACHED, "connect %s", UNIT_SOCKET);
+	errno = first;
+	err(EXIT_UNREACHED, "connect %s", DEFAULT_SOCKET);
 }
 
 static void
@@ -161,7 +195,7 @@ read_answer(int fd)
 int
 main(int argc, char *argv[])
 {
-	const char *path = DEFAULT_SOCKET;
+	const char *path = NULL;
 	char req[LINE_MAX_LEN + 1];
 	bool json = false, force = false;
 	int ch, fd;

@@ -1,6 +1,6 @@
 # Fuzzing: libFuzzer targets (tests/fuzz/fuzz_*.c) for the packet parser,
-# the pflog header and link layers, the config parser and the state-file
-# reader, each built twice:
+# the pflog header and link layers, the config parser, the state-file
+# reader and the control request parser, each built twice:
 #
 #  - make fuzz: $(O)/fuzz/NAME, with clang, libFuzzer, ASan and UBSan;
 #    tests/scripts/fuzz.sh runs each for a bounded time;
@@ -9,7 +9,7 @@
 #    replays the committed inputs (tests/fuzz/corpus/NAME, and every crash
 #    once found, tests/fuzz/crashes/NAME).
 
-FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state
+FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control
 UNIT_TESTS  += $(FUZZ_TARGETS)
 
 FUZZ_CC	    ?= clang

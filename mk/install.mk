@@ -1,8 +1,9 @@
 # make install / make uninstall (the GNU build: Linux).
 #
 #   PREFIX	/usr/local
-#   SBINDIR	$(PREFIX)/sbin			mxallowd
-#   MANDIR	$(PREFIX)/share/man		man8/mxallowd.8, man5/mxallowd.conf.5
+#   SBINDIR	$(PREFIX)/sbin			mxallowd, mxallowctl
+#   MANDIR	$(PREFIX)/share/man		man8/mxallowd.8, man8/mxallowctl.8,
+#						man5/mxallowd.conf.5
 #   SYSCONFDIR	/etc				mxallowd.conf.sample
 #   UNITDIR	$(PREFIX)/lib/systemd/system	mxallowd.service
 #   DESTDIR	(empty)				staging root, prepended to all
@@ -27,11 +28,14 @@ INSTALL	   ?= install
 
 INSTALL_CONFIG_ARG = $(if $(filter-out /etc /etc/,$(SYSCONFDIR)), -c $(SYSCONFDIR)/mxallowd.conf)
 
-install: $(O)/mxallowd
+install: $(O)/mxallowd $(O)/mxallowctl
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
 	$(INSTALL) -m 755 $(O)/mxallowd $(DESTDIR)$(SBINDIR)/mxallowd
+	$(INSTALL) -m 755 $(O)/mxallowctl $(DESTDIR)$(SBINDIR)/mxallowctl
 	$(INSTALL) -m 644 man/mxallowd.8 $(DESTDIR)$(MANDIR)/man8/mxallowd.8
+	$(INSTALL) -m 644 man/mxallowctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8/mxallowctl.8
 	$(INSTALL) -m 644 man/mxallowd.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man5/mxallowd.conf.5
 	$(INSTALL) -m 644 etc/mxallowd.conf \
@@ -44,7 +48,9 @@ install: $(O)/mxallowd
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mxallowd \
+	    $(DESTDIR)$(SBINDIR)/mxallowctl \
 	    $(DESTDIR)$(MANDIR)/man8/mxallowd.8 \
+	    $(DESTDIR)$(MANDIR)/man8/mxallowctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mxallowd.conf.5 \
 	    $(DESTDIR)$(SYSCONFDIR)/mxallowd.conf.sample \
 	    $(DESTDIR)$(UNITDIR)/mxallowd.service

@@ -249,6 +249,66 @@ printf '%s\n198.51.100.10 1700003600\0\n' "$magic" >"$dir/nul-byte"
   printf ': 1700003600\n'; } >"$dir/long-line"
 printf '%s\r\n198.51.100.10 1700003600\r\n' "$magic" >"$dir/crlf"
 
+# --- control requests: every command in its forms, and malformed ones ---
+dir=$(fresh fuzz_control)
+n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	printf '%s' "$line" >"$dir/$(printf '%02d' "$n")"
+done <<'EOF'
+show stats
+json show stats
+show whitelist
+show whitelist 198.51.100.1
+show whitelist 2001:db8::/32
+json show whitelist ::ffff:198.51.100.0/24
+add 198.51.100.1
+add 198.51.100.0/24 3600
+add 2001:db8:1::1/128 31622400
+add 198.51.100.1 31622401
+add 198.51.100.1 0
+add 198.51.100.1/33
+add 2001:db8::1/129
+add 198.51.100.300
+add
+delete 198.51.100.1
+delete 2001:db8::/48
+delete 198.51.100.1 60
+flush force
+flush
+flush force now
+reload
+reload now
+log debug
+log info
+log quiet
+log loud
+json
+show
+show nothing
+show stats extra extra extra extra
+frobnicate
+EOF
+printf '\t show\tstats \t' >"$dir/blanks"
+printf 'show stats\r' >"$dir/crlf"
+printf 'show\rstats' >"$dir/inner-cr"
+printf 'add 198.51.100.1\0' >"$dir/nul-byte"
+printf 'log \377' >"$dir/high-byte"
+printf 'add 198.51.100.1 9223372036854775808' >"$dir/overflow"
+printf 'add 198.51.100.1 +5' >"$dir/plus"
+printf 'add 198.51.100.1/-1' >"$dir/negative-prefix"
+{ printf 'show whitelist '
+  i=0
+  while [ "$i" -lt 1100 ]; do printf 'a'; i=$((i + 1)); done; } \
+    >"$dir/too-long"
+# A libFuzzer dictionary: the words of the protocol.
+{
+	printf '"%s"\n' json show stats whitelist add delete flush force \
+	    reload log debug info quiet 198.51.100.1 2001:db8:: ::ffff: /24 \
+	    /128 3600
+	printf '"\\x09"\n"\\x0d"\n" "\n'
+} >tests/fuzz/fuzz_control.dict
+
 for d in "$CORPUS"/*; do
 	echo "$d: $(find "$d" -type f | wc -l | tr -d ' ') files," \
 	    "$(find "$d" -type f -exec cat {} + | wc -c | tr -d ' ') bytes"

@@ -24,6 +24,7 @@ need_package() {
 	cc|gcc) echo build-essential ;;
 	timeout|stat) echo coreutils ;;
 	userdel|groupdel) echo passwd ;;
+	python3) echo python3 ;;
 	*) echo "$1" ;;
 	esac
 }

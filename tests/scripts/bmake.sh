@@ -1,8 +1,9 @@
 #!/bin/sh
 # BSDmakefile (the pf port's build on OpenBSD and FreeBSD), checked with
 # Debian's bmake in dry-run mode: it parses, compiles every file of common/
-# and pf/ with the warnings as errors, links with libpcap, installs into
-# DESTDIR and PREFIX; Makefile (read by OpenBSD's make) includes it.
+# and pf/ with the warnings as errors, links with libpcap, builds
+# mxallowctl, installs both and the pages into DESTDIR and PREFIX and
+# uninstalls them; Makefile (read by OpenBSD's make) includes it.
 cd "$(dirname "$0")/../.." || exit 1
 
 . tests/lib/need.sh
@@ -11,7 +12,7 @@ need bmake
 obj=$(mktemp -d)
 out=$(mktemp)
 tmp=$(mktemp -d)
-trap 'rm -rf "$obj" "$out" "$out.install" "$out.mk" "$tmp"' EXIT
+trap 'rm -rf "$obj" "$out" "$out.install" "$out.uninstall" "$out.mk" "$tmp"' EXIT
 . tests/tap.sh
 
 bmake -n -f BSDmakefile O="$obj" >"$out" 2>&1
@@ -37,6 +38,12 @@ case "$link" in
 *" -lpthread"*) ok "links with -lpthread (the resolver's threads)" ;;
 *) not_ok "links with -lpthread (the resolver's threads)" ;;
 esac
+ctl=$(grep -- "-o $obj/mxallowctl ctl/mxallowctl.c\$" "$out")
+check "builds mxallowctl from ctl/mxallowctl.c" test -n "$ctl"
+case "$ctl" in
+*"-Wall -Wextra -Werror"*) ok "builds mxallowctl with -Wall -Wextra -Werror" ;;
+*) not_ok "builds mxallowctl with -Wall -Wextra -Werror" ;;
+esac
 for src in common/*.c pf/*.c; do
 	case "$link" in
 	*" $obj/${src%.c}.o"*) ;;
@@ -50,6 +57,17 @@ bmake -n -f BSDmakefile install O="$obj" DESTDIR=/stage PREFIX=/opt/mx \
 check "make install runs" test $? -eq 0
 check "installs into DESTDIR and PREFIX/sbin" \
     grep -q " $obj/mxallowd /stage/opt/mx/sbin/mxallowd\$" "$out.install"
+check "installs mxallowctl into DESTDIR and PREFIX/sbin" \
+    grep -q " $obj/mxallowctl /stage/opt/mx/sbin/mxallowctl\$" "$out.install"
+for page in man8/mxallowd.8 man8/mxallowctl.8 man5/mxallowd.conf.5; do
+	check "installs $page" \
+	    grep -q " /stage/opt/mx/man/$page\$" "$out.install"
+done
+bmake -n -f BSDmakefile uninstall O="$obj" DESTDIR=/stage PREFIX=/opt/mx \
+    >"$out.uninstall" 2>&1
+check "make uninstall removes mxallowctl and its page" sh -c \
+    "grep -q ' /stage/opt/mx/sbin/mxallowctl ' '$out.uninstall' &&
+    grep -q ' /stage/opt/mx/man/man8/mxallowctl.8' '$out.uninstall'"
 check "default PREFIX is /usr/local" sh -c \
     "bmake -n -f BSDmakefile install O='$obj' | grep -q ' /usr/local/sbin/mxallowd\$'"
 check "make clean removes the objects" sh -c \

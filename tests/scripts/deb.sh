@@ -96,9 +96,11 @@ has() {
 	cat "$tmp/contents"
 	return 1
 }
-check "the package holds /usr/sbin/mxallowd, mode 755" \
-    has -rwxr-xr-x /usr/sbin/mxallowd
+for f in /usr/sbin/mxallowd /usr/sbin/mxallowctl; do
+	check "the package holds $f, mode 755" has -rwxr-xr-x "$f"
+done
 for f in /usr/share/man/man8/mxallowd.8.gz \
+    /usr/share/man/man8/mxallowctl.8.gz \
     /usr/share/man/man5/mxallowd.conf.5.gz "$unit" /etc/mxallowd.conf \
     /usr/share/doc/mxallowd/copyright /usr/share/doc/mxallowd/changelog.gz; do
 	check "the package holds $f, mode 644" has -rw-r--r-- "$f"
@@ -146,7 +148,7 @@ packaged_unit() {
 	    rc.d/linux/mxallowd.service | unit_settings >"$tmp/unit.want"
 	sed -n '/^\[Service\]$/,/^\[/p' "$u" | grep -x 'User=mxallowd' &&
 	    sed -n '/^\[Service\]$/,/^\[/p' "$u" | grep -x 'Group=mxallowd' &&
-	    grep -x 'ExecStart=/usr/sbin/mxallowd --pidfile /run/mxallowd/mxallowd.pid' "$u" &&
+	    grep -x 'ExecStart=/usr/sbin/mxallowd --control-socket /run/mxallowd/mxallowd.sock --pidfile /run/mxallowd/mxallowd.pid' "$u" &&
 	    unit_settings <"$u" | grep -vx 'User=mxallowd\|Group=mxallowd' |
 	    diff -u "$tmp/unit.want" - &&
 	    ! grep -n 'stays root\|make install\|/usr/local' "$u"
@@ -175,6 +177,11 @@ runs() {
 	case $out in "mxallowd $version "* | "mxallowd $version") ;; *) return 1 ;; esac
 }
 check "/usr/sbin/mxallowd -V prints $version" runs
+ctl_unreached() {
+	/usr/sbin/mxallowctl -s "$tmp/no.sock" show stats
+	[ $? -eq 2 ]
+}
+check "/usr/sbin/mxallowctl runs (exit 2: no daemon)" ctl_unreached
 if grep -rqs '^path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d; then
 	skip "dpkg excludes /usr/share/man on this machine"
 else
@@ -182,6 +189,8 @@ else
 	    sh -c 'man -aw mxallowd | grep -x /usr/share/man/man8/mxallowd.8.gz'
 	check "man -w finds mxallowd.conf(5)" \
 	    sh -c 'man -aw 5 mxallowd.conf | grep -x /usr/share/man/man5/mxallowd.conf.5.gz'
+	check "man -w finds mxallowctl(8)" \
+	    sh -c 'man -aw mxallowctl | grep -x /usr/share/man/man8/mxallowctl.8.gz'
 fi
 system_user() {
 	pw=$(getent passwd mxallowd) || { echo "no user mxallowd"; return 1; }
@@ -256,7 +265,8 @@ gone() {
 	done
 }
 check "remove takes away the binary, the unit and the manual pages" \
-    gone /usr/sbin/mxallowd "$unit" /usr/share/man/man8/mxallowd.8.gz \
+    gone /usr/sbin/mxallowd /usr/sbin/mxallowctl "$unit" \
+    /usr/share/man/man8/mxallowd.8.gz /usr/share/man/man8/mxallowctl.8.gz \
     /usr/share/man/man5/mxallowd.conf.5.gz
 check "remove keeps the edited /etc/mxallowd.conf" \
     cmp "$tmp/conf.edited" /etc/mxallowd.conf

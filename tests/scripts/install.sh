@@ -28,13 +28,15 @@ same_tree() {
 }
 
 make_() {
-	make -s -o build/mxallowd "$@"
+	make -s -o build/mxallowd -o build/mxallowctl "$@"
 }
 
-if [ ! -x build/mxallowd ]; then
-	not_ok "build/mxallowd is missing: run make first"
-	exit 1
-fi
+for b in build/mxallowd build/mxallowctl; do
+	if [ ! -x "$b" ]; then
+		not_ok "$b is missing: run make first"
+		exit 1
+	fi
+done
 
 # The defaults, with a configuration already in place.
 dest=$tmp/root
@@ -48,12 +50,18 @@ cat >"$tmp/want" <<'EOF'
 -rw-r--r-- ./etc/mxallowd.conf.sample
 -rw-r--r-- ./usr/local/lib/systemd/system/mxallowd.service
 -rw-r--r-- ./usr/local/share/man/man5/mxallowd.conf.5
+-rw-r--r-- ./usr/local/share/man/man8/mxallowctl.8
 -rw-r--r-- ./usr/local/share/man/man8/mxallowd.8
+-rwxr-xr-x ./usr/local/sbin/mxallowctl
 -rwxr-xr-x ./usr/local/sbin/mxallowd
 EOF
 check "the installed tree is as documented" same_tree "$dest" "$tmp/want"
 check "the binary is the build's" cmp build/mxallowd "$dest/usr/local/sbin/mxallowd"
 check "the installed binary runs" "$dest/usr/local/sbin/mxallowd" -V
+check "mxallowctl is the build's" \
+    cmp build/mxallowctl "$dest/usr/local/sbin/mxallowctl"
+check "mxallowctl.8 is the source" \
+    cmp man/mxallowctl.8 "$dest/usr/local/share/man/man8/mxallowctl.8"
 check "mxallowd.8 is the source" \
     cmp man/mxallowd.8 "$dest/usr/local/share/man/man8/mxallowd.8"
 check "mxallowd.conf.5 is the source" \
@@ -63,7 +71,7 @@ check "the sample is etc/mxallowd.conf" \
 check "an existing mxallowd.conf is left alone" \
     cmp "$tmp/conf.before" "$dest/etc/mxallowd.conf"
 check "the unit starts /usr/local/sbin/mxallowd" \
-    grep -qx 'ExecStart=/usr/local/sbin/mxallowd --pidfile /run/mxallowd/mxallowd.pid' \
+    grep -qx 'ExecStart=/usr/local/sbin/mxallowd --control-socket /run/mxallowd/mxallowd.sock --pidfile /run/mxallowd/mxallowd.pid' \
     "$dest/usr/local/lib/systemd/system/mxallowd.service"
 check "installing again over the same tree works" \
     make_ install DESTDIR="$dest"
@@ -84,12 +92,14 @@ cat >"$tmp/want" <<'EOF'
 -rw-r--r-- ./opt/mx/etc/mxallowd.conf.sample
 -rw-r--r-- ./usr/lib/systemd/system/mxallowd.service
 -rw-r--r-- ./usr/share/man/man5/mxallowd.conf.5
+-rw-r--r-- ./usr/share/man/man8/mxallowctl.8
 -rw-r--r-- ./usr/share/man/man8/mxallowd.8
+-rwxr-xr-x ./usr/sbin/mxallowctl
 -rwxr-xr-x ./usr/sbin/mxallowd
 EOF
 check "PREFIX, MANDIR and SYSCONFDIR are honoured" same_tree "$dest" "$tmp/want"
 check "the unit starts /usr/sbin/mxallowd with -c SYSCONFDIR/mxallowd.conf" \
-    grep -qx 'ExecStart=/usr/sbin/mxallowd -c /opt/mx/etc/mxallowd.conf --pidfile /run/mxallowd/mxallowd.pid' \
+    grep -qx 'ExecStart=/usr/sbin/mxallowd -c /opt/mx/etc/mxallowd.conf --control-socket /run/mxallowd/mxallowd.sock --pidfile /run/mxallowd/mxallowd.pid' \
     "$dest/usr/lib/systemd/system/mxallowd.service"
 # shellcheck disable=SC2086
 check "make uninstall $vars" make_ uninstall DESTDIR="$dest" $vars

@@ -57,6 +57,16 @@ pidfile_in_runtime_dir() {
 	    grep -q "^ExecStart=.* --pidfile $pid\$" "$1"
 }
 
+# ProtectSystem=strict leaves /run read-only: the control socket must be in
+# RuntimeDirectory, where mxallowctl looks when the default is not there.
+control_socket_in_runtime_dir() {
+	dir=$(sed -n 's/^RuntimeDirectory=//p' "$1")
+	sock=/run/$dir/mxallowd.sock
+	[ -n "$dir" ] &&
+	    grep -q "^ExecStart=.* --control-socket $sock " "$1" &&
+	    grep -q "^#define UNIT_SOCKET[[:space:]]*\"$sock\"" ctl/mxallowctl.c
+}
+
 # systemd-analyze verify exits 0 on unknown keys and bad values too: any
 # word from it is a failure.
 verify() {
@@ -178,10 +188,12 @@ check "the unit sets no User= (mxallowd runs as root on Linux)" \
 check "the unit reloads with SIGHUP" reload_hup "$UNIT"
 check "the unit's pidfile is the one ExecStart passes, in RuntimeDirectory" \
     pidfile_in_runtime_dir "$UNIT"
+check "the unit's control socket is in RuntimeDirectory, where mxallowctl looks" \
+    control_socket_in_runtime_dir "$UNIT"
 
 if [ -x build/mxallowd ]; then
 	mkdir -p "$tmp/man/man8" "$tmp/man/man5"
-	cp man/mxallowd.8 "$tmp/man/man8/"
+	cp man/mxallowd.8 man/mxallowctl.8 "$tmp/man/man8/"
 	cp man/mxallowd.conf.5 "$tmp/man/man5/"
 	sed "s|/usr/local/sbin/mxallowd|$(pwd)/build/mxallowd|" \
 	    "$UNIT" >"$tmp/mxallowd.service"
