@@ -111,6 +111,9 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_CONTROL_GROUP, "control-group", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "group", NULL, 0, 0,
 	  "group that may use the control socket (unset: the user's)" },
+	{ OPT_SUSPECT_HITS, "suspect-hits", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "3", 1, 1000000,
+	  "fake-MX hits without a real-MX pass that make a suspect" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -147,6 +150,7 @@ config_init(struct mx_config *cfg)
 	cfg->dns_cache_time = 600;
 	cfg->whitelist_prefix4 = 32;
 	cfg->whitelist_prefix6 = 128;
+	cfg->suspect_hits = 3;
 }
 
 void
@@ -331,6 +335,8 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->whitelist_prefix4;
 	case OPT_WHITELIST_PREFIX6:
 		return &cfg->whitelist_prefix6;
+	case OPT_SUSPECT_HITS:
+		return &cfg->suspect_hits;
 	default:
 		return NULL;
 	}

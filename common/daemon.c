@@ -294,6 +294,9 @@ mxd_init_core(struct mxd *d, uint64_t seed)
 	if (d->wl == NULL)
 		return -1;
 	wl_set_added_cb(d->wl, on_added, d);
+	if ((d->report = report_create(REPORT_MAX, seed ^ 0x5bd1e995ULL)) ==
+	    NULL)
+		return -1;
 	mxd_point_policy(d);
 	return 0;
 }
@@ -309,6 +312,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
+	report_note(d->report, action, &pkt->src, now);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -323,6 +327,7 @@ mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
 {
 	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
 
+	report_note(d->report, action, &pkt->src, now);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -884,6 +889,7 @@ mxd_run(struct mxd *d)
 	if (d->state_dirfd != -1)
 		close(d->state_dirfd);
 	wl_destroy(d->wl);
+	report_destroy(d->report);
 	config_free(&d->cfg);
 	config_free(&d->cmdline);
 	return 0;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "packet.h"
 #include "policy.h"
+#include "report.h"
 #include "resolver.h"
 #include "stats.h"
 #include "whitelist.h"
@@ -106,6 +107,7 @@ struct mxd {
 	bool			 config_existed; /* the config file, at start */
 	struct control		*control;	/* the socket; NULL: none */
 	int64_t			 started;	/* mxd_now() at start */
+	struct report		*report;	/* show blocked, suspects */
 };
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
