@@ -114,6 +114,9 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_SUSPECT_HITS, "suspect-hits", 0, OPT_TYPE_NUMBER,
 	  MX_PORT_ALL, false, "number", "3", 1, 1000000,
 	  "fake-MX hits without a real-MX pass that make a suspect" },
+	{ OPT_METRICS_FILE, "metrics-file", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "file", "none", 0, 0,
+	  "Prometheus metrics for node_exporter's textfile collector" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -169,6 +172,7 @@ config_free(struct mx_config *cfg)
 	free(cfg->replay);
 	free(cfg->control_socket);
 	free(cfg->control_group);
+	free(cfg->metrics_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -304,6 +308,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->control_socket;
 	case OPT_CONTROL_GROUP:
 		return &cfg->control_group;
+	case OPT_METRICS_FILE:
+		return &cfg->metrics_file;
 	default:
 		return NULL;
 	}

@@ -48,6 +48,7 @@ enum mx_option_id {
 	OPT_CONTROL_SOCKET,
 	OPT_CONTROL_GROUP,
 	OPT_SUSPECT_HITS,
+	OPT_METRICS_FILE,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -102,6 +103,7 @@ struct mx_config {
 	char			*config_file;
 	char			*control_socket;
 	char			*control_group;
+	char			*metrics_file;
 	bool			 to_stdout;
 	bool			 quiet;
 	bool			 debug;
