@@ -111,6 +111,12 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_CONTROL_GROUP, "control-group", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "group", NULL, 0, 0,
 	  "group that may use the control socket (unset: the user's)" },
+	{ OPT_SUSPECT_HITS, "suspect-hits", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "number", "3", 1, 1000000,
+	  "fake-MX hits without a real-MX pass that make a suspect" },
+	{ OPT_METRICS_FILE, "metrics-file", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "file", "none", 0, 0,
+	  "Prometheus metrics for node_exporter's textfile collector" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -147,6 +153,7 @@ config_init(struct mx_config *cfg)
 	cfg->dns_cache_time = 600;
 	cfg->whitelist_prefix4 = 32;
 	cfg->whitelist_prefix6 = 128;
+	cfg->suspect_hits = 3;
 }
 
 void
@@ -165,6 +172,7 @@ config_free(struct mx_config *cfg)
 	free(cfg->replay);
 	free(cfg->control_socket);
 	free(cfg->control_group);
+	free(cfg->metrics_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -300,6 +308,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->control_socket;
 	case OPT_CONTROL_GROUP:
 		return &cfg->control_group;
+	case OPT_METRICS_FILE:
+		return &cfg->metrics_file;
 	default:
 		return NULL;
 	}
@@ -331,6 +341,8 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->whitelist_prefix4;
 	case OPT_WHITELIST_PREFIX6:
 		return &cfg->whitelist_prefix6;
+	case OPT_SUSPECT_HITS:
+		return &cfg->suspect_hits;
 	default:
 		return NULL;
 	}

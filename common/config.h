@@ -47,6 +47,8 @@ enum mx_option_id {
 	OPT_WHITELIST_PREFIX6,
 	OPT_CONTROL_SOCKET,
 	OPT_CONTROL_GROUP,
+	OPT_SUSPECT_HITS,
+	OPT_METRICS_FILE,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -89,6 +91,7 @@ struct mx_config {
 	long long		 dns_cache_time;
 	long long		 whitelist_prefix4;
 	long long		 whitelist_prefix6;
+	long long		 suspect_hits;
 	char			*pflog_interface;
 	char			*pcap_filter;
 	char			*pidfile;
@@ -100,6 +103,7 @@ struct mx_config {
 	char			*config_file;
 	char			*control_socket;
 	char			*control_group;
+	char			*metrics_file;
 	bool			 to_stdout;
 	bool			 quiet;
 	bool			 debug;

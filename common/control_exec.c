@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "control.h"
 #include "control_proto.h"
@@ -119,6 +120,74 @@ show_stats(struct mxd *d, bool json, struct ctl_out *out)
 		ctl_printf(out, ",\"%s\":%llu", f[i].key,
 		    (unsigned long long)f[i].value);
 	ctl_printf(out, "}\n");
+}
+
+struct report_listing {
+	struct ctl_out	*out;
+	bool		 json;
+	const char	*count_key;	/* "count" or "hits" */
+	int64_t		 mono_now;	/* the core's clock... */
+	time_t		 real_now;	/* ...and the wall clock, now */
+};
+
+/* A time of the core's clock, on the wall clock. */
+static time_t
+wall_time(const struct report_listing *l, int64_t t)
+{
+	return l->real_now - (time_t)(l->mono_now - t);
+}
+
+static void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+/* ADDRESS COUNT FIRST LAST, the times in UTC; JSON: seconds since 1970. */
+static void
+report_line(void *arg, const struct report_entry *e)
+{
+	struct report_listing *l = arg;
+	char a[MX_ADDRSTRLEN], first[32], last[32];
+
+	addr_format(&e->addr, a, sizeof(a));
+	if (l->json) {
+		ctl_printf(l->out, "{\"address\":\"%s\",\"%s\":%llu,"
+		    "\"first\":%lld,\"last\":%lld}\n", a, l->count_key,
+		    (unsigned long long)e->count,
+		    (long long)wall_time(l, e->first),
+		    (long long)wall_time(l, e->last));
+		return;
+	}
+	format_time(wall_time(l, e->first), first, sizeof(first));
+	format_time(wall_time(l, e->last), last, sizeof(last));
+	ctl_printf(l->out, "%s %llu %s %s\n", a,
+	    (unsigned long long)e->count, first, last);
+}
+
+/*
+ * The senders most recently blocked, or the suspects (report.h), newest
+ * first: at most REPORT_MAX lines.
+ */
+static void
+show_report(struct mxd *d, bool suspects, bool json, struct ctl_out *out)
+{
+	struct report_listing l;
+
+	l.out = out;
+	l.json = json;
+	l.count_key = suspects ? "hits" : "count";
+	l.mono_now = mxd_now();
+	l.real_now = time(NULL);
+	if (suspects)
+		(void)report_suspects(d->report, (uint64_t)d->cfg.suspect_hits,
+		    report_line, &l);
+	else
+		(void)report_blocked(d->report, report_line, &l);
 }
 
 /* A JSON string's inside: a path may hold anything. */
@@ -263,6 +332,10 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 		return 0;
 	case CTL_SHOW_WHITELIST:
 		return show_whitelist(d, &req, out, err, errlen);
+	case CTL_SHOW_BLOCKED:
+	case CTL_SHOW_SUSPECTS:
+		show_report(d, req.cmd == CTL_SHOW_SUSPECTS, req.json, out);
+		return 0;
 	case CTL_ADD:
 		return add(d, &req, out, err, errlen);
 	case CTL_DELETE:

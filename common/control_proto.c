@@ -117,7 +117,8 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 	cmd = ws->w[i++];
 	if (strcmp(cmd, "show") == 0) {
 		if (i == ws->n) {
-			seterr(err, errlen, "show what? stats or whitelist");
+			seterr(err, errlen, "show what? stats, whitelist, "
+			    "blocked or suspects");
 			return -1;
 		}
 		if (strcmp(ws->w[i], "stats") == 0) {
@@ -134,7 +135,18 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 			return i + 1 < ws->n ? parse_target(ws->w[i + 1], req,
 			    err, errlen) : 0;
 		}
-		seterr(err, errlen, "cannot show '%s': stats or whitelist",
+		if (strcmp(ws->w[i], "blocked") == 0) {
+			req->cmd = CTL_SHOW_BLOCKED;
+			return arity(ws, i + 1, 0, 0, "show blocked", err,
+			    errlen);
+		}
+		if (strcmp(ws->w[i], "suspects") == 0) {
+			req->cmd = CTL_SHOW_SUSPECTS;
+			return arity(ws, i + 1, 0, 0, "show suspects", err,
+			    errlen);
+		}
+		seterr(err, errlen, "cannot show '%s': stats, whitelist, "
+		    "blocked or suspects",
 		    ws->w[i]);
 		return -1;
 	}
@@ -257,6 +269,10 @@ ctl_command_name(enum ctl_command cmd)
 		return "reload";
 	case CTL_LOG:
 		return "log";
+	case CTL_SHOW_BLOCKED:
+		return "show blocked";
+	case CTL_SHOW_SUSPECTS:
+		return "show suspects";
 	}
 	return "?";
 }

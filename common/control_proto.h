@@ -7,6 +7,8 @@
  *
  *	show stats
  *	show whitelist [ADDRESS[/PREFIX]]
+ *	show blocked
+ *	show suspects
  *	add ADDRESS[/PREFIX] [SECONDS]
  *	delete ADDRESS[/PREFIX]
  *	flush force
@@ -39,7 +41,9 @@ enum ctl_command {
 	CTL_DELETE,
 	CTL_FLUSH,
 	CTL_RELOAD,
-	CTL_LOG
+	CTL_LOG,
+	CTL_SHOW_BLOCKED,
+	CTL_SHOW_SUSPECTS
 };
 
 struct ctl_request {

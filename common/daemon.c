@@ -27,6 +27,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "pfpolicy.h"
 #include "state.h"
 #include "version.h"
@@ -294,6 +295,9 @@ mxd_init_core(struct mxd *d, uint64_t seed)
 	if (d->wl == NULL)
 		return -1;
 	wl_set_added_cb(d->wl, on_added, d);
+	if ((d->report = report_create(REPORT_MAX, seed ^ 0x5bd1e995ULL)) ==
+	    NULL)
+		return -1;
 	mxd_point_policy(d);
 	return 0;
 }
@@ -309,6 +313,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
+	report_note(d->report, action, &pkt->src, now);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -323,6 +328,7 @@ mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
 {
 	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
 
+	report_note(d->report, action, &pkt->src, now);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -455,6 +461,11 @@ mxd_reload(struct mxd *d, char *err, size_t errlen)
 	    strcmp(next.control_group, d->cfg.control_group) != 0))
 		log_warnx("control-socket and control-group changes need a "
 		    "restart: still %s", d->cfg.control_socket);
+	if (mxd_metrics_enabled(&next) != (d->metrics_path != NULL) ||
+	    (d->metrics_path != NULL &&
+	    strcmp(next.metrics_file, d->metrics_path) != 0))
+		log_warnx("metrics-file changes need a restart: still %s",
+		    d->metrics_path != NULL ? d->metrics_path : "none");
 	if (next.whitelist_time < d->cfg.whitelist_time)
 		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
 	wl_set_max(d->wl, (size_t)next.max_entries);
@@ -636,6 +647,64 @@ mxd_state_save(struct mxd *d)
 		    d->state_path, err);
 }
 
+/* Is there a metrics file to write ("none": no)? */
+bool
+mxd_metrics_enabled(const struct mx_config *cfg)
+{
+	return cfg->metrics_file != NULL &&
+	    strcmp(cfg->metrics_file, "none") != 0;
+}
+
+/*
+ * The metrics file's place, at start: unless the port writes it (pf's
+ * parent), a descriptor of its directory, which works after a chroot.
+ */
+void
+mxd_metrics_open(struct mxd *d)
+{
+	d->metrics_dirfd = -1;
+	if (!mxd_metrics_enabled(&d->cfg))
+		return;
+	if ((d->metrics_path = strdup(d->cfg.metrics_file)) == NULL)
+		fatal("metrics file");
+	if (d->port->metrics_open == NULL)
+		d->metrics_dirfd = metrics_dir_open(d->metrics_path,
+		    &d->metrics_name);
+	d->saves_metrics = d->port->metrics_open != NULL ||
+	    d->metrics_dirfd != -1;
+}
+
+/* Write the metrics file now, atomically; a failure is logged. */
+void
+mxd_metrics_save(struct mxd *d)
+{
+	static struct log_ratelimit rl;
+	char err[512];
+	int fd, rc;
+
+	if (d->metrics_path == NULL || !d->saves_metrics)
+		return;
+	if (d->port->metrics_open != NULL) {
+		if ((fd = d->port->metrics_open(d, err, sizeof(err))) == -1)
+			rc = -1;
+		else {
+			rc = metrics_write(fd, &d->stats, wl_count(d->wl), err,
+			    sizeof(err));
+			close(fd);
+			if (rc == -1)
+				(void)d->port->metrics_close(d, false, NULL, 0);
+			else
+				rc = d->port->metrics_close(d, true, err,
+				    sizeof(err));
+		}
+	} else
+		rc = metrics_save_at(d->metrics_dirfd, d->metrics_name,
+		    &d->stats, wl_count(d->wl), err, sizeof(err));
+	if (rc == -1)
+		log_warn_limited(&rl, mxd_now(), "metrics file %s: %s",
+		    d->metrics_path, err);
+}
+
 /* Hold the pidfile's lock for the daemon's life: it marks us running. */
 static int
 open_pidfile(const char *path)
@@ -669,7 +738,7 @@ poll_timeout(const struct mxd *d, int64_t now)
 {
 	int64_t next = wl_next_expiry(d->wl);
 
-	if (d->saves_state && d->next_save < next)
+	if ((d->saves_state || d->saves_metrics) && d->next_save < next)
 		next = d->next_save;
 	if (next == WL_NEVER)
 		return -1;
@@ -698,6 +767,7 @@ event_loop(struct mxd *d)
 		wl_expire(d->wl, now);
 		if (now >= d->next_save) {
 			mxd_state_save(d);
+			mxd_metrics_save(d);
 			d->next_save = now + d->cfg.state_interval;
 		}
 		/* The resolver may come and go on reload. */
@@ -757,6 +827,7 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 
 	memset(d, 0, sizeof(*d));
 	d->state_dirfd = -1;
+	d->metrics_dirfd = -1;
 	d->resolver_remote_fd = -1;
 	d->pidfile_fd = -1;
 	d->port = port;
@@ -870,6 +941,7 @@ mxd_run(struct mxd *d)
 	mxd_control_open(d);
 	d->started = mxd_now();
 	mxd_state_load(d);
+	mxd_metrics_open(d);
 	if (!d->cfg.foreground && daemon(0, d->cfg.to_stdout) == -1)
 		fatal("daemon");
 	if (d->pidfile_path != NULL)
@@ -878,6 +950,7 @@ mxd_run(struct mxd *d)
 		port->confine(d);
 	mxd_resolver_start(d);
 	d->next_save = mxd_now() + d->cfg.state_interval;
+	mxd_metrics_save(d);
 
 	log_notice("started (%s port): %zu fake and %zu real MX addresses, "
 	    "whitelist-time %llds", port->name, d->cfg.fake.count,
@@ -886,6 +959,7 @@ mxd_run(struct mxd *d)
 	log_notice("exiting on signal");
 	stats_log(&d->stats, wl_count(d->wl));
 	mxd_state_save(d);
+	mxd_metrics_save(d);
 	port->stop(d);
 	/* After a privilege drop the unlink may fail: the next run replaces it. */
 	control_close(d->control, true);
@@ -897,7 +971,11 @@ mxd_run(struct mxd *d)
 	free(d->state_path);
 	if (d->state_dirfd != -1)
 		close(d->state_dirfd);
+	if (d->metrics_path != NULL && d->metrics_dirfd != -1)
+		close(d->metrics_dirfd);
+	free(d->metrics_path);
 	wl_destroy(d->wl);
+	report_destroy(d->report);
 	config_free(&d->cfg);
 	config_free(&d->cmdline);
 	return 0;

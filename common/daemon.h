@@ -18,6 +18,7 @@
 #include "log.h"
 #include "packet.h"
 #include "policy.h"
+#include "report.h"
 #include "resolver.h"
 #include "stats.h"
 #include "whitelist.h"
@@ -74,6 +75,13 @@ struct mx_port {
 	 * call differs between systems, and common/ has no #ifdefs).
 	 */
 	int	(*peer_cred)(int, uid_t *, gid_t *);
+	/*
+	 * The metrics file's writer, as state_open and state_close are the
+	 * state file's (optional; without it the core writes through a
+	 * descriptor of the file's directory opened at start).
+	 */
+	int	(*metrics_open)(struct mxd *, char *, size_t);
+	int	(*metrics_close)(struct mxd *, bool, char *, size_t);
 };
 
 struct mxd {
@@ -106,6 +114,11 @@ struct mxd {
 	bool			 config_existed; /* the config file, at start */
 	struct control		*control;	/* the socket; NULL: none */
 	int64_t			 started;	/* mxd_now() at start */
+	struct report		*report;	/* show blocked, suspects */
+	char			*metrics_path;	/* as at start; NULL: none */
+	const char		*metrics_name;	/* its last part */
+	int			 metrics_dirfd;	/* kept open across a chroot */
+	bool			 saves_metrics;	/* metrics file on, writable */
 };
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
@@ -129,6 +142,9 @@ uint64_t	mxd_random_seed(void);
 bool		mxd_state_enabled(const struct mx_config *);
 void		mxd_state_load(struct mxd *);
 void		mxd_state_save(struct mxd *);
+bool		mxd_metrics_enabled(const struct mx_config *);
+void		mxd_metrics_open(struct mxd *);
+void		mxd_metrics_save(struct mxd *);
 int		mxd_init_core(struct mxd *, uint64_t);
 void		mxd_point_policy(struct mxd *);
 void		mxd_resolver_start(struct mxd *);

@@ -486,6 +486,8 @@ done:
 	wl_destroy(r.blocked);
 	wl_destroy(d->wl);
 	d->wl = NULL;
+	report_destroy(d->report);
+	d->report = NULL;
 	config_free(&d->cfg);
 	config_free(&d->cmdline);
 	return rc;

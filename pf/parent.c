@@ -224,10 +224,13 @@ reload(struct parent *p)
 	free(next.pcap_filter);
 	free(next.user);
 	free(next.state_file);
+	free(next.metrics_file);
 	next.pflog_interface = cur->pflog_interface;
 	next.pcap_filter = cur->pcap_filter;
 	next.user = cur->user;
 	next.state_file = cur->state_file;
+	next.metrics_file = cur->metrics_file;
+	cur->metrics_file = NULL;
 	cur->pflog_interface = cur->pcap_filter = cur->user = NULL;
 	cur->state_file = NULL;
 	config_free(cur);

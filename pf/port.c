@@ -46,6 +46,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "parent.h"
 #include "peercred.h"
 #include "pflog.h"
@@ -62,6 +63,7 @@ struct pf_state {
 	struct privsep		*ps;
 	struct privsep_user	 user;
 	struct state_writer	 writer;	/* without privsep: tests */
+	struct state_writer	 metrics;	/* likewise, the metrics file */
 	struct pfk_limits	 limits;	/* read at start */
 	int			 pffd;
 	bool			 separate;	/* false: tests only */
@@ -77,7 +79,7 @@ struct pf_state {
 
 static struct pf_state	pf_state = {
 	.pffd = -1, .separate = true, .confine = true, .logs = { -1, -1 },
-	.writer = { .dirfd = -1 }
+	.writer = { .dirfd = -1 }, .metrics = { .dirfd = -1 }
 };
 
 /* The resolver process's DNS calls: NULL, the system's (tests: theirs). */
@@ -207,6 +209,13 @@ state_file(const struct mxd *d)
 	return mxd_state_enabled(&d->cfg) ? d->cfg.state_file : NULL;
 }
 
+/* The metrics file to write, or NULL. */
+static const char *
+metrics_file(const struct mxd *d)
+{
+	return mxd_metrics_enabled(&d->cfg) ? d->cfg.metrics_file : NULL;
+}
+
 /*
  * The resolver process: lookups for the engine, as the user, pledged on
  * OpenBSD for nothing else.  Signals are the parent's business: it ends
@@ -333,13 +342,18 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	state_writer_init(&st->writer, state_file(d));
 	if (state_file(d) != NULL)
 		par.srv.sw = &st->writer;
+	metrics_writer_init(&st->metrics, metrics_file(d));
+	if (metrics_file(d) != NULL)
+		par.srv.mw = &st->metrics;
 	if (st->confine)
 		privsep_confine_parent(d->pidfile_path, &st->writer,
-		    par.srv.config_path, state_file(d));
+		    par.srv.config_path, state_file(d), &st->metrics,
+		    metrics_file(d));
 	log_info("privileged parent: engine process %ld, resolver process %ld",
 	    (long)engine, (long)resolver);
 	rc = parent_run(&par);
 	state_writer_free(&st->writer);
+	state_writer_free(&st->metrics);
 	if (d->pidfile_path != NULL && unlink(d->pidfile_path) == -1)
 		log_warn("unlink %s", d->pidfile_path);
 	log_notice("exiting%s", rc == 0 ? "" : " after a failure");
@@ -442,8 +456,10 @@ pf_start(struct mxd *d)
 		fatalx("cannot create pf table <%s>", d->cfg.table);
 	check_limits(d, st);
 	adopt(d, st);
-	if (!st->separate)
+	if (!st->separate) {
 		state_writer_init(&st->writer, state_file(d));
+		metrics_writer_init(&st->metrics, metrics_file(d));
+	}
 }
 
 /*
@@ -480,7 +496,8 @@ pf_confine(struct mxd *d)
 	privsep_close_others(&keep);
 	if (st->confine)
 		privsep_drop(&st->user, &keep,
-		    STATE_SIZE_MAX(d->cfg.max_entries));
+		    STATE_SIZE_MAX(d->cfg.max_entries) > METRICS_SIZE_MAX ?
+		    STATE_SIZE_MAX(d->cfg.max_entries) : METRICS_SIZE_MAX);
 	else
 		privsep_limit(&keep);	/* tests: recorded where they can */
 }
@@ -625,6 +642,36 @@ pf_state_close(struct mxd *d, bool keep, char *err, size_t errlen)
 	return -1;
 }
 
+/* The metrics file likewise: through the parent (tests: our own). */
+static int
+pf_metrics_open(struct mxd *d, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	int fd;
+
+	if (st->ps != NULL)
+		return privsep_metrics_open(st->ps, err, errlen);
+	if ((fd = state_writer_open(&st->metrics)) == -1)
+		snprintf(err, errlen, "no temporary file: %s",
+		    strerror(errno));
+	return fd;
+}
+
+static int
+pf_metrics_close(struct mxd *d, bool keep, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	int error;
+
+	if (st->ps != NULL)
+		return privsep_metrics_close(st->ps, keep, err, errlen);
+	if ((error = state_writer_close(&st->metrics, keep)) == 0)
+		return 0;
+	if (err != NULL)
+		snprintf(err, errlen, "%s", strerror(error));
+	return -1;
+}
+
 static void
 pf_stop(struct mxd *d)
 {
@@ -638,6 +685,7 @@ pf_stop(struct mxd *d)
 		close(st->pffd);
 	pft_destroy(st->table);
 	state_writer_free(&st->writer);
+	state_writer_free(&st->metrics);
 	free(st->user.dir);
 	/*
 	 * The core would remove the pidfile next: out of reach in the chroot
@@ -736,4 +784,6 @@ const struct mx_port pf_port = {
 	.state_close = pf_state_close,
 	.config_open = pf_config_open,
 	.peer_cred = pf_peer_cred,
+	.metrics_open = pf_metrics_open,
+	.metrics_close = pf_metrics_close,
 };

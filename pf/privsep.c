@@ -146,6 +146,9 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 	case PRIVSEP_OP_STATE_DISCARD:
 	case PRIVSEP_OP_CONFIG_OPEN:
 	case PRIVSEP_OP_TABLE_MOVE:
+	case PRIVSEP_OP_METRICS_OPEN:
+	case PRIVSEP_OP_METRICS_KEEP:
+	case PRIVSEP_OP_METRICS_DISCARD:
 		break;
 	default:
 		snprintf(why, whylen, "unknown operation %u", req->op);
@@ -423,6 +426,15 @@ serve_request(struct privsep_server *srv, const struct pft_request *req,
 	case PRIVSEP_OP_CONFIG_OPEN:
 		*fd = config_open(srv, &rep->error);
 		break;
+	case PRIVSEP_OP_METRICS_OPEN:
+		*fd = state_open(srv->mw, &rep->error);
+		break;
+	case PRIVSEP_OP_METRICS_KEEP:
+	case PRIVSEP_OP_METRICS_DISCARD:
+		rep->error = srv->mw == NULL ? ENOENT :
+		    state_writer_close(srv->mw,
+		    req->op == PRIVSEP_OP_METRICS_KEEP);
+		break;
 	case PRIVSEP_OP_TABLE_MOVE:
 		rep->error = move_table(srv, req->table, &rep->changed);
 		break;
@@ -520,7 +532,8 @@ privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
  */
 void
 privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
-    const char *config, const char *state_file)
+    const char *config, const char *state_file, const struct state_writer *mw,
+    const char *metrics_file)
 {
 #if defined(__OpenBSD__)
 	char dir[1024];
@@ -535,6 +548,9 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 	if (sw->dirfd != -1 && path_split(state_file, dir, sizeof(dir)) !=
 	    NULL && unveil(dir, "rwc") == -1)
 		fatal("unveil %s", dir);
+	if (mw->dirfd != -1 && path_split(metrics_file, dir, sizeof(dir)) !=
+	    NULL && unveil(dir, "rwc") == -1)
+		fatal("unveil %s", dir);
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
 #else
@@ -542,6 +558,8 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 	(void)sw;
 	(void)config;
 	(void)state_file;
+	(void)mw;
+	(void)metrics_file;
 #endif
 }
 
@@ -723,6 +741,37 @@ privsep_state_close(struct privsep *ps, bool keep, char *err, size_t errlen)
 
 	error = state_request(ps, keep ? PRIVSEP_OP_STATE_KEEP :
 	    PRIVSEP_OP_STATE_DISCARD, NULL);
+	if (error == 0)
+		return 0;
+	if (err != NULL)
+		snprintf(err, errlen, "%s the temporary file: %s",
+		    keep ? "cannot rename" : "cannot remove", strerror(error));
+	return -1;
+}
+
+/* A new temporary metrics file to write: its descriptor, or -1 and err. */
+int
+privsep_metrics_open(struct privsep *ps, char *err, size_t errlen)
+{
+	int fd = -1, error;
+
+	if ((error = state_request(ps, PRIVSEP_OP_METRICS_OPEN, &fd)) != 0) {
+		snprintf(err, errlen, "no temporary file: %s",
+		    strerror(error));
+		return -1;
+	}
+	return fd;
+}
+
+/* Keep (rename in place) or discard it: 0, or -1 and err. */
+int
+privsep_metrics_close(struct privsep *ps, bool keep, char *err,
+    size_t errlen)
+{
+	int error;
+
+	error = state_request(ps, keep ? PRIVSEP_OP_METRICS_KEEP :
+	    PRIVSEP_OP_METRICS_DISCARD, NULL);
 	if (error == 0)
 		return 0;
 	if (err != NULL)

@@ -29,8 +29,11 @@ enum privsep_op {
 	PRIVSEP_OP_STATE_KEEP,		/* rename it over the state file */
 	PRIVSEP_OP_STATE_DISCARD,	/* remove it */
 	PRIVSEP_OP_CONFIG_OPEN,		/* the configuration file, to read */
-	PRIVSEP_OP_TABLE_MOVE		/* to the table named: the reloaded
+	PRIVSEP_OP_TABLE_MOVE,		/* to the table named: the reloaded
 					   configuration's, and only that */
+	PRIVSEP_OP_METRICS_OPEN,	/* a temporary metrics file */
+	PRIVSEP_OP_METRICS_KEEP,	/* rename it over the metrics file */
+	PRIVSEP_OP_METRICS_DISCARD	/* remove it */
 };
 
 /* privsep_server's config_fd when it holds no descriptor. */
@@ -49,6 +52,7 @@ struct privsep_server {
 	char			 next_table[PFT_NAME_SIZE]; /* a move's; "" */
 	uint64_t		 request_max;	/* pf's cap on one request */
 	struct state_writer	*sw;		/* NULL: no state file */
+	struct state_writer	*mw;		/* NULL: no metrics file */
 	const char		*config_path;	/* NULL: none to give */
 	bool			 config_required; /* named with -c */
 	int			 config_fd;	/* checked, to give next; or: */
@@ -105,6 +109,8 @@ int		 privsep_check_request(const void *, size_t, const char *,
 int		 privsep_serve(int, int, const char *, struct state_writer *);
 int		 privsep_state_open(struct privsep *, char *, size_t);
 int		 privsep_state_close(struct privsep *, bool, char *, size_t);
+int		 privsep_metrics_open(struct privsep *, char *, size_t);
+int		 privsep_metrics_close(struct privsep *, bool, char *, size_t);
 int		 privsep_lookup_user(const char *, struct privsep_user *,
 		    char *, size_t);
 void		 privsep_keep_fd(struct privsep_keep *, int,
@@ -117,7 +123,8 @@ void		 privsep_drop_resolver(const struct privsep_user *);
 void		 privsep_limit(const struct privsep_keep *);
 void		 privsep_close_others(const struct privsep_keep *);
 void		 privsep_confine_parent(const char *,
-		    const struct state_writer *, const char *, const char *);
+		    const struct state_writer *, const char *, const char *,
+		    const struct state_writer *, const char *);
 int		 privsep_fd(const struct privsep *);
 int		 privsep_move_entries(int, const char *, const char *, uint64_t,
 		    size_t *);

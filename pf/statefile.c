@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "state.h"
 #include "statefile.h"
 
@@ -25,6 +26,18 @@ state_writer_init(struct state_writer *sw, const char *path)
 {
 	memset(sw, 0, sizeof(*sw));
 	sw->dirfd = path == NULL ? -1 : state_dir_open(path, &sw->name, NULL);
+}
+
+/*
+ * The metrics file's writer: the same requests, another file, whose
+ * directory (node_exporter's) is not created, and which all may read.
+ */
+void
+metrics_writer_init(struct state_writer *sw, const char *path)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->readable = true;
+	sw->dirfd = path == NULL ? -1 : metrics_dir_open(path, &sw->name);
 }
 
 /* A new temporary file's descriptor, or -1 with errno set. */
@@ -38,8 +51,12 @@ state_writer_open(struct state_writer *sw)
 		return -1;
 	}
 	(void)state_writer_close(sw, false);
-	fd = state_tmp_open(sw->dirfd, sw->name, sw->tmp, sizeof(sw->tmp),
-	    NULL, 0);
+	if (sw->readable)
+		fd = metrics_tmp_open(sw->dirfd, sw->name, sw->tmp,
+		    sizeof(sw->tmp), NULL, 0);
+	else
+		fd = state_tmp_open(sw->dirfd, sw->name, sw->tmp,
+		    sizeof(sw->tmp), NULL, 0);
 	if (fd == -1)
 		sw->tmp[0] = '\0';
 	return fd;

@@ -13,9 +13,11 @@ struct state_writer {
 	int		 dirfd;		/* its directory; -1: no state file */
 	const char	*name;		/* its name there */
 	char		 tmp[256];	/* the temporary file open, or "" */
+	bool		 readable;	/* the metrics file: mode 0644 */
 };
 
 void	state_writer_init(struct state_writer *, const char *);
+void	metrics_writer_init(struct state_writer *, const char *);
 int	state_writer_open(struct state_writer *);
 int	state_writer_close(struct state_writer *, bool);
 void	state_writer_free(struct state_writer *);

@@ -9,6 +9,7 @@ set -eu
 #   integration tests, make demo, make bench (tests/lib/netns.sh):
 #     iproute2 iptables nftables socat procps; rdns.sh: dnsmasq-base;
 #     control.sh: python3
+#     reports.sh: python3-prometheus-client (tests/tools/promcheck.py)
 #   scripted checks (tests/scripts/): tcpdump mandoc shellcheck bmake
 #     valgrind systemd (systemd-analyze) man-db, clang libclang-rt-14-dev
 #     (fuzzing)
@@ -18,7 +19,7 @@ set -eu
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
 libpcap-dev iptables nftables iproute2 tcpdump socat dnsmasq-base mandoc
 shellcheck bmake libclang-rt-14-dev valgrind procps systemd man-db
-debhelper dpkg-dev lintian python3"
+debhelper dpkg-dev lintian python3 python3-prometheus-client"
 
 missing=""
 for p in $PACKAGES; do

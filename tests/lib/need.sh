@@ -25,6 +25,7 @@ need_package() {
 	timeout|stat) echo coreutils ;;
 	userdel|groupdel) echo passwd ;;
 	python3) echo python3 ;;
+	prometheus_client) echo python3-prometheus-client ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -39,6 +40,15 @@ need() {
 	[ -z "$need_missing" ] && return 0
 	echo "not ok 1 - $(basename "$0"): $need_missing"
 	echo "# tests/install-deps.sh installs them (as root)"
+	echo "1..1"
+	exit 1
+}
+
+# need_pymodule MODULE: a module of Debian's python3 (/usr/bin/python3).
+need_pymodule() {
+	/usr/bin/python3 -c "import $1" >/dev/null 2>&1 && return 0
+	echo "not ok 1 - $(basename "$0"): python3 module $1 not found" \
+	    "(apt-get install $(need_package "$1"))"
 	echo "1..1"
 	exit 1
 }

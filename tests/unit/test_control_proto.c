@@ -46,6 +46,8 @@ main(void)
 	accepts("  show\tstats  ", CTL_SHOW_STATS);
 	accepts("show stats\r", CTL_SHOW_STATS);
 	accepts("show whitelist", CTL_SHOW_WHITELIST);
+	accepts("show blocked", CTL_SHOW_BLOCKED);
+	accepts("json show suspects", CTL_SHOW_SUSPECTS);
 	accepts("show whitelist 192.0.2.1", CTL_SHOW_WHITELIST);
 	accepts("add 192.0.2.1", CTL_ADD);
 	accepts("delete 2001:db8::1/128", CTL_DELETE);
@@ -74,6 +76,8 @@ main(void)
 	refuses("SHOW stats", "unknown command");
 	refuses("show", "show what?");
 	refuses("show tables", "cannot show 'tables'");
+	refuses("show blocked 192.0.2.1", "too many arguments");
+	refuses("show suspects all", "too many arguments");
 	refuses("show stats now", "too many arguments");
 	refuses("show whitelist 192.0.2.1 192.0.2.2", "too many arguments");
 	refuses("show whitelist mail.example.org", "not an IPv4 or IPv6");

@@ -180,6 +180,8 @@ teardown_core(void)
 {
 	pf_port.stop(&d);
 	wl_destroy(d.wl);
+	report_destroy(d.report);
+	d.report = NULL;
 	free(d.state_path);
 	config_free(&d.cfg);
 	config_free(&d.cmdline);
@@ -447,6 +449,7 @@ main(void)
 	struct mx_addr a;
 	bool ok;
 	size_t n;
+	char text[1024];
 
 	log_init("test_pfport", true, LOG_LEVEL_QUIET);
 	pfk_ioctl = fake_pf_ioctl;
@@ -524,6 +527,17 @@ main(void)
 	pf_port.input(&d);
 	CHECK(fake_pf_ncalls == 0 && d.stats.accepted == 1,
 	    OS ": a passed real-MX connection costs no ioctl");
+	CHECK(report_blocked(d.report, NULL, NULL) == 2 &&
+	    control("show blocked", text, sizeof(text)) == 0 &&
+	    strncmp(text, "198.51.100.1 1 ", 15) == 0,
+	    OS ": show blocked: what pf dropped, newest first (%s)", text);
+	CHECK(control("json show blocked", text, sizeof(text)) == 0 &&
+	    strncmp(text, "{\"address\":\"198.51.100.1\",\"count\":1,"
+	    "\"first\":", 41) == 0, OS ": json show blocked (%s)", text);
+	CHECK(report_suspects(d.report, 1, NULL, NULL) == 3 &&
+	    control("show suspects", text, sizeof(text)) == 0 &&
+	    text[0] == '\0', OS ": the fake-MX senders but the one that "
+	    "passed tracked; none has suspect-hits 3");
 
 	/* Expiry at the top of the loop: one request for what is due. */
 	addr_parse("192.0.2.101", &a);
@@ -610,6 +624,8 @@ main(void)
 	pf_port.stop(&d);
 	CHECK(closed, OS ": stop closes the capture");
 	wl_destroy(d.wl);
+	report_destroy(d.report);
+	d.report = NULL;
 	free(d.state_path);
 	config_free(&d.cfg);
 	config_free(&d.cmdline);

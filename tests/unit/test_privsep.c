@@ -27,6 +27,7 @@
 #include "addr.h"
 #include "fake_pf.h"
 #include "log.h"
+#include "metrics.h"
 #include "privsep.h"
 #include "state.h"
 #include "table.h"
@@ -98,10 +99,38 @@ test_checks(void)
 	CHECK(rc == -1, OS ": state file request for another table refused "
 	    "(%s)", why);
 	req = request(PFT_OP_ADDTABLE, TABLE, 0);
-	req->op = PRIVSEP_OP_TABLE_MOVE + 1;
+	req->op = PRIVSEP_OP_METRICS_DISCARD + 1;
 	rc = check(req, PFT_REQUEST_SIZE(0));
 	CHECK(rc == -1, OS ": operation past the last one refused (%s)",
 	    why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	req->op = PRIVSEP_OP_METRICS_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": metrics file opening accepted (%s)", why);
+	req->op = PRIVSEP_OP_METRICS_KEEP;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": metrics file keeping accepted (%s)", why);
+	req->op = PRIVSEP_OP_METRICS_DISCARD;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": metrics file discarding accepted (%s)", why);
+	rc = check(req, PFT_REQUEST_SIZE(0) - 1);
+	CHECK(rc == -1, OS ": short metrics file request refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->op = PRIVSEP_OP_METRICS_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": metrics file request with an address refused "
+	    "(%s)", why);
+	req = request(PFT_OP_ADDTABLE, "mx-other", 0);
+	req->op = PRIVSEP_OP_METRICS_KEEP;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": metrics file request for another table refused "
+	    "(%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	req->op = PRIVSEP_OP_METRICS_OPEN;
+	memset(req->table + strlen(TABLE) + 1, 'x', 2);
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": metrics file request with a name not "
+	    "zero-padded refused (%s)", why);
 	req = request(PFT_OP_ADDTABLE, "mx-renamed", 0);
 	req->op = PRIVSEP_OP_TABLE_MOVE;
 	rc = check(req, PFT_REQUEST_SIZE(0));
@@ -555,6 +584,104 @@ test_state_file(void)
 	wl_destroy(wl);
 }
 
+/* A server with a metrics file only, as the parent serves the engine. */
+static struct privsep *
+start_metrics(const char *metrics_file)
+{
+	struct privsep_server srv;
+	struct state_writer mw;
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
+		abort();
+	if ((server_pid = fork()) == 0) {
+		close(sv[0]);
+		metrics_writer_init(&mw, metrics_file);
+		privsep_server_init(&srv, sv[1], FAKE_PF_FD, TABLE);
+		srv.mw = &mw;
+		while ((rc = privsep_serve_one(&srv)) == 1)
+			;
+		state_writer_free(&mw);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	close(sv[1]);
+	return privsep_connect(sv[0], TABLE);
+}
+
+/*
+ * The metrics file through the parent: the same three requests as the
+ * state file's, its own file, readable by all (node_exporter), in a
+ * directory that must exist.
+ */
+static void
+test_metrics_file(void)
+{
+	struct privsep *ps;
+	struct mx_stats st;
+	struct stat sb;
+	char top[] = "/tmp/test_privsep_metrics.XXXXXX", path[80], gone[96];
+	char names[256], err[256], want[METRICS_SIZE_MAX], got[METRICS_SIZE_MAX];
+	int fd, rc, len;
+	ssize_t n;
+
+	if (mkdtemp(top) == NULL) {
+		CHECK(0, OS ": temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/mxallowd.prom", top);
+	memset(&st, 0, sizeof(st));
+	st.blocked = 5;
+	st.fake_hits = 9;
+	ps = start_metrics(path);
+	fd = privsep_metrics_open(ps, err, sizeof(err));
+	list_dir(top, names, sizeof(names));
+	CHECK(fd != -1 && strncmp(names, ".mxallowd.prom.", 15) == 0 &&
+	    strchr(names, ' ') == NULL && fstat(fd, &sb) == 0 &&
+	    (sb.st_mode & 0777) == 0644,
+	    OS ": metrics: one hidden temporary file, mode 0644 (%s)", names);
+	rc = metrics_write(fd, &st, 2, err, sizeof(err));
+	close(fd);
+	rc |= privsep_metrics_close(ps, true, err, sizeof(err));
+	list_dir(top, names, sizeof(names));
+	len = metrics_format(want, sizeof(want), &st, 2);
+	fd = open(path, O_RDONLY);
+	n = fd == -1 ? -1 : read(fd, got, sizeof(got));
+	if (fd != -1)
+		close(fd);
+	CHECK(rc == 0 && strcmp(names, "mxallowd.prom") == 0 && len > 0 &&
+	    n == len && memcmp(got, want, (size_t)len) == 0,
+	    OS ": metrics: kept, renamed in place with the text (%s)", names);
+	fd = privsep_metrics_open(ps, err, sizeof(err));
+	n = write(fd, "# half", 6);
+	close(fd);
+	rc = privsep_metrics_close(ps, false, err, sizeof(err));
+	list_dir(top, names, sizeof(names));
+	CHECK(n == 6 && rc == 0 && strcmp(names, "mxallowd.prom") == 0,
+	    OS ": metrics: discarded, the old file stays (%s)", names);
+	err[0] = '\0';
+	fd = privsep_state_open(ps, err, sizeof(err));
+	CHECK(fd == -1 && strstr(err, strerror(ENOENT)) != NULL,
+	    OS ": a metrics server hands out no state file (%s)", err);
+	CHECK(stop(ps) == 0, OS ": the metrics file's server exited cleanly");
+
+	/* No metrics file (or no directory): refused, nothing made. */
+	snprintf(gone, sizeof(gone), "%s/nodir/m.prom", top);
+	ps = start_metrics(gone);
+	err[0] = '\0';
+	fd = privsep_metrics_open(ps, err, sizeof(err));
+	CHECK(fd == -1 && err[0] != '\0' && stat(gone, &sb) == -1,
+	    OS ": a missing directory is not created (%s)", err);
+	stop(ps);
+	ps = start(NULL);
+	err[0] = '\0';
+	fd = privsep_metrics_open(ps, err, sizeof(err));
+	CHECK(fd == -1 && strstr(err, strerror(ENOENT)) != NULL,
+	    OS ": without a metrics file, opening one is refused (%s)", err);
+	stop(ps);
+	unlink(path);
+	rmdir(top);
+}
+
 /*
  * The parent's file size limit: the largest state file, and no signal
  * past it.  Needs root (to change user), in a child of its own.
@@ -789,6 +916,7 @@ main(void)
 	test_serve();
 	test_channel();
 	test_state_file();
+	test_metrics_file();
 	test_reload_requests();
 	test_drop_limit();
 	fake_pf_reset(NULL);

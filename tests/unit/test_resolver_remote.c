@@ -1104,6 +1104,7 @@ test_daemon(void)
 	resolver_destroy(d.resolver);
 	CHECK(serve_end(&sv) == 0, "the resolver process ends");
 	wl_destroy(d.wl);
+	report_destroy(d.report);
 	config_free(&d.cfg);
 }
 
