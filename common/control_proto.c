@@ -117,7 +117,8 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 	cmd = ws->w[i++];
 	if (strcmp(cmd, "show") == 0) {
 		if (i == ws->n) {
-			seterr(err, errlen, "show what? stats or whitelist");
+			seterr(err, errlen, "show what? stats, whitelist or "
+			    "allow");
 			return -1;
 		}
 		if (strcmp(ws->w[i], "stats") == 0) {
@@ -134,8 +135,13 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 			return i + 1 < ws->n ? parse_target(ws->w[i + 1], req,
 			    err, errlen) : 0;
 		}
-		seterr(err, errlen, "cannot show '%s': stats or whitelist",
-		    ws->w[i]);
+		if (strcmp(ws->w[i], "allow") == 0) {
+			req->cmd = CTL_SHOW_ALLOW;
+			return arity(ws, i + 1, 0, 0, "show allow", err,
+			    errlen);
+		}
+		seterr(err, errlen, "cannot show '%s': stats, whitelist or "
+		    "allow", ws->w[i]);
 		return -1;
 	}
 	if (strcmp(cmd, "add") == 0) {
@@ -257,6 +263,8 @@ ctl_command_name(enum ctl_command cmd)
 		return "reload";
 	case CTL_LOG:
 		return "log";
+	case CTL_SHOW_ALLOW:
+		return "show allow";
 	}
 	return "?";
 }

@@ -7,6 +7,7 @@
  *
  *	show stats
  *	show whitelist [ADDRESS[/PREFIX]]
+ *	show allow
  *	add ADDRESS[/PREFIX] [SECONDS]
  *	delete ADDRESS[/PREFIX]
  *	flush force
@@ -39,7 +40,8 @@ enum ctl_command {
 	CTL_DELETE,
 	CTL_FLUSH,
 	CTL_RELOAD,
-	CTL_LOG
+	CTL_LOG,
+	CTL_SHOW_ALLOW
 };
 
 struct ctl_request {

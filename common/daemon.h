@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "allow.h"
 #include "config.h"
 #include "log.h"
 #include "packet.h"
@@ -74,6 +75,11 @@ struct mx_port {
 	 * call differs between systems, and common/ has no #ifdefs).
 	 */
 	int	(*peer_cred)(int, uid_t *, gid_t *);
+	/*
+	 * The allow list changed (loaded, reloaded, a name resolved):
+	 * d->allow is the new one (optional).
+	 */
+	void	(*allow_changed)(struct mxd *);
 };
 
 struct mxd {
@@ -106,6 +112,10 @@ struct mxd {
 	bool			 config_existed; /* the config file, at start */
 	struct control		*control;	/* the socket; NULL: none */
 	int64_t			 started;	/* mxd_now() at start */
+	struct mx_allow		*allow;		/* the allow list in force */
+	struct allow_resolve	*allow_res;	/* its names, being resolved */
+	int64_t			 allow_next;	/* when to resolve them again */
+	struct whitelist	*observed;	/* observe: senders logged */
 };
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
@@ -133,5 +143,8 @@ int		mxd_init_core(struct mxd *, uint64_t);
 void		mxd_point_policy(struct mxd *);
 void		mxd_resolver_start(struct mxd *);
 void		mxd_resolver_collect(struct mxd *, int64_t);
+int		mxd_allow_load(struct mxd *);
+void		mxd_allow_tick(struct mxd *, int64_t);
+void		mxd_allow_free(struct mxd *);
 
 #endif

@@ -32,6 +32,7 @@ usage(void)
 	fprintf(stderr, "usage: mxallowctl [-fj] [-s socket] command "
 	    "[argument ...]\n"
 	    "commands: show stats | show whitelist [address[/prefix]] |\n"
+	    "          show allow |\n"
 	    "          add address[/prefix] [seconds] | "
 	    "delete address[/prefix] |\n"
 	    "          flush (with -f) | reload | log debug|info|quiet\n");
