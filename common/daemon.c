@@ -204,10 +204,12 @@ mxd_point_policy(struct mxd *d)
 int
 mxd_allow_load(struct mxd *d)
 {
-	struct mx_allow *al;
+	struct mx_allow *al = NULL;
 	size_t max = (size_t)d->cfg.max_entries;
 
-	if ((al = allow_build(d->cfg.allow, d->cfg.nallow, d->allow)) == NULL)
+	/* No list, no memory: a core without one holds nothing to free. */
+	if (d->cfg.nallow > 0 && (al = allow_build(d->cfg.allow,
+	    d->cfg.nallow, d->allow)) == NULL)
 		return -1;
 	if (d->cfg.observe && d->observed == NULL &&
 	    (d->observed = wl_create(max < OBSERVED_MAX ? max : OBSERVED_MAX,
@@ -219,7 +221,7 @@ mxd_allow_load(struct mxd *d)
 	d->allow = al;
 	/* Names new or old: resolve them as soon as the loop can. */
 	d->allow_next = 0;
-	if (al->nnames > 0 && d->resolver_remote_fd != -1)
+	if (al != NULL && al->nnames > 0 && d->resolver_remote_fd != -1)
 		log_warnx("allow: host names are not resolved on the %s port; "
 		    "%s and %zu more are left out", d->port->name,
 		    al->names[0], al->nnames - 1);
