@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "logcap.h"
@@ -400,6 +401,73 @@ test_allow(void)
 	allow_free(al);
 }
 
+/* The names' DNS, substituted: a.test has two addresses, b.test none,
+ * c.test fails (SERVFAIL) once resolved. */
+static int c_fails;
+
+static int
+fake_addrs(const char *name, struct mx_addr *out, size_t max, size_t *n)
+{
+	*n = 0;
+	if (strcmp(name, "a.test") == 0 && max >= 2) {
+		out[0] = A("192.0.2.41");
+		out[1] = A("2001:db8:41::1");
+		*n = 2;
+		return 0;
+	}
+	if (strcmp(name, "c.test") == 0) {
+		if (c_fails)
+			return -1;
+		out[0] = A("192.0.2.43");
+		*n = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Resolve al's names in the thread; bounded wait. */
+static int
+resolve(struct mx_allow *al)
+{
+	struct allow_resolve *r = allow_resolve_start(al, -1, fake_addrs);
+	int i;
+
+	if (r == NULL)
+		return -2;
+	for (i = 0; i < 5000 && !allow_resolve_done(r); i++)
+		usleep(1000);
+	return allow_resolve_finish(r, al);
+}
+
+static void
+test_allow_resolve(void)
+{
+	char *entries[] = { "a.test", "b.test", "c.test", "192.0.2.0/28" };
+	struct mx_allow *al = allow_of(entries, 4), *next;
+	struct mx_addr x = A("192.0.2.43");
+
+	CHECK(resolve(al) == 0 && al->count == 4 && al->resolved[0] &&
+	    al->resolved[1] && al->resolved[2],
+	    "the thread resolves every name: 2 + 0 + 1 addresses, and the "
+	    "network");
+	CHECK(allow_has(al, &x, 128), "c.test's address is on the list");
+	c_fails = 1;
+	CHECK(resolve(al) == 1 && allow_has(al, &x, 128),
+	    "a name that fails keeps its addresses, and the failure is "
+	    "counted");
+	next = allow_build(entries + 2, 1, al);
+	CHECK(next != NULL && next->count == 1 && next->resolved[0] &&
+	    allow_has(next, &x, 128), "a reloaded list keeps the addresses "
+	    "of names it still has");
+	allow_free(next);
+	allow_free(al);
+	c_fails = 0;
+	al = allow_of(entries + 3, 1);
+	CHECK(allow_resolve_start(al, -1, fake_addrs) == NULL,
+	    "nothing to resolve: no thread");
+	allow_free(al);
+}
+
 static void
 test_allow_parse(void)
 {
@@ -518,6 +586,7 @@ main(void)
 {
 	test_allow();
 	test_allow_parse();
+	test_allow_resolve();
 	test_observe();
 	test_flow();
 	test_expiry();
