@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allow.h"
 #include "config.h"
 #include "resolver.h"
 #include "version.h"
@@ -117,6 +118,15 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_METRICS_FILE, "metrics-file", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "file", "none", 0, 0,
 	  "Prometheus metrics for node_exporter's textfile collector" },
+	{ OPT_ALLOW, "allow", 0, OPT_TYPE_LIST,
+	  MX_PORT_ALL, false, "address[/prefix]|name", NULL, 0, 0,
+	  "always let this sender pass the real MX (repeatable)" },
+	{ OPT_ALLOW_FILE, "allow-file", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "file", NULL, 0, 0,
+	  "file of allow entries, one per line" },
+	{ OPT_OBSERVE, "observe", 0, OPT_TYPE_FLAG,
+	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
+	  "let every SYN through; log and count what would be blocked" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -156,6 +166,32 @@ config_init(struct mx_config *cfg)
 	cfg->suspect_hits = 3;
 }
 
+static void
+free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int
+list_add(char ***list, size_t *n, const char *value)
+{
+	char **l, *copy;
+
+	if ((copy = strdup(value)) == NULL)
+		return -1;
+	if ((l = reallocarray(*list, *n + 1, sizeof(*l))) == NULL) {
+		free(copy);
+		return -1;
+	}
+	l[(*n)++] = copy;
+	*list = l;
+	return 0;
+}
+
 void
 config_free(struct mx_config *cfg)
 {
@@ -173,6 +209,8 @@ config_free(struct mx_config *cfg)
 	free(cfg->control_socket);
 	free(cfg->control_group);
 	free(cfg->metrics_file);
+	free_list(cfg->allow, cfg->nallow);
+	free(cfg->allow_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -277,6 +315,8 @@ flag_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->no_rdns_whitelist;
 	case OPT_RDNS_FORWARD_CONFIRM:
 		return &cfg->rdns_forward_confirm;
+	case OPT_OBSERVE:
+		return &cfg->observe;
 	default:
 		return NULL;
 	}
@@ -310,6 +350,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->control_group;
 	case OPT_METRICS_FILE:
 		return &cfg->metrics_file;
+	case OPT_ALLOW_FILE:
+		return &cfg->allow_file;
 	default:
 		return NULL;
 	}
@@ -357,6 +399,7 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
     const char *value, unsigned port, char *err, size_t errlen)
 {
 	struct mx_addr addr;
+	unsigned bits;
 	bool on = true;
 
 	if ((opt->ports & port) == 0) {
@@ -378,6 +421,13 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 		if (addrlist_add(opt->id == OPT_FAKE_MAILSERVER ?
 		    &cfg->fake : &cfg->real, &addr) == -1)
 			goto nomem;
+		break;
+	case OPT_TYPE_LIST:
+		if (allow_parse(value, &addr, &bits, err, errlen) == ALLOW_BAD)
+			return -1;
+		if (list_add(&cfg->allow, &cfg->nallow, value) == -1)
+			goto nomem;
+		cfg->nallow_given = cfg->nallow;
 		break;
 	case OPT_TYPE_NUMBER:
 		if (parse_number(opt, value, number_field(cfg, opt->id))
@@ -640,7 +690,7 @@ static int	finish_load(struct mx_config *, const struct mx_config *,
 static int
 override(struct mx_config *dst, const struct mx_config *src)
 {
-	size_t i;
+	size_t i, j;
 	char **s;
 
 	for (i = 0; i < OPT_COUNT; i++) {
@@ -660,6 +710,16 @@ override(struct mx_config *dst, const struct mx_config *src)
 				if (addrlist_copy(&dst->real, &src->real) == -1)
 					return -1;
 			}
+			break;
+		case OPT_TYPE_LIST:
+			free_list(dst->allow, dst->nallow);
+			dst->allow = NULL;
+			dst->nallow = dst->nallow_given = 0;
+			for (j = 0; j < src->nallow_given; j++)
+				if (list_add(&dst->allow, &dst->nallow,
+				    src->allow[j]) == -1)
+					return -1;
+			dst->nallow_given = dst->nallow;
 			break;
 		case OPT_TYPE_NUMBER:
 			*number_field(dst, id) =
@@ -778,6 +838,77 @@ config_load_stream(struct mx_config *out, const struct mx_config *cmdline,
 	return finish_load(out, cmdline, port, err, errlen);
 }
 
+/*
+ * The allow-file's entries, after the allow lines: one per line, '#'
+ * comments, errors as "file:line: message".
+ */
+int
+config_read_allow(struct mx_config *cfg, FILE *fp, const char *name,
+    char *err, size_t errlen)
+{
+	char *line = NULL, *p, *end, msg[256];
+	struct mx_addr addr;
+	unsigned bits;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	int rc = 0;
+
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if ((size_t)len != strlen(line)) {
+			seterr(err, errlen, "%s:%lu: line contains a NUL "
+			    "byte", name, lineno);
+			rc = -1;
+			break;
+		}
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		end = p + strlen(p);
+		while (end > p && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		if (allow_parse(p, &addr, &bits, msg, sizeof(msg)) ==
+		    ALLOW_BAD) {
+			seterr(err, errlen, "%s:%lu: %s", name, lineno, msg);
+			rc = -1;
+			break;
+		}
+		if (list_add(&cfg->allow, &cfg->nallow, p) == -1) {
+			seterr(err, errlen, "%s: out of memory", name);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		seterr(err, errlen, "%s: %s", name, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	return rc;
+}
+
+static int
+load_allow_file(struct mx_config *cfg, char *err, size_t errlen)
+{
+	FILE *fp;
+	int rc;
+
+	if (cfg->allow_file == NULL)
+		return 0;
+	if ((fp = fopen(cfg->allow_file, "r")) == NULL) {
+		seterr(err, errlen, "%s: %s", cfg->allow_file,
+		    strerror(errno));
+		return -1;
+	}
+	rc = config_read_allow(cfg, fp, cfg->allow_file, err, errlen);
+	fclose(fp);
+	return rc;
+}
+
 /* The command line over the file, the defaults, the checks. */
 static int
 finish_load(struct mx_config *out, const struct mx_config *cmdline,
@@ -787,6 +918,8 @@ finish_load(struct mx_config *out, const struct mx_config *cmdline,
 		seterr(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (load_allow_file(out, err, errlen) == -1)
+		goto fail;
 	if (config_validate(out, port, err, errlen) == -1)
 		goto fail;
 	return 0;

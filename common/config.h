@@ -49,6 +49,9 @@ enum mx_option_id {
 	OPT_CONTROL_GROUP,
 	OPT_SUSPECT_HITS,
 	OPT_METRICS_FILE,
+	OPT_ALLOW,
+	OPT_ALLOW_FILE,
+	OPT_OBSERVE,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -59,7 +62,8 @@ enum mx_option_type {
 	OPT_TYPE_NUMBER,
 	OPT_TYPE_STRING,
 	OPT_TYPE_FLAG,
-	OPT_TYPE_BOOL		/* takes yes or no */
+	OPT_TYPE_BOOL,		/* takes yes or no */
+	OPT_TYPE_LIST		/* repeatable string (allow) */
 };
 
 struct mx_option {
@@ -104,6 +108,11 @@ struct mx_config {
 	char			*control_socket;
 	char			*control_group;
 	char			*metrics_file;
+	char			**allow;	/* allow, then allow-file's */
+	size_t			 nallow;
+	size_t			 nallow_given;	/* of those, by allow */
+	char			*allow_file;
+	bool			 observe;
 	bool			 to_stdout;
 	bool			 quiet;
 	bool			 debug;
@@ -136,6 +145,8 @@ int	config_load(struct mx_config *, const struct mx_config *, unsigned,
 int	config_load_stream(struct mx_config *, const struct mx_config *,
 	    FILE *, unsigned, char *, size_t);
 int	config_validate(const struct mx_config *, unsigned, char *, size_t);
+int	config_read_allow(struct mx_config *, FILE *, const char *, char *,
+	    size_t);
 void	config_usage(FILE *, const char *, unsigned);
 const struct mx_option *config_option(const char *);
 const char *config_default(const struct mx_option *, unsigned);

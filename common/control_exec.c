@@ -190,6 +190,50 @@ show_report(struct mxd *d, bool suspects, bool json, struct ctl_out *out)
 		(void)report_blocked(d->report, report_line, &l);
 }
 
+/*
+ * The allow list as loaded: its addresses and networks, then each name
+ * with the addresses it resolved to.
+ */
+static void
+show_allow(struct mxd *d, bool json, struct ctl_out *out)
+{
+	const struct mx_allow *al = d->allow;
+	char buf[MX_ADDRSTRLEN];
+	size_t i, j, n;
+
+	if (al == NULL)
+		return;
+	for (i = 0; i < al->count; i++) {
+		if (al->nets[i].name != -1)
+			continue;
+		addr_format(&al->nets[i].addr, buf, sizeof(buf));
+		if (json)
+			ctl_printf(out, "{\"allow\":\"%s/%u\"}\n", buf,
+			    allow_prefix(&al->nets[i]));
+		else
+			ctl_printf(out, "%s/%u\n", buf,
+			    allow_prefix(&al->nets[i]));
+	}
+	for (j = 0; j < al->nnames; j++) {
+		ctl_printf(out, json ? "{\"allow\":\"%s\",\"addresses\":[" :
+		    "%s", al->names[j]);
+		for (i = n = 0; i < al->count; i++) {
+			if (al->nets[i].name != (int)j)
+				continue;
+			addr_format(&al->nets[i].addr, buf, sizeof(buf));
+			ctl_printf(out, json ? "%s\"%s\"" : "%s%s",
+			    json ? (n == 0 ? "" : ",") : " ", buf);
+			n++;
+		}
+		if (json)
+			ctl_printf(out, "],\"resolved\":%s}\n",
+			    al->resolved[j] ? "true" : "false");
+		else
+			ctl_printf(out, "%s\n", al->resolved[j] ? (n == 0 ?
+			    " (no addresses)" : "") : " (not resolved yet)");
+	}
+}
+
 /* A JSON string's inside: a path may hold anything. */
 static void
 json_escape(const char *s, char *buf, size_t len)
@@ -335,6 +379,9 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 	case CTL_SHOW_BLOCKED:
 	case CTL_SHOW_SUSPECTS:
 		show_report(d, req.cmd == CTL_SHOW_SUSPECTS, req.json, out);
+		return 0;
+	case CTL_SHOW_ALLOW:
+		show_allow(d, req.json, out);
 		return 0;
 	case CTL_ADD:
 		return add(d, &req, out, err, errlen);

@@ -118,7 +118,7 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 	if (strcmp(cmd, "show") == 0) {
 		if (i == ws->n) {
 			seterr(err, errlen, "show what? stats, whitelist, "
-			    "blocked or suspects");
+			    "blocked, suspects or allow");
 			return -1;
 		}
 		if (strcmp(ws->w[i], "stats") == 0) {
@@ -145,9 +145,13 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 			return arity(ws, i + 1, 0, 0, "show suspects", err,
 			    errlen);
 		}
+		if (strcmp(ws->w[i], "allow") == 0) {
+			req->cmd = CTL_SHOW_ALLOW;
+			return arity(ws, i + 1, 0, 0, "show allow", err,
+			    errlen);
+		}
 		seterr(err, errlen, "cannot show '%s': stats, whitelist, "
-		    "blocked or suspects",
-		    ws->w[i]);
+		    "blocked, suspects or allow", ws->w[i]);
 		return -1;
 	}
 	if (strcmp(cmd, "add") == 0) {
@@ -273,6 +277,8 @@ ctl_command_name(enum ctl_command cmd)
 		return "show blocked";
 	case CTL_SHOW_SUSPECTS:
 		return "show suspects";
+	case CTL_SHOW_ALLOW:
+		return "show allow";
 	}
 	return "?";
 }

@@ -9,6 +9,7 @@
  *	show whitelist [ADDRESS[/PREFIX]]
  *	show blocked
  *	show suspects
+ *	show allow
  *	add ADDRESS[/PREFIX] [SECONDS]
  *	delete ADDRESS[/PREFIX]
  *	flush force
@@ -43,7 +44,8 @@ enum ctl_command {
 	CTL_RELOAD,
 	CTL_LOG,
 	CTL_SHOW_BLOCKED,
-	CTL_SHOW_SUSPECTS
+	CTL_SHOW_SUSPECTS,
+	CTL_SHOW_ALLOW
 };
 
 struct ctl_request {

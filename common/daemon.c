@@ -190,6 +190,93 @@ mxd_point_policy(struct mxd *d)
 	d->policy.prefix6 = (unsigned)d->cfg.whitelist_prefix6;
 	d->policy.wl = d->wl;
 	d->policy.stats = &d->stats;
+	d->policy.allow = d->allow;
+	d->policy.observe = d->cfg.observe;
+	d->policy.observed = d->observed;
+}
+
+/* Most senders observe mode remembers having logged. */
+#define OBSERVED_MAX	65536
+
+/*
+ * The allow list of the configuration in force, keeping the addresses
+ * its names had; the observe mode's memory.  -1 without memory.
+ */
+int
+mxd_allow_load(struct mxd *d)
+{
+	struct mx_allow *al = NULL;
+	size_t max = (size_t)d->cfg.max_entries;
+
+	/* No list, no memory: a core without one holds nothing to free. */
+	if (d->cfg.nallow > 0 && (al = allow_build(d->cfg.allow,
+	    d->cfg.nallow, d->allow)) == NULL)
+		return -1;
+	if (d->cfg.observe && d->observed == NULL &&
+	    (d->observed = wl_create(max < OBSERVED_MAX ? max : OBSERVED_MAX,
+	    d->resolver_seed ^ 0x6f6273657276ULL, NULL, NULL)) == NULL) {
+		allow_free(al);
+		return -1;
+	}
+	allow_free(d->allow);
+	d->allow = al;
+	/* Names new or old: resolve them as soon as the loop can. */
+	d->allow_next = 0;
+	if (al != NULL && al->nnames > 0 && d->resolver_remote_fd != -1)
+		log_warnx("allow: host names are not resolved on the %s port; "
+		    "%s and %zu more are left out", d->port->name,
+		    al->names[0], al->nnames - 1);
+	mxd_point_policy(d);
+	if (d->port->allow_changed != NULL)
+		d->port->allow_changed(d);
+	return 0;
+}
+
+/*
+ * From the loop: take a finished resolution of the allow list's names,
+ * start the next one every dns-cache-time (at least 10 s apart).  Never
+ * waits: the lookups run in a thread of their own.
+ */
+void
+mxd_allow_tick(struct mxd *d, int64_t now)
+{
+	int64_t every = d->cfg.dns_cache_time < 10 ? 10 :
+	    d->cfg.dns_cache_time;
+
+	if (d->allow == NULL)
+		return;
+	if (d->allow_res != NULL) {
+		if (!allow_resolve_done(d->allow_res))
+			return;
+		if (allow_resolve_finish(d->allow_res, d->allow) == -1)
+			log_warnx("allow: out of memory for a name's "
+			    "addresses");
+		d->allow_res = NULL;
+		log_debug("allow: names resolved, %zu entries",
+		    d->allow->count);
+		if (d->port->allow_changed != NULL)
+			d->port->allow_changed(d);
+	}
+	if (d->allow->nnames == 0 || d->resolver_remote_fd != -1 ||
+	    now < d->allow_next)
+		return;
+	d->allow_next = now + every;
+	if ((d->allow_res = allow_resolve_start(d->allow, signal_pipe[1],
+	    NULL)) == NULL)
+		log_warnx("allow: cannot start resolving its names");
+}
+
+void
+mxd_allow_free(struct mxd *d)
+{
+	allow_resolve_cancel(d->allow_res);
+	d->allow_res = NULL;
+	allow_free(d->allow);
+	d->allow = NULL;
+	wl_destroy(d->observed);
+	d->observed = NULL;
+	d->policy.allow = NULL;
+	d->policy.observed = NULL;
 }
 
 static const char *
@@ -299,6 +386,8 @@ mxd_init_core(struct mxd *d, uint64_t seed)
 	    NULL)
 		return -1;
 	mxd_point_policy(d);
+	if (mxd_allow_load(d) == -1)
+		return -1;
 	return 0;
 }
 
@@ -478,6 +567,9 @@ mxd_reload(struct mxd *d, char *err, size_t errlen)
 	config_free(&d->cfg);
 	d->cfg = next;
 	mxd_point_policy(d);
+	if (mxd_allow_load(d) == -1)
+		log_warnx("reload: no memory for the new allow list; the old "
+		    "one stays");
 	if (d->resolver == NULL)
 		mxd_resolver_start(d);
 	log_info("configuration reloaded: %zu fake and %zu real MX addresses, "
@@ -740,6 +832,10 @@ poll_timeout(const struct mxd *d, int64_t now)
 
 	if ((d->saves_state || d->saves_metrics) && d->next_save < next)
 		next = d->next_save;
+	if (d->allow != NULL && d->allow->nnames > 0 &&
+	    d->resolver_remote_fd == -1 && d->allow_res == NULL &&
+	    d->allow_next < next)
+		next = d->allow_next;
 	if (next == WL_NEVER)
 		return -1;
 	if (next <= now)
@@ -765,6 +861,7 @@ event_loop(struct mxd *d)
 		int64_t now = mxd_now();
 
 		wl_expire(d->wl, now);
+		mxd_allow_tick(d, now);
 		if (now >= d->next_save) {
 			mxd_state_save(d);
 			mxd_metrics_save(d);
@@ -964,6 +1061,7 @@ mxd_run(struct mxd *d)
 	/* After a privilege drop the unlink may fail: the next run replaces it. */
 	control_close(d->control, true);
 	resolver_destroy(d->resolver);
+	mxd_allow_free(d);
 	/* After a privilege drop this may fail; the lock has gone anyway. */
 	if (d->pidfile_path != NULL && unlink(d->pidfile_path) == -1)
 		log_debug("unlink %s: %s", d->pidfile_path, strerror(errno));

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "allow.h"
 #include "config.h"
 #include "log.h"
 #include "packet.h"
@@ -82,6 +83,11 @@ struct mx_port {
 	 */
 	int	(*metrics_open)(struct mxd *, char *, size_t);
 	int	(*metrics_close)(struct mxd *, bool, char *, size_t);
+	/*
+	 * The allow list changed (loaded, reloaded, a name resolved):
+	 * d->allow is the new one (optional).
+	 */
+	void	(*allow_changed)(struct mxd *);
 };
 
 struct mxd {
@@ -119,6 +125,10 @@ struct mxd {
 	const char		*metrics_name;	/* its last part */
 	int			 metrics_dirfd;	/* kept open across a chroot */
 	bool			 saves_metrics;	/* metrics file on, writable */
+	struct mx_allow		*allow;		/* the allow list in force */
+	struct allow_resolve	*allow_res;	/* its names, being resolved */
+	int64_t			 allow_next;	/* when to resolve them again */
+	struct whitelist	*observed;	/* observe: senders logged */
 };
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
@@ -149,5 +159,8 @@ int		mxd_init_core(struct mxd *, uint64_t);
 void		mxd_point_policy(struct mxd *);
 void		mxd_resolver_start(struct mxd *);
 void		mxd_resolver_collect(struct mxd *, int64_t);
+int		mxd_allow_load(struct mxd *);
+void		mxd_allow_tick(struct mxd *, int64_t);
+void		mxd_allow_free(struct mxd *);
 
 #endif

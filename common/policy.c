@@ -4,6 +4,7 @@
  * where the firewall acts first (pf), tells it what the firewall did
  * (pfpolicy.c); nothing here knows about netfilter, pf or the wall clock.
  */
+#include "log.h"
 #include "policy.h"
 
 /*
@@ -48,17 +49,52 @@ whitelist_sender(const struct mx_policy *p, const struct mx_addr *src,
  * firewall has acted already: then what it did is what happened, and it is
  * what is counted, once.  *own is what the policy alone would have done.
  */
+/* Observe mode: what would have been blocked, logged once in a while. */
+static void
+would_block(const struct mx_policy *p, const struct pkt_info *pkt,
+    int64_t now)
+{
+	char src[MX_ADDRSTRLEN], dst[MX_ADDRSTRLEN];
+
+	p->stats->would_block++;
+	if (p->observed != NULL) {
+		if (wl_contains(p->observed, &pkt->src, now))
+			return;
+		(void)wl_insert(p->observed, &pkt->src,
+		    now + p->whitelist_time);
+	}
+	log_info("would block %s -> %s",
+	    addr_format(&pkt->src, src, sizeof(src)),
+	    addr_format(&pkt->dst, dst, sizeof(dst)));
+}
+
 static enum mx_action
-real_mx_hit(const struct mx_policy *p, const struct mx_addr *key,
-    enum mx_fw_done done, int64_t now, enum mx_action *own)
+real_mx_hit(const struct mx_policy *p, const struct pkt_info *pkt,
+    const struct mx_addr *key, enum mx_fw_done done, int64_t now,
+    enum mx_action *own)
 {
 	bool listed, passed;
 
+	/* The allow list first: it never expires, and needs no renewal. */
+	if (allow_match(p->allow, &pkt->src)) {
+		*own = MX_PASS;
+		if (done == MX_FW_DROPPED) {
+			p->stats->blocked++;
+			return MX_BLOCK;
+		}
+		p->stats->allowed++;
+		p->stats->accepted++;
+		return MX_PASS;
+	}
 	listed = wl_renew(p->wl, key, now, now + p->whitelist_time);
 	if (listed)
 		p->stats->refreshed++;
 	*own = listed ? MX_PASS : MX_BLOCK;
 	passed = done == MX_FW_WAITING ? listed : done == MX_FW_PASSED;
+	if (!listed && p->observe && done != MX_FW_DROPPED) {
+		would_block(p, pkt, now);
+		passed = true;
+	}
 	if (passed) {
 		p->stats->accepted++;
 		return MX_PASS;
@@ -92,7 +128,7 @@ policy_decide_after(const struct mx_policy *p, const struct pkt_info *pkt,
 		return *own;
 	}
 	if (addrlist_contains(p->real, &pkt->dst))
-		return real_mx_hit(p, &key, done, now, own);
+		return real_mx_hit(p, pkt, &key, done, now, own);
 	p->stats->ignored++;
 	return MX_IGNORE;
 }

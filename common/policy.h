@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "allow.h"
 #include "packet.h"
 #include "stats.h"
 #include "whitelist.h"
@@ -52,6 +53,14 @@ struct mx_policy {
 	unsigned	 prefix6;
 	struct whitelist *wl;
 	struct mx_stats	*stats;
+	const struct mx_allow *allow;	/* NULL: none */
+	/*
+	 * Observe mode: a SYN the policy would block passes, is counted as
+	 * would_block, and its sender is logged once per whitelist-time
+	 * (observed remembers whom; NULL: log every time).
+	 */
+	bool		 observe;
+	struct whitelist *observed;
 };
 
 void		policy_key(const struct mx_policy *, const struct mx_addr *,

@@ -484,6 +484,7 @@ done:
 	d->resolver = NULL;
 	free(r.siblings);
 	wl_destroy(r.blocked);
+	mxd_allow_free(d);
 	wl_destroy(d->wl);
 	d->wl = NULL;
 	report_destroy(d->report);

@@ -30,6 +30,8 @@ stats_fields(const struct mx_stats *s, uint64_t entries,
 		{ "rdns failed", "rdns_failed", s->rdns_failed },
 		{ "rdns skipped", "rdns_skipped", s->rdns_skipped },
 		{ "rdns siblings", "rdns_siblings", s->rdns_siblings },
+		{ "allowed", "allowed", s->allowed },
+		{ "would-block", "would_block", s->would_block },
 	};
 	size_t i;
 

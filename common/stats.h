@@ -25,10 +25,12 @@ struct mx_stats {
 	uint64_t	rdns_failed;	/* of those, no name, unconfirmed, error */
 	uint64_t	rdns_skipped;	/* not made: a queue was full */
 	uint64_t	rdns_siblings;	/* addresses whitelisted through a name */
+	uint64_t	allowed;	/* of accepted: senders on the allow list */
+	uint64_t	would_block;	/* observe: SYNs that would be blocked */
 };
 
 /* The counters of the statistics line, in its order. */
-#define STATS_FIELDS	16
+#define STATS_FIELDS	18
 
 struct stats_field {
 	const char	*label;		/* as in the statistics line */

@@ -34,7 +34,7 @@ usage(void)
 	fprintf(stderr, "usage: mxallowctl [-fj] [-s socket] command "
 	    "[argument ...]\n"
 	    "commands: show stats | show whitelist [address[/prefix]] |\n"
-	    "          show blocked | show suspects |\n"
+	    "          show blocked | show suspects | show allow |\n"
 	    "          add address[/prefix] [seconds] | "
 	    "delete address[/prefix] |\n"
 	    "          flush (with -f) | reload | log debug|info|quiet\n");

@@ -11,6 +11,6 @@ TOOLS	   += optdump
 # (COMMON_OBJ cannot be named here: the GNUmakefile defines it after the
 # fragments are read, so in a prerequisite list it would still be empty.)
 $(O)/tools/optdump: $(O)/tests/tools/optdump.o $(O)/common/config.o \
-		    $(O)/common/addr.o $(O)/common/log.o
+		    $(O)/common/addr.o $(O)/common/log.o $(O)/common/allow.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -pthread

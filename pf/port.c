@@ -75,7 +75,11 @@ struct pf_state {
 	bool			 adopting;	/* entries come from the table */
 	int64_t			 now;		/* of the batch being handled */
 	int64_t			 drops_checked;
+	struct allow_net	*allowed;	/* the allow list in the table */
+	size_t			 nallowed;
 };
+
+static void	allow_sync(struct mxd *, struct pf_state *, bool);
 
 static struct pf_state	pf_state = {
 	.pffd = -1, .separate = true, .confine = true, .logs = { -1, -1 },
@@ -456,6 +460,7 @@ pf_start(struct mxd *d)
 		fatalx("cannot create pf table <%s>", d->cfg.table);
 	check_limits(d, st);
 	adopt(d, st);
+	allow_sync(d, st, true);
 	if (!st->separate) {
 		state_writer_init(&st->writer, state_file(d));
 		metrics_writer_init(&st->metrics, metrics_file(d));
@@ -518,6 +523,61 @@ key_prefix(const struct mxd *d, const struct mx_addr *key)
 	    (unsigned)d->cfg.whitelist_prefix6);
 }
 
+/*
+ * The allow list's entries are table entries that expiry never removes:
+ * the port keeps what it put in the table and makes the table follow the
+ * list (new entries in, entries gone out, unless the whitelist has the
+ * same one).  all: add them all again (the table lost them).
+ */
+static void
+allow_sync(struct mxd *d, struct pf_state *st, bool all)
+{
+	const struct mx_allow *al = d->allow;
+	struct allow_net *copy = NULL;
+	size_t i, j, n = al != NULL ? al->count : 0;
+
+	if (st->table == NULL)
+		return;
+	for (i = 0; i < st->nallowed; i++) {
+		const struct allow_net *o = &st->allowed[i];
+
+		if (allow_has(al, &o->addr, o->bits))
+			continue;
+		if (wl_contains(d->wl, &o->addr, mxd_now()) &&
+		    key_prefix(d, &o->addr) == o->bits)
+			continue;
+		pft_del(st->table, &o->addr, o->bits);
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; !all && j < st->nallowed; j++)
+			if (st->allowed[j].bits == al->nets[i].bits &&
+			    addr_equal(&st->allowed[j].addr, &al->nets[i].addr))
+				break;
+		if (all || j == st->nallowed)
+			pft_add(st->table, &al->nets[i].addr, al->nets[i].bits);
+	}
+	if (!st->batching)
+		pft_flush(st->table);
+	if (n > 0 && (copy = reallocarray(NULL, n, sizeof(*copy))) == NULL) {
+		log_warnx("allow: out of memory");
+		return;
+	}
+	if (n > 0)
+		memcpy(copy, al->nets, n * sizeof(*copy));
+	free(st->allowed);
+	st->allowed = copy;
+	st->nallowed = n;
+}
+
+static void
+pf_allow_changed(struct mxd *d)
+{
+	struct pf_state *st = d->port_state;
+
+	if (st != NULL)
+		allow_sync(d, st, false);
+}
+
 static void
 on_packet(void *arg, const struct pflog_info *pfl, const struct pkt_info *pkt,
     enum pkt_result res, int64_t ts)
@@ -542,6 +602,9 @@ on_packet(void *arg, const struct pflog_info *pfl, const struct pkt_info *pkt,
 		policy_key(&d->policy, &pkt->src, &key);
 		if (wl_contains(d->wl, &key, st->now))
 			pft_add(st->table, &key, key_prefix(d, &key));
+		/* An allowed sender dropped: the table lost the list. */
+		if (allow_match(d->allow, &pkt->src))
+			allow_sync(d, st, true);
 		break;
 	case MX_WHITELIST:
 	case MX_IGNORE:
@@ -602,6 +665,9 @@ pf_removed(struct mxd *d, const struct mx_addr *addr, int64_t expires,
 
 	(void)expires;
 	if (st == NULL || st->table == NULL)
+		return;
+	/* The allow list's entry stays, whatever the whitelist's did. */
+	if (allow_has(d->allow, addr, key_prefix(d, addr)))
 		return;
 	pft_del(st->table, addr, key_prefix(d, addr));
 	if (st->batching)
@@ -684,6 +750,10 @@ pf_stop(struct mxd *d)
 	if (st->pffd != -1)
 		close(st->pffd);
 	pft_destroy(st->table);
+	st->table = NULL;
+	free(st->allowed);
+	st->allowed = NULL;
+	st->nallowed = 0;
 	state_writer_free(&st->writer);
 	state_writer_free(&st->metrics);
 	free(st->user.dir);
@@ -786,4 +856,5 @@ const struct mx_port pf_port = {
 	.peer_cred = pf_peer_cred,
 	.metrics_open = pf_metrics_open,
 	.metrics_close = pf_metrics_close,
+	.allow_changed = pf_allow_changed,
 };

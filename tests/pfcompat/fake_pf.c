@@ -70,6 +70,7 @@ unsigned		fake_pf_table_entries = PFR_KENTRY_HIWAT;
 int			fake_pf_sysctl_error;
 int			fake_pf_fd = FAKE_PF_FD;
 unsigned		fake_pf_net4 = 32, fake_pf_net6 = 128;
+bool			fake_pf_net_any;
 
 static int
 bad(int err, const char *fmt, ...)
@@ -110,6 +111,7 @@ fake_pf_reset(const char *table)
 	fake_pf_sysctl_error = 0;
 	fake_pf_net4 = 32;
 	fake_pf_net6 = 128;
+	fake_pf_net_any = false;
 }
 
 /* The next `times' calls of cmd (0: any) fail with err. */
@@ -319,7 +321,7 @@ check_addr(const struct pfr_addr *ra, struct entry *e, const char *what)
 	} else
 		return bad(EINVAL, "%s: address family %u", what,
 		    ra->pfra_af);
-	if (ra->pfra_net != want)
+	if (!fake_pf_net_any && ra->pfra_net != want)
 		return bad(EINVAL, "%s: prefix /%u, expected /%u", what,
 		    ra->pfra_net, want);
 	/* Nothing past the prefix, nor past an IPv4 address. */

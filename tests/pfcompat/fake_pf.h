@@ -37,6 +37,7 @@ extern unsigned		fake_pf_table_entries;
 extern int		fake_pf_sysctl_error;	/* sysctl fails with it; 0 */
 extern int		fake_pf_fd;		/* FAKE_PF_FD; -1: any */
 extern unsigned		fake_pf_net4, fake_pf_net6;	/* expected */
+extern bool		fake_pf_net_any;	/* any prefix (allow lists) */
 
 void	fake_pf_reset(const char *);
 int	fake_pf_ioctl(int, unsigned long, void *);

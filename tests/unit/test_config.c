@@ -224,6 +224,8 @@ sample_value(const struct mx_option *opt, char *buf, size_t len)
 	switch (opt->type) {
 	case OPT_TYPE_ADDR:
 		return "192.0.2.99";
+	case OPT_TYPE_LIST:
+		return "192.0.2.0/24";
 	case OPT_TYPE_NUMBER:
 		snprintf(buf, len, "%lld", opt->max);
 		return buf;
@@ -1118,6 +1120,96 @@ test_load_stream(void)
 	config_free(&cmd);
 }
 
+#define ALLOW_TEXT	"# partners\n\n  192.0.2.7  \n198.51.100.0/24 # a pool\n" \
+			"mx.example.org\n"
+
+/* allow, allow-file, observe (issue 14). */
+static void
+test_allow_options(void)
+{
+	struct mx_config cfg;
+	char want[PATH_MAX + 200];
+	const char *allowf, *conf;
+	char conf_text[PATH_MAX + 200];
+
+	CHECK(parse_text(&cfg, MX_PORT_LINUX, "allow 192.0.2.5\n"
+	    "allow 203.0.113.0/24\nallow = mail.example.net\n"
+	    "allow 2001:db8:9::/48\nobserve yes\n") == 0 &&
+	    cfg.nallow == 4 && cfg.nallow_given == 4 &&
+	    str_is(cfg.allow[0], "192.0.2.5") &&
+	    str_is(cfg.allow[2], "mail.example.net") && cfg.observe,
+	    "allow accumulates in the file; observe yes");
+	config_free(&cfg);
+	CHECK(file_fail(MX_PORT_LINUX, "\nallow\n", 2,
+	    "allow: needs a value (address[/prefix]|name)"),
+	    "allow without a value: file:line");
+	CHECK(file_fail(MX_PORT_LINUX, "allow 192.0.2.300\n", 1,
+	    "allow: '192.0.2.300' is not an address, ADDRESS/PREFIX or host "
+	    "name"), "allow with a bad address: file:line");
+	CHECK(file_fail(MX_PORT_PF, "allow 192.0.2.0/33\n", 1,
+	    "allow: '192.0.2.0/33': the prefix must be from 8 to 32"),
+	    "allow with a bad IPv4 prefix: file:line");
+	CHECK(file_fail(MX_PORT_LINUX, "allow 2001:db8::/8\n", 1,
+	    "allow: '2001:db8::/8': the prefix must be from 16 to 128"),
+	    "allow with a short IPv6 prefix: file:line");
+	CHECK(file_fail(MX_PORT_LINUX, "allow bad_name!\n", 1,
+	    "allow: 'bad_name!' is not an address, ADDRESS/PREFIX or host "
+	    "name"), "allow with a bad name: file:line");
+	CHECK(file_fail(MX_PORT_LINUX, "observe maybe\n", 1,
+	    "observe: 'maybe' is not yes or no"), "observe needs yes or no");
+	CHECK(args_fail(MX_PORT_LINUX, (const char *[]){ "--allow", "x y",
+	    NULL }, "--allow: 'x y' is not an address, ADDRESS/PREFIX or "
+	    "host name"), "--allow checks its value");
+	CHECK(args_fail(MX_PORT_LINUX, (const char *[]){ "--allow", NULL },
+	    "--allow: needs a value (address[/prefix]|name)"),
+	    "--allow needs a value");
+
+	/* The file: comments, blanks, file:line errors. */
+	allowf = write_file("allow.list", ALLOW_TEXT, strlen(ALLOW_TEXT));
+	snprintf(conf_text, sizeof(conf_text), "fake-mailserver 192.0.2.10\n"
+	    "real-mailserver 192.0.2.20\nqueue-num 1\nallow 192.0.2.99\n"
+	    "allow-file %s\n", allowf);
+	conf = write_conf(conf_text);
+	CHECK(load(&cfg, MX_PORT_LINUX, (const char *[]){ "-c", conf, NULL })
+	    == 0 && cfg.nallow == 4 && cfg.nallow_given == 1 &&
+	    str_is(cfg.allow[0], "192.0.2.99") &&
+	    str_is(cfg.allow[1], "192.0.2.7") &&
+	    str_is(cfg.allow[2], "198.51.100.0/24") &&
+	    str_is(cfg.allow[3], "mx.example.org") && !cfg.observe,
+	    "allow-file: its entries follow the allow lines; comments and "
+	    "blanks skipped");
+	config_free(&cfg);
+	CHECK(load(&cfg, MX_PORT_LINUX, (const char *[]){ "-c", conf,
+	    "--allow", "203.0.113.1", "--observe", NULL }) == 0 &&
+	    cfg.nallow == 4 && str_is(cfg.allow[0], "203.0.113.1") &&
+	    str_is(cfg.allow[1], "192.0.2.7") && cfg.observe,
+	    "--allow replaces the file's allow lines, not the allow-file's");
+	config_free(&cfg);
+	write_file("allow.list", "192.0.2.7\n# x\n192.0.2.0/40\n", 27);
+	snprintf(want, sizeof(want), "%s:3: '192.0.2.0/40': the prefix must "
+	    "be from 8 to 32", allowf);
+	CHECK(load_fail(MX_PORT_LINUX, (const char *[]){ "-c", conf, NULL },
+	    want), "allow-file: a bad entry fails the load with file:line");
+	write_file("allow.list", "192.0.2.7\nnot a name\n", 21);
+	snprintf(want, sizeof(want), "%s:2: 'not a name' is not an address, "
+	    "ADDRESS/PREFIX or host name", allowf);
+	CHECK(load_fail(MX_PORT_LINUX, (const char *[]){ "-c", conf, NULL },
+	    want), "allow-file: two words on a line fail with file:line");
+	write_file("allow.list", "192.0.2.7\n\0x\n", 13);
+	snprintf(want, sizeof(want), "%s:2: line contains a NUL byte",
+	    allowf);
+	CHECK(load_fail(MX_PORT_LINUX, (const char *[]){ "-c", conf, NULL },
+	    want), "allow-file: a NUL byte fails with file:line");
+	unlink(allowf);
+	snprintf(want, sizeof(want), "%s: No such file or directory", allowf);
+	CHECK(load_fail(MX_PORT_LINUX, (const char *[]){ "-c", conf, NULL },
+	    want), "allow-file: a missing file fails the load");
+	CHECK(load(&cfg, MX_PORT_LINUX, (const char *[]){ "-c", conf,
+	    "--allow-file", tmpdir, NULL }) == -1 && strncmp(err, tmpdir,
+	    strlen(tmpdir)) == 0 && strstr(err, "directory") != NULL,
+	    "allow-file: a directory fails the load");
+}
+
 int
 main(void)
 {
@@ -1143,6 +1235,7 @@ main(void)
 	test_validate();
 	test_default_path();
 	test_usage();
+	test_allow_options();
 	remove_tmpdir();
 	CHECK(access(tmpdir, F_OK) == -1, "the temporary directory is gone");
 	return T_DONE();

@@ -54,6 +54,8 @@ main(void)
 	accepts("flush force", CTL_FLUSH);
 	accepts("reload", CTL_RELOAD);
 	accepts("log quiet", CTL_LOG);
+	accepts("show allow", CTL_SHOW_ALLOW);
+	accepts("json show allow", CTL_SHOW_ALLOW);
 
 	CHECK(parse("json add 192.0.2.0/24 600", &req, err, sizeof(err)) == 0 &&
 	    req.json && req.has_addr && req.prefix == 24 &&
@@ -79,6 +81,7 @@ main(void)
 	refuses("show blocked 192.0.2.1", "too many arguments");
 	refuses("show suspects all", "too many arguments");
 	refuses("show stats now", "too many arguments");
+	refuses("show allow 192.0.2.1", "too many arguments");
 	refuses("show whitelist 192.0.2.1 192.0.2.2", "too many arguments");
 	refuses("show whitelist mail.example.org", "not an IPv4 or IPv6");
 	refuses("add", "missing argument");

@@ -442,6 +442,89 @@ test_control_commands(void)
 	    text);
 }
 
+/*
+ * The allow list: its entries are table entries that expiry never
+ * removes, follow the list on reload, and come back with a lost table.
+ */
+static void
+test_allow_table(void)
+{
+	static const char *const allow[] = { "--allow", "198.51.100.50",
+	    "--allow", "203.0.113.0/24", "--allow", "2001:db8:50::/48",
+	    "--allow", "relay.example.net", "-t", "60", "--state-file", "none",
+	    NULL };
+	struct mx_addr a;
+	char text[1024];
+	size_t n;
+
+	fake_pf_reset(TABLE);
+	fake_pf_net_any = true;
+	setup_core_with(allow);
+	pf_port.start(&d);
+	CHECK(fake_pf_contains(TABLE, 4, "198.51.100.50", 32) &&
+	    fake_pf_contains(TABLE, 4, "203.0.113.0", 24) &&
+	    fake_pf_contains(TABLE, 6, "2001:db8:50::", 48) &&
+	    fake_pf_count(TABLE) == 3 && wl_count(d.wl) == 0 &&
+	    fake_pf_bad == 0, OS ": the allow list enters the table at start, "
+	    "not the whitelist (%s)", fake_pf_why);
+	/* An allowed sender that also tries the fake MX, and a stranger. */
+	syn("198.51.100.50", FAKE_MX, PFLOG_ACTION_PASS);
+	syn("192.0.2.60", FAKE_MX, PFLOG_ACTION_PASS);
+	syn("203.0.113.9", REAL_MX, PFLOG_ACTION_PASS);
+	pf_port.input(&d);
+	CHECK(in_wl("198.51.100.50") && in_wl("192.0.2.60") &&
+	    d.stats.allowed == 1 && d.stats.accepted == 1,
+	    OS ": an allowed sender pf passed is counted as allowed");
+	n = wl_expire(d.wl, mxd_now() + 120);
+	CHECK(n == 2 && fake_pf_contains(TABLE, 4, "198.51.100.50", 32) &&
+	    !fake_pf_contains(TABLE, 4, "192.0.2.60", 32) &&
+	    fake_pf_contains(TABLE, 4, "203.0.113.0", 24),
+	    OS ": expiry removes the stranger, never the allowed entry");
+	/* pf lost the table: an allowed sender's dropped SYN mends it. */
+	fake_pf_destroy(TABLE);
+	syn("2001:db8:50::9", REAL_MX, PFLOG_ACTION_DROP);
+	pf_port.input(&d);
+	CHECK(fake_pf_contains(TABLE, 6, "2001:db8:50::", 48) &&
+	    fake_pf_contains(TABLE, 4, "203.0.113.0", 24) &&
+	    d.stats.blocked == 1, OS ": a lost table gets the allow list back "
+	    "at an allowed sender's dropped SYN");
+	/* A new list: one entry goes, one comes, the others stay. */
+	free(d.cfg.allow[1]);
+	if ((d.cfg.allow[1] = strdup("192.0.2.128/25")) == NULL)
+		abort();
+	addr_parse("198.51.100.50", &a);
+	fake_pf_clear_calls();
+	CHECK(mxd_allow_load(&d) == 0 &&
+	    !fake_pf_contains(TABLE, 4, "203.0.113.0", 24) &&
+	    fake_pf_contains(TABLE, 4, "192.0.2.128", 25) &&
+	    fake_pf_contains(TABLE, 4, "198.51.100.50", 32) &&
+	    fake_pf_ncmd(DIOCRADDADDRS) == 1 &&
+	    fake_pf_ncmd(DIOCRDELADDRS) == 1,
+	    OS ": a reloaded list: the table follows, one request each way");
+	CHECK(control("show allow", text, sizeof(text)) == 0 &&
+	    strcmp(text, "198.51.100.50/32") == 0,
+	    OS ": show allow lists the entries (%s)", text);
+	CHECK(control("json show allow", text, sizeof(text)) == 0 &&
+	    strcmp(text, "{\"allow\":\"198.51.100.50/32\"}") == 0,
+	    OS ": and in JSON (%s)", text);
+	/* A whitelist entry of an address the list drops stays. */
+	wl_insert(d.wl, &a, mxd_now() + 60);
+	free(d.cfg.allow[0]);
+	if ((d.cfg.allow[0] = strdup("198.51.100.51")) == NULL)
+		abort();
+	CHECK(mxd_allow_load(&d) == 0 &&
+	    fake_pf_contains(TABLE, 4, "198.51.100.50", 32) &&
+	    fake_pf_contains(TABLE, 4, "198.51.100.51", 32),
+	    OS ": an entry the list drops stays while it is whitelisted");
+	wl_remove(d.wl, &a);
+	CHECK(!fake_pf_contains(TABLE, 4, "198.51.100.50", 32) &&
+	    fake_pf_bad == 0, OS ": and goes with its whitelist entry (%s)",
+	    fake_pf_why);
+	mxd_allow_free(&d);
+	teardown_core();
+	fake_pf_reset(TABLE);
+}
+
 int
 main(void)
 {
@@ -652,6 +735,7 @@ main(void)
 
 	test_start_limits();
 	test_refused_adoption();
+	test_allow_table();
 	fake_pf_reset(NULL);
 	unlink(state_path);
 	snprintf(state_path, sizeof(state_path), "%s/db", state_dir);

@@ -6,7 +6,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
+#include "logcap.h"
+#include "pfpolicy.h"
 #include "policy.h"
 #include "t.h"
 
@@ -315,9 +319,275 @@ test_names(void)
 	    "every action has its name");
 }
 
+/* An allow list of these entries (addresses, networks). */
+static struct mx_allow *
+allow_of(char *const *entries, size_t n)
+{
+	struct mx_allow *al = allow_build(entries, n, NULL);
+
+	if (al == NULL)
+		abort();
+	return al;
+}
+
+static void
+test_allow(void)
+{
+	char *entries[] = { "198.51.100.7", "203.0.113.0/24",
+	    "2001:db8:5::/48", "mail.example.net" };
+	struct mx_addr names_addrs[2];
+	struct mx_allow *al = allow_of(entries, 4);
+	struct setup s;
+	enum mx_action a, own;
+	struct pflog_info pfl;
+	struct pkt_info pkt;
+	int i;
+	bool all;
+
+	setup_init(&s);
+	s.p.allow = al;
+	CHECK(al->count == 3 && al->nnames == 1 && !al->resolved[0],
+	    "allow list: 3 networks and a name, not yet resolved");
+	CHECK(syn(&s, "198.51.100.8", REAL4, 0) == MX_BLOCK &&
+	    s.stats.allowed == 0, "an address next to an allowed one is "
+	    "blocked");
+	all = true;
+	for (i = 0; i < 3; i++)
+		all = all && syn(&s, "198.51.100.7", REAL4,
+		    (int64_t)i * 10 * WL_TIME) == MX_PASS;
+	CHECK(all && s.stats.allowed == 3 && s.stats.fake_hits == 0 &&
+	    s.stats.whitelisted == 0 && !listed(&s, "198.51.100.7", 0),
+	    "an allowed address passes the real MX with no fake-MX hit, "
+	    "long after any whitelist-time, and is not whitelisted");
+	CHECK(syn(&s, "203.0.113.200", REAL4, 5) == MX_PASS &&
+	    syn(&s, "::ffff:203.0.113.1", REAL4, 5) == MX_PASS &&
+	    syn(&s, "203.0.114.1", REAL4, 5) == MX_BLOCK,
+	    "an allowed /24 covers its addresses (IPv4-mapped too), no more");
+	CHECK(syn(&s, "2001:db8:5:ffff::1", REAL6, 5) == MX_PASS &&
+	    syn(&s, "2001:db8:6::1", REAL6, 5) == MX_BLOCK,
+	    "an allowed IPv6 /48 likewise");
+	CHECK(s.stats.allowed == 6 && s.stats.accepted == 6 &&
+	    s.stats.blocked == 3, "allowed SYNs are counted as allowed and "
+	    "accepted, each once");
+	names_addrs[0] = A("192.0.2.77");
+	names_addrs[1] = A("2001:db8:77::1");
+	CHECK(syn(&s, "192.0.2.77", REAL4, 6) == MX_BLOCK &&
+	    allow_set_name(al, 0, names_addrs, 2) == 0 && al->resolved[0] &&
+	    syn(&s, "192.0.2.77", REAL4, 7) == MX_PASS &&
+	    syn(&s, "2001:db8:77::1", REAL6, 7) == MX_PASS,
+	    "a name's addresses pass once it is resolved");
+	CHECK(allow_set_name(al, 0, NULL, 0) == 0 &&
+	    syn(&s, "192.0.2.77", REAL4, 8) == MX_BLOCK && al->count == 3,
+	    "a name that lost its addresses no longer passes");
+	CHECK(syn(&s, "198.51.100.7", FAKE4, 9) == MX_WHITELIST,
+	    "an allowed sender at a fake MX is whitelisted as anybody");
+	/* pf: what pf did wins. */
+	memset(&pfl, 0, sizeof(pfl));
+	pfl.dir = PFLOG_DIR_IN;
+	pfl.action = PFLOG_ACTION_PASS;
+	pkt = tcp("203.0.113.9", REAL4, TCP_FLAG_SYN);
+	a = policy_decide_after(&s.p, &pkt, MX_FW_PASSED, 10, &own);
+	CHECK(a == MX_PASS && own == MX_PASS && s.stats.allowed == 9,
+	    "pf passed an allowed sender: allowed");
+	a = policy_decide_after(&s.p, &pkt, MX_FW_DROPPED, 10, &own);
+	CHECK(a == MX_BLOCK && own == MX_PASS && s.stats.allowed == 9 &&
+	    s.stats.blocked == 6, "pf dropped an allowed sender (its table "
+	    "lost the entry): blocked, and the core says pass");
+	CHECK(pfpolicy_decide(&s.p, &pfl, &pkt, 11) == MX_PASS &&
+	    s.stats.allowed == 10, "pfpolicy counts it too");
+	CHECK(s.stats.fake_hits + s.stats.accepted + s.stats.blocked +
+	    s.stats.ignored == 17, "17 packets, each counted once");
+	setup_free(&s);
+	allow_free(al);
+}
+
+/* The names' DNS, substituted: a.test has two addresses, b.test none,
+ * c.test fails (SERVFAIL) once resolved. */
+static int c_fails;
+
+static int
+fake_addrs(const char *name, struct mx_addr *out, size_t max, size_t *n)
+{
+	*n = 0;
+	if (strcmp(name, "a.test") == 0 && max >= 2) {
+		out[0] = A("192.0.2.41");
+		out[1] = A("2001:db8:41::1");
+		*n = 2;
+		return 0;
+	}
+	if (strcmp(name, "c.test") == 0) {
+		if (c_fails)
+			return -1;
+		out[0] = A("192.0.2.43");
+		*n = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Resolve al's names in the thread; bounded wait. */
+static int
+resolve(struct mx_allow *al)
+{
+	struct allow_resolve *r = allow_resolve_start(al, -1, fake_addrs);
+	int i;
+
+	if (r == NULL)
+		return -2;
+	for (i = 0; i < 5000 && !allow_resolve_done(r); i++)
+		usleep(1000);
+	return allow_resolve_finish(r, al);
+}
+
+static void
+test_allow_resolve(void)
+{
+	char *entries[] = { "a.test", "b.test", "c.test", "192.0.2.0/28" };
+	struct mx_allow *al = allow_of(entries, 4), *next;
+	struct mx_addr x = A("192.0.2.43");
+
+	CHECK(resolve(al) == 0 && al->count == 4 && al->resolved[0] &&
+	    al->resolved[1] && al->resolved[2],
+	    "the thread resolves every name: 2 + 0 + 1 addresses, and the "
+	    "network");
+	CHECK(allow_has(al, &x, 128), "c.test's address is on the list");
+	c_fails = 1;
+	CHECK(resolve(al) == 1 && allow_has(al, &x, 128),
+	    "a name that fails keeps its addresses, and the failure is "
+	    "counted");
+	next = allow_build(entries + 2, 1, al);
+	CHECK(next != NULL && next->count == 1 && next->resolved[0] &&
+	    allow_has(next, &x, 128), "a reloaded list keeps the addresses "
+	    "of names it still has");
+	allow_free(next);
+	allow_free(al);
+	c_fails = 0;
+	al = allow_of(entries + 3, 1);
+	CHECK(allow_resolve_start(al, -1, fake_addrs) == NULL,
+	    "nothing to resolve: no thread");
+	allow_free(al);
+}
+
+static void
+test_allow_parse(void)
+{
+	struct mx_addr a, net = A("192.0.2.0");
+	unsigned bits;
+	char err[256];
+
+	CHECK(allow_parse("192.0.2.1", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_NET && bits == 128, "an IPv4 address");
+	CHECK(allow_parse("192.0.2.1/24", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_NET && bits == 120 && addr_equal(&a, &net),
+	    "an IPv4 network, masked");
+	CHECK(allow_parse("2001:db8::1/64", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_NET && bits == 64, "an IPv6 network");
+	CHECK(allow_parse("mx-1.example.net", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_NAME, "a host name");
+	CHECK(allow_parse("192.0.2.1/7", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_BAD && strstr(err, "from 8 to 32") != NULL,
+	    "an IPv4 prefix shorter than 8 is refused");
+	CHECK(allow_parse("2001:db8::/15", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_BAD && allow_parse("2001:db8::/129", &a, &bits, err,
+	    sizeof(err)) == ALLOW_BAD && allow_parse("192.0.2.0/33", &a, &bits,
+	    err, sizeof(err)) == ALLOW_BAD && allow_parse("192.0.2.0/", &a,
+	    &bits, err, sizeof(err)) == ALLOW_BAD && allow_parse("192.0.2.0/x",
+	    &a, &bits, err, sizeof(err)) == ALLOW_BAD &&
+	    allow_parse("192.0.2.0/+8", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_BAD, "bad prefixes are refused");
+	CHECK(allow_parse("192.0.2.300", &a, &bits, err, sizeof(err)) ==
+	    ALLOW_BAD && allow_parse("-a.example", &a, &bits, err,
+	    sizeof(err)) == ALLOW_BAD && allow_parse("a..example", &a, &bits,
+	    err, sizeof(err)) == ALLOW_BAD && allow_parse("a b", &a, &bits,
+	    err, sizeof(err)) == ALLOW_BAD && allow_parse("", &a, &bits, err,
+	    sizeof(err)) == ALLOW_BAD && allow_parse("host/24", &a, &bits, err,
+	    sizeof(err)) == ALLOW_BAD && strstr(err, "not an address") != NULL,
+	    "bad addresses and names are refused");
+}
+
+/* logcap for the standard output, where info lines go. */
+static void
+outcap_start(struct logcap *c)
+{
+	fflush(stdout);
+	if ((c->file = tmpfile()) == NULL ||
+	    (c->saved = dup(STDOUT_FILENO)) == -1 ||
+	    dup2(fileno(c->file), STDOUT_FILENO) == -1)
+		abort();
+}
+
+static const char *
+outcap_stop(struct logcap *c)
+{
+	size_t n;
+
+	fflush(stdout);
+	if (dup2(c->saved, STDOUT_FILENO) == -1)
+		abort();
+	close(c->saved);
+	rewind(c->file);
+	n = fread(c->text, 1, sizeof(c->text) - 1, c->file);
+	c->text[n] = '\0';
+	fclose(c->file);
+	return c->text;
+}
+
+static void
+test_observe(void)
+{
+	struct setup s;
+	struct logcap c;
+	const char *text;
+	enum mx_action a, own;
+	struct pkt_info pkt;
+	bool all = true;
+	int i;
+
+	setup_init(&s);
+	s.p.observe = true;
+	if ((s.p.observed = wl_create(100, 7, NULL, NULL)) == NULL)
+		abort();
+	log_init("test_policy", true, LOG_LEVEL_INFO);
+	outcap_start(&c);
+	for (i = 0; i < 5; i++)
+		all = all && syn(&s, OTHER4, REAL4, i) == MX_PASS;
+	all = all && syn(&s, OTHER4, REAL4, WL_TIME + 10) == MX_PASS;
+	text = outcap_stop(&c);
+	CHECK(all && s.stats.would_block == 6 && s.stats.accepted == 6 &&
+	    s.stats.blocked == 0, "observe: a direct sender passes, every "
+	    "SYN counted as would-block and accepted");
+	CHECK(logcap_count(text, "would block " OTHER4 " -> " REAL4) == 2,
+	    "observe: logged once per whitelist-time");
+	CHECK(!listed(&s, OTHER4, 0), "observe: the sender is not "
+	    "whitelisted");
+	CHECK(syn(&s, OTHER4, FAKE4, 100) == MX_WHITELIST &&
+	    syn(&s, OTHER4, REAL4, 101) == MX_PASS && s.stats.would_block == 6,
+	    "observe: a whitelisted sender is no would-block");
+	pkt = tcp("192.0.2.31", REAL4, TCP_FLAG_SYN);
+	outcap_start(&c);
+	a = policy_decide_after(&s.p, &pkt, MX_FW_PASSED, 200, &own);
+	text = outcap_stop(&c);
+	CHECK(a == MX_PASS && own == MX_BLOCK && s.stats.would_block == 7 &&
+	    logcap_count(text, "would block 192.0.2.31") == 1,
+	    "observe on pf: a SYN pf passed from a non-whitelisted sender is "
+	    "a would-block");
+	a = policy_decide_after(&s.p, &pkt, MX_FW_DROPPED, 201, &own);
+	CHECK(a == MX_BLOCK && s.stats.would_block == 7 &&
+	    s.stats.blocked == 1, "observe on pf: a SYN pf dropped is blocked");
+	s.p.observe = false;
+	CHECK(syn(&s, "192.0.2.32", REAL4, 300) == MX_BLOCK &&
+	    s.stats.would_block == 7, "enforcing again: blocked");
+	wl_destroy(s.p.observed);
+	setup_free(&s);
+}
+
 int
 main(void)
 {
+	test_allow();
+	test_allow_parse();
+	test_allow_resolve();
+	test_observe();
 	test_flow();
 	test_expiry();
 	test_refresh_on_use();
