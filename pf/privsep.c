@@ -719,13 +719,16 @@ privsep_table_move(struct privsep *ps, const char *name)
 	return rep.error;
 }
 
-/* A new temporary state file to write: its descriptor, or -1 and err. */
-int
-privsep_state_open(struct privsep *ps, char *err, size_t errlen)
+/*
+ * A new temporary file from the parent (the state file's or the metrics
+ * file's, by op): its descriptor, or -1 and err.
+ */
+static int
+temp_open(struct privsep *ps, uint32_t op, char *err, size_t errlen)
 {
 	int fd = -1, error;
 
-	if ((error = state_request(ps, PRIVSEP_OP_STATE_OPEN, &fd)) != 0) {
+	if ((error = state_request(ps, op, &fd)) != 0) {
 		snprintf(err, errlen, "no temporary file: %s",
 		    strerror(error));
 		return -1;
@@ -733,15 +736,15 @@ privsep_state_open(struct privsep *ps, char *err, size_t errlen)
 	return fd;
 }
 
-/* Keep (rename in place) or discard it: 0, or -1 and err. */
-int
-privsep_state_close(struct privsep *ps, bool keep, char *err, size_t errlen)
+/* Keep it (rename in place, by keep_op) or discard it: 0, or -1 and err. */
+static int
+temp_close(struct privsep *ps, uint32_t keep_op, uint32_t discard_op,
+    bool keep, char *err, size_t errlen)
 {
 	int error;
 
-	error = state_request(ps, keep ? PRIVSEP_OP_STATE_KEEP :
-	    PRIVSEP_OP_STATE_DISCARD, NULL);
-	if (error == 0)
+	if ((error = state_request(ps, keep ? keep_op : discard_op, NULL)) ==
+	    0)
 		return 0;
 	if (err != NULL)
 		snprintf(err, errlen, "%s the temporary file: %s",
@@ -749,35 +752,31 @@ privsep_state_close(struct privsep *ps, bool keep, char *err, size_t errlen)
 	return -1;
 }
 
-/* A new temporary metrics file to write: its descriptor, or -1 and err. */
+int
+privsep_state_open(struct privsep *ps, char *err, size_t errlen)
+{
+	return temp_open(ps, PRIVSEP_OP_STATE_OPEN, err, errlen);
+}
+
+int
+privsep_state_close(struct privsep *ps, bool keep, char *err, size_t errlen)
+{
+	return temp_close(ps, PRIVSEP_OP_STATE_KEEP, PRIVSEP_OP_STATE_DISCARD,
+	    keep, err, errlen);
+}
+
 int
 privsep_metrics_open(struct privsep *ps, char *err, size_t errlen)
 {
-	int fd = -1, error;
-
-	if ((error = state_request(ps, PRIVSEP_OP_METRICS_OPEN, &fd)) != 0) {
-		snprintf(err, errlen, "no temporary file: %s",
-		    strerror(error));
-		return -1;
-	}
-	return fd;
+	return temp_open(ps, PRIVSEP_OP_METRICS_OPEN, err, errlen);
 }
 
-/* Keep (rename in place) or discard it: 0, or -1 and err. */
 int
 privsep_metrics_close(struct privsep *ps, bool keep, char *err,
     size_t errlen)
 {
-	int error;
-
-	error = state_request(ps, keep ? PRIVSEP_OP_METRICS_KEEP :
-	    PRIVSEP_OP_METRICS_DISCARD, NULL);
-	if (error == 0)
-		return 0;
-	if (err != NULL)
-		snprintf(err, errlen, "%s the temporary file: %s",
-		    keep ? "cannot rename" : "cannot remove", strerror(error));
-	return -1;
+	return temp_close(ps, PRIVSEP_OP_METRICS_KEEP,
+	    PRIVSEP_OP_METRICS_DISCARD, keep, err, errlen);
 }
 
 /* Close the channel: the serving side sees the end of the file. */
