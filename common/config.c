@@ -684,7 +684,7 @@ config_parse_file(struct mx_config *cfg, const char *path, bool must_exist,
 }
 
 static int	finish_load(struct mx_config *, const struct mx_config *,
-		    unsigned, char *, size_t);
+		    unsigned, config_allow_open_fn *, void *, char *, size_t);
 
 /* Copy every option the command line gave over those of the file. */
 static int
@@ -815,7 +815,7 @@ config_load(struct mx_config *out, const struct mx_config *cmdline,
 	if (config_parse_file(out, path, cmdline->config_file != NULL, port,
 	    err, errlen) == -1)
 		goto fail;
-	return finish_load(out, cmdline, port, err, errlen);
+	return finish_load(out, cmdline, port, NULL, NULL, err, errlen);
 fail:
 	config_free(out);
 	return -1;
@@ -829,13 +829,27 @@ int
 config_load_stream(struct mx_config *out, const struct mx_config *cmdline,
     FILE *fp, unsigned port, char *err, size_t errlen)
 {
+	return config_load_streams(out, cmdline, fp, port, NULL, NULL, err,
+	    errlen);
+}
+
+/*
+ * And the allow-file too, if the configuration names one: allow_open
+ * (with arg) opens it instead of fopen(3), for a process that cannot
+ * reach it by its name (the pf engine).  allow_open NULL: fopen(3).
+ */
+int
+config_load_streams(struct mx_config *out, const struct mx_config *cmdline,
+    FILE *fp, unsigned port, config_allow_open_fn *allow_open, void *arg,
+    char *err, size_t errlen)
+{
 	config_init(out);
 	if (fp != NULL && config_parse_stream(out, fp, config_path(cmdline),
 	    port, err, errlen) == -1) {
 		config_free(out);
 		return -1;
 	}
-	return finish_load(out, cmdline, port, err, errlen);
+	return finish_load(out, cmdline, port, allow_open, arg, err, errlen);
 }
 
 /*
@@ -892,14 +906,24 @@ config_read_allow(struct mx_config *cfg, FILE *fp, const char *name,
 }
 
 static int
-load_allow_file(struct mx_config *cfg, char *err, size_t errlen)
+load_allow_file(struct mx_config *cfg, config_allow_open_fn *allow_open,
+    void *arg, char *err, size_t errlen)
 {
 	FILE *fp;
 	int rc;
 
 	if (cfg->allow_file == NULL)
 		return 0;
-	if ((fp = fopen(cfg->allow_file, "r")) == NULL) {
+	if (allow_open != NULL) {
+		err[0] = '\0';
+		if ((fp = allow_open(arg, cfg->allow_file, err, errlen)) ==
+		    NULL) {
+			if (err[0] == '\0')
+				seterr(err, errlen, "%s: cannot open",
+				    cfg->allow_file);
+			return -1;
+		}
+	} else if ((fp = fopen(cfg->allow_file, "r")) == NULL) {
 		seterr(err, errlen, "%s: %s", cfg->allow_file,
 		    strerror(errno));
 		return -1;
@@ -912,13 +936,14 @@ load_allow_file(struct mx_config *cfg, char *err, size_t errlen)
 /* The command line over the file, the defaults, the checks. */
 static int
 finish_load(struct mx_config *out, const struct mx_config *cmdline,
-    unsigned port, char *err, size_t errlen)
+    unsigned port, config_allow_open_fn *allow_open, void *arg, char *err,
+    size_t errlen)
 {
 	if (override(out, cmdline) == -1 || fill_defaults(out, port) == -1) {
 		seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (load_allow_file(out, err, errlen) == -1)
+	if (load_allow_file(out, allow_open, arg, err, errlen) == -1)
 		goto fail;
 	if (config_validate(out, port, err, errlen) == -1)
 		goto fail;

@@ -144,6 +144,13 @@ int	config_load(struct mx_config *, const struct mx_config *, unsigned,
 	    char *, size_t);
 int	config_load_stream(struct mx_config *, const struct mx_config *,
 	    FILE *, unsigned, char *, size_t);
+/*
+ * Opens the allow-file for config_load_streams(): a stream to read, or
+ * NULL with the reason in err ("file: why").
+ */
+typedef FILE	*config_allow_open_fn(void *, const char *, char *, size_t);
+int	config_load_streams(struct mx_config *, const struct mx_config *,
+	    FILE *, unsigned, config_allow_open_fn *, void *, char *, size_t);
 int	config_validate(const struct mx_config *, unsigned, char *, size_t);
 int	config_read_allow(struct mx_config *, FILE *, const char *, char *,
 	    size_t);

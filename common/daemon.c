@@ -486,9 +486,19 @@ resolver_changes(struct mxd *d, const struct mx_config *next)
 	}
 }
 
+/* config_load_streams()'s opener: the port's. */
+static FILE *
+port_allow_open(void *arg, const char *path, char *err, size_t errlen)
+{
+	struct mxd *d = arg;
+
+	return d->port->allow_open(d, path, err, errlen);
+}
+
 /*
  * The configuration file again: read here, or, for a port whose process
- * cannot reach it (the pf engine), from the stream the port opens.
+ * cannot reach it (the pf engine), from the stream the port opens, and
+ * its allow-file likewise.
  */
 static int
 load_config(struct mxd *d, struct mx_config *next, char *err, size_t errlen)
@@ -502,7 +512,8 @@ load_config(struct mxd *d, struct mx_config *next, char *err, size_t errlen)
 		if ((fp = d->port->config_open(d, err, errlen)) == NULL &&
 		    err[0] != '\0')
 			return -1;
-		rc = config_load_stream(next, &d->cmdline, fp, d->port->id,
+		rc = config_load_streams(next, &d->cmdline, fp, d->port->id,
+		    d->port->allow_open != NULL ? port_allow_open : NULL, d,
 		    err, errlen);
 		if (fp != NULL)
 			fclose(fp);

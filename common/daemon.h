@@ -72,6 +72,12 @@ struct mx_port {
 	 */
 	FILE	*(*config_open)(struct mxd *, char *, size_t);
 	/*
+	 * The allow-file the reloaded configuration names, likewise
+	 * (optional: with config_open only): a stream to read, or NULL with
+	 * err set.
+	 */
+	FILE	*(*allow_open)(struct mxd *, const char *, char *, size_t);
+	/*
 	 * The user and group ids of a control socket's peer (optional: the
 	 * call differs between systems, and common/ has no #ifdefs).
 	 */

@@ -6,9 +6,10 @@
  *
  *  - serves the engine's requests (table changes, the state file, the
  *    configuration file, a table move), checked field by field;
- *  - SIGHUP: reads the configuration file, checks it, and only if it is
- *    good passes the reload on to the engine (SIGHUP), which asks for the
- *    file through the channel; a broken file is logged and the old
+ *  - SIGHUP: reads the configuration file and its allow-file, checks
+ *    them, and only if they are good passes the reload on to the engine
+ *    (SIGHUP), which asks for both files through the channel and gets
+ *    the descriptors read here; a broken file is logged and the old
  *    configuration stays;
  *  - SIGUSR1 goes on to the engine (statistics); SIGTERM and SIGINT ask
  *    the engine to finish, and the parent keeps serving it while it
@@ -147,19 +148,46 @@ reap(struct parent *p)
 }
 
 /*
+ * config_load_streams()'s opener in the parent: the allow-file the new
+ * configuration names, opened here; one descriptor is kept (*arg) to go
+ * to the engine, which reads what was checked here.
+ */
+static FILE *
+open_allow(void *arg, const char *path, char *err, size_t errlen)
+{
+	int *kept = arg, fd, copy = -1;
+	FILE *fp = NULL;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (copy = dup(fd)) == -1 || (fp = fdopen(copy, "r")) == NULL) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		if (copy != -1)
+			close(copy);
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	if (*kept >= 0)
+		close(*kept);
+	*kept = fd;
+	return fp;
+}
+
+/*
  * Open the configuration file and check it: the descriptor (or, for a
  * default file that does not exist, PRIVSEP_CONFIG_NONE) goes to the
  * engine, so that what it applies is what was checked here even if the
- * file changes in between.
+ * file changes in between; the allow-file's (allow_fd, or -1) likewise.
  */
 static int
-read_config(struct parent *p, struct mx_config *next, int *fd, char *err,
-    size_t errlen)
+read_config(struct parent *p, struct mx_config *next, int *fd, int *allow_fd,
+    char *err, size_t errlen)
 {
 	const char *path = config_path(&p->d->cmdline);
 	FILE *fp = NULL;
 	int copy, rc;
 
+	*allow_fd = -1;
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT || p->srv.config_required) {
 			seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -174,12 +202,17 @@ read_config(struct parent *p, struct mx_config *next, int *fd, char *err,
 		close(*fd);
 		return -1;
 	}
-	rc = config_load_stream(next, &p->d->cmdline, fp, p->d->port->id,
-	    err, errlen);
+	rc = config_load_streams(next, &p->d->cmdline, fp, p->d->port->id,
+	    open_allow, allow_fd, err, errlen);
 	if (fp != NULL)
 		fclose(fp);
-	if (rc == -1 && *fd >= 0)
-		close(*fd);
+	if (rc == -1) {
+		if (*fd >= 0)
+			close(*fd);
+		if (*allow_fd >= 0)
+			close(*allow_fd);
+		*allow_fd = -1;
+	}
 	return rc;
 }
 
@@ -194,9 +227,9 @@ reload(struct parent *p)
 	struct mx_config next;
 	struct mx_config *cur = &p->d->cfg;
 	char err[512];
-	int fd;
+	int fd, allow_fd;
 
-	if (read_config(p, &next, &fd, err, sizeof(err)) == -1) {
+	if (read_config(p, &next, &fd, &allow_fd, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, configuration unchanged: %s", err);
 		return;
 	}
@@ -204,6 +237,9 @@ reload(struct parent *p)
 	if (p->srv.config_fd >= 0)
 		close(p->srv.config_fd);
 	p->srv.config_fd = fd;
+	if (p->srv.allow_fd >= 0)
+		close(p->srv.allow_fd);
+	p->srv.allow_fd = allow_fd;
 	if (strcmp(next.pflog_interface, cur->pflog_interface) != 0 ||
 	    strcmp(next.pcap_filter, cur->pcap_filter) != 0 ||
 	    strcmp(next.user, cur->user) != 0)

@@ -352,7 +352,7 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	if (st->confine)
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d), &st->metrics,
-		    metrics_file(d));
+		    metrics_file(d), d->cfg.allow_file);
 	log_info("privileged parent: engine process %ld, resolver process %ld",
 	    (long)engine, (long)resolver);
 	rc = parent_run(&par);
@@ -786,6 +786,23 @@ pf_config_open(struct mxd *d, char *err, size_t errlen)
 }
 
 /*
+ * Its allow-file likewise: the one the parent checked with it (tests
+ * without privsep open it here).
+ */
+static FILE *
+pf_allow_open(struct mxd *d, const char *path, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	FILE *fp;
+
+	if (st->ps != NULL)
+		return privsep_allow_open(st->ps, path, err, errlen);
+	if ((fp = fopen(path, "r")) == NULL)
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+	return fp;
+}
+
+/*
  * A reloaded configuration, before the core takes it.  A renamed table:
  * the entries move there (the parent moves what the old table holds),
  * and the table client changes the new one from then on.  Returns -1 to
@@ -853,6 +870,7 @@ const struct mx_port pf_port = {
 	.state_open = pf_state_open,
 	.state_close = pf_state_close,
 	.config_open = pf_config_open,
+	.allow_open = pf_allow_open,
 	.peer_cred = pf_peer_cred,
 	.metrics_open = pf_metrics_open,
 	.metrics_close = pf_metrics_close,

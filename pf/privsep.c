@@ -21,7 +21,9 @@
  *	addresses (the configured table only), write the state file
  *	(statefile.c: a new temporary file whose descriptor goes to the
  *	engine with the answer, then kept by rename, or removed), open the
- *	configuration file read-only for a reload, and move the entries to
+ *	configuration file read-only for a reload, give the allow-file it
+ *	read and checked with it on SIGHUP (ALLOW_OPEN: that descriptor,
+ *	once; the engine names no file), and move the entries to
  *	a renamed table (only to the name of the configuration the parent
  *	read and checked itself).  privsep_check_request() refuses anything
  *	else: unknown operations, lengths that do not match the count, more
@@ -34,7 +36,8 @@
  *	A child that dies takes the others down, logged; the table keeps
  *	its entries.  At the end the parent removes the pidfile.
  *	- OpenBSD: unveil() leaves it the pidfile ("c"), the configuration
- *	  file ("r") and the state file's directory ("rwc").  It is NOT
+ *	  file and the allow-file named at start ("r") and the state file's
+ *	  directory ("rwc").  It is NOT
  *	  pledged: pledge("pf") allows DIOCRADDTABLES and DIOCRSETADDRS
  *	  but neither DIOCRADDADDRS nor DIOCRDELADDRS, and no other promise
  *	  allows pf ioctls at all, so any pledge would kill it at its first
@@ -149,6 +152,7 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 	case PRIVSEP_OP_METRICS_OPEN:
 	case PRIVSEP_OP_METRICS_KEEP:
 	case PRIVSEP_OP_METRICS_DISCARD:
+	case PRIVSEP_OP_ALLOW_OPEN:
 		break;
 	default:
 		snprintf(why, whylen, "unknown operation %u", req->op);
@@ -283,6 +287,11 @@ config_open(struct privsep_server *srv, int32_t *error)
 	/* The file the parent read and checked on SIGHUP, if it did. */
 	fd = srv->config_fd;
 	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
+	/* Not checked: neither is an allow-file it names. */
+	if (fd == PRIVSEP_CONFIG_BY_PATH && srv->allow_fd >= 0) {
+		close(srv->allow_fd);
+		srv->allow_fd = -1;
+	}
 	if (fd == PRIVSEP_CONFIG_NONE) {
 		*error = ENOENT;
 		return -1;
@@ -295,6 +304,42 @@ config_open(struct privsep_server *srv, int32_t *error)
 	if (fd < 0 && (fd = open(srv->config_path, O_RDONLY | O_CLOEXEC)) ==
 	    -1) {
 		*error = errno == ENOENT && srv->config_required ? EIO : errno;
+		return -1;
+	}
+#ifdef __FreeBSD__
+	{
+		cap_rights_t rights;
+
+		cap_rights_init(&rights, CAP_READ, CAP_SEEK, CAP_FSTAT,
+		    CAP_FCNTL);
+		if (cap_rights_limit(fd, &rights) == -1) {
+			*error = errno;
+			close(fd);
+			return -1;
+		}
+	}
+#endif
+	return fd;
+}
+
+/*
+ * The allow-file for the engine's reload, read-only: only the one the
+ * parent read and checked on SIGHUP with the configuration file, once.
+ * The engine never names a file: it cannot have the parent open another.
+ */
+static int
+allow_open(struct privsep_server *srv, int32_t *error)
+{
+	int fd = srv->allow_fd;
+
+	srv->allow_fd = -1;
+	if (fd < 0) {
+		*error = EPERM;
+		return -1;
+	}
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		*error = errno;
+		close(fd);
 		return -1;
 	}
 #ifdef __FreeBSD__
@@ -426,6 +471,9 @@ serve_request(struct privsep_server *srv, const struct pft_request *req,
 	case PRIVSEP_OP_CONFIG_OPEN:
 		*fd = config_open(srv, &rep->error);
 		break;
+	case PRIVSEP_OP_ALLOW_OPEN:
+		*fd = allow_open(srv, &rep->error);
+		break;
 	case PRIVSEP_OP_METRICS_OPEN:
 		*fd = state_open(srv->mw, &rep->error);
 		break;
@@ -453,6 +501,7 @@ privsep_server_init(struct privsep_server *srv, int sock, int pffd,
 	srv->sock = sock;
 	srv->pffd = pffd;
 	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
+	srv->allow_fd = -1;
 	snprintf(srv->table, sizeof(srv->table), "%s", table);
 }
 
@@ -533,7 +582,7 @@ privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
 void
 privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
     const char *config, const char *state_file, const struct state_writer *mw,
-    const char *metrics_file)
+    const char *metrics_file, const char *allow_file)
 {
 #if defined(__OpenBSD__)
 	char dir[1024];
@@ -545,6 +594,8 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 		fatal("unveil %s", pidfile);
 	if (config != NULL && unveil(config, "r") == -1)
 		fatal("unveil %s", config);
+	if (allow_file != NULL && unveil(allow_file, "r") == -1)
+		fatal("unveil %s", allow_file);
 	if (sw->dirfd != -1 && path_split(state_file, dir, sizeof(dir)) !=
 	    NULL && unveil(dir, "rwc") == -1)
 		fatal("unveil %s", dir);
@@ -560,6 +611,7 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 	(void)state_file;
 	(void)mw;
 	(void)metrics_file;
+	(void)allow_file;
 #endif
 }
 
@@ -690,6 +742,34 @@ privsep_config_open(struct privsep *ps, bool required, char *err,
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		seterr(err, errlen, "the configuration file: %s",
 		    strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
+/*
+ * The allow-file path names, opened and checked by the privileged side
+ * with the configuration file: a stream, or NULL with err set.
+ */
+FILE *
+privsep_allow_open(struct privsep *ps, const char *path, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	int fd = -1, error;
+
+	error = state_request(ps, PRIVSEP_OP_ALLOW_OPEN, &fd);
+	if (error == EPERM) {
+		seterr(err, errlen, "%s: not read by the privileged process "
+		    "(a reload by SIGHUP reads it)", path);
+		return NULL;
+	}
+	if (error != 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(error));
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 	}
 	return fp;

@@ -33,7 +33,9 @@ enum privsep_op {
 					   configuration's, and only that */
 	PRIVSEP_OP_METRICS_OPEN,	/* a temporary metrics file */
 	PRIVSEP_OP_METRICS_KEEP,	/* rename it over the metrics file */
-	PRIVSEP_OP_METRICS_DISCARD	/* remove it */
+	PRIVSEP_OP_METRICS_DISCARD,	/* remove it */
+	PRIVSEP_OP_ALLOW_OPEN		/* the allow-file, to read: only the
+					   one the parent checked */
 };
 
 /* privsep_server's config_fd when it holds no descriptor. */
@@ -56,6 +58,8 @@ struct privsep_server {
 	const char		*config_path;	/* NULL: none to give */
 	bool			 config_required; /* named with -c */
 	int			 config_fd;	/* checked, to give next; or: */
+	int			 allow_fd;	/* the allow-file checked with
+						   it, to give next; -1 */
 	struct log_ratelimit	 warn;
 };
 
@@ -101,6 +105,8 @@ void		 privsep_server_init(struct privsep_server *, int, int,
 		    const char *);
 int		 privsep_serve_one(struct privsep_server *);
 FILE		*privsep_config_open(struct privsep *, bool, char *, size_t);
+FILE		*privsep_allow_open(struct privsep *, const char *, char *,
+		    size_t);
 int		 privsep_table_move(struct privsep *, const char *);
 pft_exec_fn	 privsep_exec;		/* argument: the struct privsep * */
 void		 privsep_stop(struct privsep *);
@@ -124,7 +130,7 @@ void		 privsep_limit(const struct privsep_keep *);
 void		 privsep_close_others(const struct privsep_keep *);
 void		 privsep_confine_parent(const char *,
 		    const struct state_writer *, const char *, const char *,
-		    const struct state_writer *, const char *);
+		    const struct state_writer *, const char *, const char *);
 int		 privsep_fd(const struct privsep *);
 int		 privsep_move_entries(int, const char *, const char *, uint64_t,
 		    size_t *);

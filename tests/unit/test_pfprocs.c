@@ -282,14 +282,15 @@ dump_tables(void)
 {
 	static const char *const names[] = { "mx-white", "mx-new" };
 	static const char *const addrs[] = { "198.51.100.1",
-	    "198.51.100.11", "198.51.100.5", "198.51.100.9" };
+	    "198.51.100.11", "198.51.100.5", "198.51.100.9",
+	    "203.0.113.1", "203.0.113.2", "203.0.113.5", "203.0.113.6" };
 	FILE *fp;
 	size_t i, j;
 
 	if (getpid() != daemon_pid || (fp = fopen(tables, "w")) == NULL)
 		return;
 	for (i = 0; i < 2; i++)
-		for (j = 0; j < 4; j++)
+		for (j = 0; j < sizeof(addrs) / sizeof(addrs[0]); j++)
 			if (fake_pf_contains(names[i], 4, addrs[j], 32))
 				fprintf(fp, "%s %s\n", names[i], addrs[j]);
 	fprintf(fp, "bad %u\n", fake_pf_bad);
@@ -552,6 +553,71 @@ test_run(void)
 	    OS ": the parent saw both children end");
 }
 
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) == EOF)
+		abort();
+}
+
+/*
+ * The allow list on pf: an allow-file the parent reads and checks on
+ * SIGHUP and hands to the engine (which cannot open it), a broken one
+ * refused by the parent.
+ */
+static void
+test_allow(void)
+{
+	char allowf[160], conftext[512];
+	pid_t pid;
+	int status, reloads;
+
+	reset_files();
+	snprintf(allowf, sizeof(allowf), "%s/allow", dir);
+	write_file(allowf, "# partners\n203.0.113.1\n");
+	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-white\n"
+	    "allow-file %s\n", allowf);
+	write_conf(conftext);
+	pid = start_daemon();
+	CHECK(logged("privileged parent: engine process "),
+	    OS ": allow: the daemon starts with an allow-file");
+
+	write_file(allowf, "203.0.113.2\n");
+	reloads = count_in_log("configuration reloaded");
+	kill(pid, SIGHUP);
+	CHECK(logged("configuration reloaded") &&
+	    count_in_log("configuration reloaded") == reloads + 1 &&
+	    !file_has(logfile, "reload failed"),
+	    OS ": allow: SIGHUP with a changed allow-file reloads the engine");
+
+	reloads = count_in_log("configuration reloaded");
+	write_file(allowf, "203.0.113.3\nnot an entry!\n");
+	kill(pid, SIGHUP);
+	snprintf(conftext, sizeof(conftext), "reload failed, configuration "
+	    "unchanged: %s:2: ", allowf);
+	CHECK(logged(conftext), OS ": allow: a broken allow-file is refused "
+	    "by the parent, with its file and line");
+	usleep(300000);
+	CHECK(count_in_log("configuration reloaded") == reloads &&
+	    count_in_log("reload failed") == 1,
+	    OS ": allow: and the engine is not told");
+
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": allow: the daemon exits 0 (%#x)", status);
+	CHECK(file_has(tables, "mx-white 203.0.113.2") &&
+	    !file_has(tables, "203.0.113.1") &&
+	    !file_has(tables, "203.0.113.3") && file_has(tables, "bad 0"),
+	    OS ": allow: the table holds the reloaded allow-file's entry, "
+	    "not the old one's nor the refused one's");
+	unlink(allowf);
+}
+
 /* After a failed check: the daemon's log, as comments. */
 static void
 show_log(int failed_before)
@@ -712,6 +778,9 @@ main(void)
 	if (getenv("KEEP_CAPREPORT") == NULL)
 		unlink(capreport);
 #endif
+	failed = t_failed;
+	test_allow();
+	show_log(failed);
 	failed = t_failed;
 	test_killed("engine");
 	show_log(failed);

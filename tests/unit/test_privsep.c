@@ -99,7 +99,7 @@ test_checks(void)
 	CHECK(rc == -1, OS ": state file request for another table refused "
 	    "(%s)", why);
 	req = request(PFT_OP_ADDTABLE, TABLE, 0);
-	req->op = PRIVSEP_OP_METRICS_DISCARD + 1;
+	req->op = PRIVSEP_OP_ALLOW_OPEN + 1;
 	rc = check(req, PFT_REQUEST_SIZE(0));
 	CHECK(rc == -1, OS ": operation past the last one refused (%s)",
 	    why);
@@ -145,6 +145,27 @@ test_checks(void)
 	rc = check(req, PFT_REQUEST_SIZE(0));
 	CHECK(rc == -1, OS ": opening the configuration for another table "
 	    "refused (%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	req->op = PRIVSEP_OP_ALLOW_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == 0, OS ": opening the allow-file, no addresses, the "
+	    "table's name: passed on (%s)", why);
+	req = request(PFT_OP_ADDTABLE, "mx-other", 0);
+	req->op = PRIVSEP_OP_ALLOW_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": opening the allow-file for another table "
+	    "refused (%s)", why);
+	req = request(PFT_OP_ADD, TABLE, 1);
+	req->op = PRIVSEP_OP_ALLOW_OPEN;
+	rc = check(req, PFT_REQUEST_SIZE(1));
+	CHECK(rc == -1, OS ": opening the allow-file with addresses "
+	    "refused (%s)", why);
+	req = request(PFT_OP_ADDTABLE, TABLE, 0);
+	req->op = PRIVSEP_OP_ALLOW_OPEN;
+	req->table[sizeof(req->table) - 1] = 'x';
+	rc = check(req, PFT_REQUEST_SIZE(0));
+	CHECK(rc == -1, OS ": opening the allow-file with a name not "
+	    "zero-padded refused (%s)", why);
 	req->addrs[0].af = 6;
 	req->addrs[0].net = 128;
 	req->addrs[0].addr[0] = 0x20;
@@ -774,6 +795,7 @@ test_reload_requests(void)
 	struct privsep *ps;
 	struct pft_request *req;
 	char conf[] = "/tmp/test_privsep_conf.XXXXXX", err[256], line[64];
+	char allowf[64];
 	pthread_t th;
 	FILE *fp;
 	int sv[2], fd, changed, rc, i;
@@ -784,6 +806,7 @@ test_reload_requests(void)
 		return;
 	}
 	close(fd);
+	snprintf(allowf, sizeof(allowf), "%s.allow", conf);
 	fake_pf_reset(NULL);
 	insert4(TABLE, "192.0.2.1");
 	insert4(TABLE, "192.0.2.2");
@@ -884,6 +907,55 @@ test_reload_requests(void)
 	fp = privsep_config_open(ps, false, err, sizeof(err));
 	CHECK(fp == NULL && err[0] == '\0',
 	    OS ": a default file the parent found missing is no file");
+
+	/*
+	 * The allow-file: only the one the parent checked, once; its
+	 * content even if the file was replaced since.
+	 */
+	fp = privsep_allow_open(ps, "/etc/allow", err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "/etc/allow: not read by the "
+	    "privileged process") != NULL,
+	    OS ": no allow-file before the parent checked one (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	if ((fd = open(allowf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, "192.0.2.7\n", 10) != 10)
+		CHECK(0, OS ": an allow-file");
+	close(fd);
+	srv.allow_fd = open(allowf, O_RDONLY | O_CLOEXEC);
+	/* Read once already, as the parent does when it checks it. */
+	if (srv.allow_fd >= 0)
+		(void)!read(srv.allow_fd, line, 4);
+	unlink(allowf);
+	if ((fd = open(allowf, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
+	    write(fd, "0.0.0.0/8\n", 10) != 10)
+		CHECK(0, OS ": a second allow-file");
+	close(fd);
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strcmp(line, "192.0.2.7\n") == 0,
+	    OS ": the engine gets the allow-file the parent checked, from "
+	    "its start, not its replacement (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "not read by the privileged") != NULL,
+	    OS ": and only once: never by its name (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	/* A configuration by its name, unchecked, drops a checked allow-file. */
+	srv.allow_fd = open(allowf, O_RDONLY | O_CLOEXEC);
+	srv.config_fd = PRIVSEP_CONFIG_BY_PATH;
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	if (fp != NULL)
+		fclose(fp);
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp == NULL && srv.allow_fd == -1,
+	    OS ": a configuration file opened by its name, unchecked, "
+	    "leaves no checked allow-file to give (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	unlink(allowf);
 
 	unlink(conf);
 	fp = privsep_config_open(ps, true, err, sizeof(err));
