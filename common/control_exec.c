@@ -107,15 +107,17 @@ show_stats(struct mxd *d, bool json, struct ctl_out *out)
 	long long uptime = (long long)(mxd_now() - d->started);
 	size_t i;
 
-	stats_fields(&d->stats, wl_count(d->wl), f);
+	stats_fields(&d->stats, wl_count(d->wl), mxd_allow_entries(d), f);
 	if (!json) {
 		ctl_printf(out, "uptime: %lld\n", uptime);
+		ctl_printf(out, "observe: %s\n", d->cfg.observe ? "on" : "off");
 		for (i = 0; i < STATS_FIELDS; i++)
 			ctl_printf(out, "%s: %llu\n", f[i].label,
 			    (unsigned long long)f[i].value);
 		return;
 	}
-	ctl_printf(out, "{\"uptime\":%lld", uptime);
+	ctl_printf(out, "{\"uptime\":%lld,\"observe\":%s", uptime,
+	    d->cfg.observe ? "true" : "false");
 	for (i = 0; i < STATS_FIELDS; i++)
 		ctl_printf(out, ",\"%s\":%llu", f[i].key,
 		    (unsigned long long)f[i].value);

@@ -45,6 +45,13 @@ mxd_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
+/* The allow list's size: its addresses and networks, names' included. */
+uint64_t
+mxd_allow_entries(const struct mxd *d)
+{
+	return d->allow == NULL ? 0 : (uint64_t)d->allow->count;
+}
+
 uint64_t
 mxd_random_seed(void)
 {
@@ -780,8 +787,8 @@ mxd_metrics_save(struct mxd *d)
 		if ((fd = d->port->metrics_open(d, err, sizeof(err))) == -1)
 			rc = -1;
 		else {
-			rc = metrics_write(fd, &d->stats, wl_count(d->wl), err,
-			    sizeof(err));
+			rc = metrics_write(fd, &d->stats, wl_count(d->wl),
+			    mxd_allow_entries(d), err, sizeof(err));
 			close(fd);
 			if (rc == -1)
 				(void)d->port->metrics_close(d, false, NULL, 0);
@@ -791,7 +798,8 @@ mxd_metrics_save(struct mxd *d)
 		}
 	} else
 		rc = metrics_save_at(d->metrics_dirfd, d->metrics_name,
-		    &d->stats, wl_count(d->wl), err, sizeof(err));
+		    &d->stats, wl_count(d->wl), mxd_allow_entries(d), err,
+		    sizeof(err));
 	if (rc == -1)
 		log_warn_limited(&rl, mxd_now(), "metrics file %s: %s",
 		    d->metrics_path, err);
@@ -887,7 +895,7 @@ event_loop(struct mxd *d)
 		}
 		if (got_stats) {
 			got_stats = 0;
-			stats_log(&d->stats, wl_count(d->wl));
+			stats_log(&d->stats, wl_count(d->wl), mxd_allow_entries(d));
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			d->port->input(d);
@@ -1054,7 +1062,7 @@ mxd_run(struct mxd *d)
 	    d->cfg.real.count, d->cfg.whitelist_time);
 	event_loop(d);
 	log_notice("exiting on signal");
-	stats_log(&d->stats, wl_count(d->wl));
+	stats_log(&d->stats, wl_count(d->wl), mxd_allow_entries(d));
 	mxd_state_save(d);
 	mxd_metrics_save(d);
 	port->stop(d);

@@ -139,6 +139,7 @@ void		mxd_control_open(struct mxd *);
 int		mxd_control(void *, const char *, size_t, struct ctl_out *,
 		    char *, size_t);
 int64_t		mxd_now(void);
+uint64_t	mxd_allow_entries(const struct mxd *);
 enum log_level	mxd_log_level(const struct mx_config *);
 void		mxd_signal_fds(int [2]);
 void		mxd_signals_from(pid_t);

@@ -63,13 +63,18 @@ check "and says why on standard error" contains "$ERR" "not whitelisted"
 # --- show stats against SIGUSR1's line ---
 ctl show stats
 check "show stats exits 0" [ "$RC" -eq 0 ]
-mine=$(echo "$OUT" | grep -v '^uptime: ' | sed 's/: / /' |
+mine=$(echo "$OUT" | grep -v '^uptime: \|^observe: ' | sed 's/: / /' |
     awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { print "" }')
 line=$(stats_line | sed 's/.*statistics: //')
 echo "# show stats: $mine"
 echo "# SIGUSR1:    $line"
 check "its counters are SIGUSR1's statistics line" [ "$mine" = "$line" ]
 check "with the uptime" contains_re "$OUT" '^uptime: [0-9][0-9]*$'
+check "and observe mode, off" contains_re "$OUT" '^observe: off$'
+check "and the allow list's size, 0 (none)" \
+    contains_re "$OUT" '^allow entries: 0$'
+check "the statistics line ends with the allow list's size" \
+    contains_re "$line" ', would-block [0-9]+, allow entries 0$'
 
 # --- JSON ---
 # json_ok KEY...: every line of $OUT is a JSON object with the keys.
@@ -87,7 +92,10 @@ for l in lines:
 ' "$@"
 }
 ctl -j show stats
-check "-j show stats is JSON" json_ok uptime fake_mx_hits whitelist_entries
+check "-j show stats is JSON" json_ok uptime fake_mx_hits whitelist_entries \
+    allow_entries observe
+check "-j show stats: observe is false" contains "$OUT" '"observe":false,'
+
 ctl -j show whitelist
 check "-j show whitelist is JSON, with the origins" \
     json_ok address prefix seconds origin
