@@ -128,6 +128,7 @@ struct report_listing {
 	struct ctl_out	*out;
 	bool		 json;
 	const char	*count_key;	/* "count" or "hits" */
+	bool		 blocked;	/* show blocked: the observed mark */
 	int64_t		 mono_now;	/* the core's clock... */
 	time_t		 real_now;	/* ...and the wall clock, now */
 };
@@ -149,7 +150,11 @@ format_time(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* ADDRESS COUNT FIRST LAST, the times in UTC; JSON: seconds since 1970. */
+/*
+ * ADDRESS COUNT FIRST LAST, the times in UTC, and for a blocked sender
+ * that observe mode let through, "observed"; JSON: seconds since 1970,
+ * and (show blocked) "observed" true or false.
+ */
 static void
 report_line(void *arg, const struct report_entry *e)
 {
@@ -159,16 +164,18 @@ report_line(void *arg, const struct report_entry *e)
 	addr_format(&e->addr, a, sizeof(a));
 	if (l->json) {
 		ctl_printf(l->out, "{\"address\":\"%s\",\"%s\":%llu,"
-		    "\"first\":%lld,\"last\":%lld}\n", a, l->count_key,
+		    "\"first\":%lld,\"last\":%lld%s}\n", a, l->count_key,
 		    (unsigned long long)e->count,
 		    (long long)wall_time(l, e->first),
-		    (long long)wall_time(l, e->last));
+		    (long long)wall_time(l, e->last), !l->blocked ? "" :
+		    e->observed ? ",\"observed\":true" : ",\"observed\":false");
 		return;
 	}
 	format_time(wall_time(l, e->first), first, sizeof(first));
 	format_time(wall_time(l, e->last), last, sizeof(last));
-	ctl_printf(l->out, "%s %llu %s %s\n", a,
-	    (unsigned long long)e->count, first, last);
+	ctl_printf(l->out, "%s %llu %s %s%s\n", a,
+	    (unsigned long long)e->count, first, last,
+	    l->blocked && e->observed ? " observed" : "");
 }
 
 /*
@@ -183,6 +190,7 @@ show_report(struct mxd *d, bool suspects, bool json, struct ctl_out *out)
 	l.out = out;
 	l.json = json;
 	l.count_key = suspects ? "hits" : "count";
+	l.blocked = !suspects;
 	l.mono_now = mxd_now();
 	l.real_now = time(NULL);
 	if (suspects)

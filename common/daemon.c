@@ -398,10 +398,26 @@ mxd_init_core(struct mxd *d, uint64_t seed)
 	return 0;
 }
 
+/*
+ * A decision into the reports: a would-block (observe mode let the SYN
+ * through; the policy counted it, would_block was wb before) is noted as
+ * an observed block.
+ */
+static void
+mxd_report(struct mxd *d, enum mx_action action, const struct mx_addr *src,
+    int64_t now, uint64_t wb)
+{
+	if (d->stats.would_block != wb)
+		report_note_observed(d->report, src, now);
+	else
+		report_note(d->report, action, src, now);
+}
+
 /* Decide, log the decision when debugging, and look for siblings. */
 enum mx_action
 mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 {
+	uint64_t wb = d->stats.would_block;
 	enum mx_action action = policy_decide(&d->policy, pkt, now);
 	char src[MX_ADDRSTRLEN], dst[MX_ADDRSTRLEN];
 
@@ -409,7 +425,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
-	report_note(d->report, action, &pkt->src, now);
+	mxd_report(d, action, &pkt->src, now, wb);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -422,9 +438,10 @@ enum mx_action
 mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
     const struct pkt_info *pkt, int64_t now)
 {
+	uint64_t wb = d->stats.would_block;
 	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
 
-	report_note(d->report, action, &pkt->src, now);
+	mxd_report(d, action, &pkt->src, now, wb);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }

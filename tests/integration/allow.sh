@@ -152,6 +152,15 @@ echo "# $stats"
 check "observe: statistics count would-block" \
     contains "$stats" "would-block 2"
 check "observe: nothing blocked" contains "$stats" "blocked 0"
+out=$(ctl show blocked)
+echo "$out" | sed 's/^/# show blocked: /'
+check "observe: show blocked lists the would-block sender, observed" \
+    contains_re "$out" '^198\.51\.100\.12 2 [0-9TZ:-]+ [0-9TZ:-]+ observed$'
+check "observe: the allowed sender is not in show blocked" \
+    sh -c "! echo '$out' | grep -q '^198.51.100.15 '"
+check "observe: -j show blocked says observed true" \
+    contains_re "$(ctl -j show blocked)" \
+    '^\{"address":"198\.51\.100\.12","count":2,"first":[0-9]+,"last":[0-9]+,"observed":true\}$'
 check "observe: show stats says observe on" \
     contains_re "$(ctl show stats)" '^observe: on$'
 check "observe: -j show stats says observe true" \
