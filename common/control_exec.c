@@ -365,6 +365,37 @@ flush(struct mxd *d, bool json, struct ctl_out *out, char *err,
 	return 0;
 }
 
+/* "uid U gid G pid P" of a request's sender, as far as the system tells. */
+static void
+peer_text(const struct ctl_peer *peer, char *buf, size_t len)
+{
+	if (peer == NULL || !peer->known)
+		snprintf(buf, len, "an unknown peer");
+	else if (peer->pid == -1)
+		snprintf(buf, len, "uid %lu gid %lu", (unsigned long)peer->uid,
+		    (unsigned long)peer->gid);
+	else
+		snprintf(buf, len, "uid %lu gid %lu pid %ld",
+		    (unsigned long)peer->uid, (unsigned long)peer->gid,
+		    (long)peer->pid);
+}
+
+/* Whether a command changes something: its sender is logged at info. */
+static bool
+changes(enum ctl_command cmd)
+{
+	switch (cmd) {
+	case CTL_ADD:
+	case CTL_DELETE:
+	case CTL_FLUSH:
+	case CTL_RELOAD:
+	case CTL_LOG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The control socket's handler (control.h): one request line. */
 int
 mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
@@ -373,13 +404,17 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 	struct mxd *d = arg;
 	struct ctl_request req;
 	static const char *levels[] = { "quiet", "info", "debug" };
+	char who[96];
 
+	peer_text(out->peer, who, sizeof(who));
 	if (ctl_parse(line, len, &req, err, errlen) == -1) {
-		log_debug("control: refused: %s", err);
+		log_debug("control: from %s: refused: %s", who, err);
 		return -1;
 	}
-	log_debug("control: %s%s", ctl_command_name(req.cmd),
-	    req.json ? " (json)" : "");
+	if (changes(req.cmd))
+		log_info("control: from %s: %.*s", who, (int)len, line);
+	else
+		log_debug("control: from %s: %.*s", who, (int)len, line);
 	switch (req.cmd) {
 	case CTL_SHOW_STATS:
 		show_stats(d, req.json, out);

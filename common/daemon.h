@@ -72,10 +72,11 @@ struct mx_port {
 	 */
 	FILE	*(*config_open)(struct mxd *, char *, size_t);
 	/*
-	 * The user and group ids of a control socket's peer (optional: the
-	 * call differs between systems, and common/ has no #ifdefs).
+	 * The user and group ids of a control socket's peer, and its
+	 * process id where the system tells, else -1 (optional: the call
+	 * differs between systems, and common/ has no #ifdefs).
 	 */
-	int	(*peer_cred)(int, uid_t *, gid_t *);
+	int	(*peer_cred)(int, uid_t *, gid_t *, pid_t *);
 	/*
 	 * The metrics file's writer, as state_open and state_close are the
 	 * state file's (optional; without it the core writes through a

@@ -189,6 +189,37 @@ cat "$TMP/silent.out"
 ctl show stats
 check "afterwards the socket still answers" [ "$RC" -eq 0 ]
 
+# --- who asked: each request's peer, changes at info, the rest debug ---
+# since_mark: the log since here.
+mark=$(wc -l <"$LOG" | tr -d ' ')
+since_mark() {
+	tail -n "+$((mark + 1))" "$LOG"
+}
+ctl log info
+ctl add 198.51.100.17 60
+ctl show whitelist
+ctl -j show stats
+ctl delete 198.51.100.17
+cred_re='control: from uid 0 gid 0 pid [0-9]+'
+since_mark | sed 's/^/# log: /'
+check "a change (log) is logged with the peer's uid, gid and pid" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' | grep -Eq '$cred_re: log info\$'"
+check "a change (add) is logged with the peer's credentials, at info" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' |
+    grep -Eq '$cred_re: add 198\.51\.100\.17 60\$'"
+check "a change (delete) too" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' |
+    grep -Eq '$cred_re: delete 198\.51\.100\.17\$'"
+check "a look (show whitelist) is not logged at info" \
+    sh -c "! tail -n +$((mark + 1)) '$LOG' | grep -q 'show whitelist\$'"
+check "nor (-j show stats)" \
+    sh -c "! tail -n +$((mark + 1)) '$LOG' | grep -q 'json show stats\$'"
+ctl log debug
+ctl show whitelist
+check "but at debug, a look is logged with its peer" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' |
+    grep -Eq '$cred_re: show whitelist\$'"
+
 kill -TERM "$MXPID"
 wait_until 50 gone "$MXPID"
 check "SIGTERM stops the daemon" gone "$MXPID"
