@@ -33,11 +33,31 @@ target_key(struct mxd *d, const struct ctl_request *req, struct mx_addr *key,
 	return 0;
 }
 
+static void	format_time(time_t, char *, size_t);
+
+/*
+ * An entry's last use, derived (an entry holds no such field: it would
+ * cost every entry 8 bytes): a fake-MX attempt or a real-MX pass sets the
+ * expiry to whitelist-time from then, so the last use is the expiry less
+ * whitelist-time.  Later than now: not used since it was set for longer
+ * (add SECONDS); -1 then.  On the wall clock.
+ */
+static time_t
+last_use(const struct mxd *d, int64_t now, int64_t left)
+{
+	int64_t t = now + left - d->cfg.whitelist_time;
+
+	if (t > now)
+		return (time_t)-1;
+	return time(NULL) - (time_t)(now - t);
+}
+
 static void
 entry_line(struct mxd *d, struct ctl_out *out, bool json,
     const struct mx_addr *key, int64_t left, uint32_t origin)
 {
-	char a[MX_ADDRSTRLEN];
+	char a[MX_ADDRSTRLEN], used[32];
+	time_t last = last_use(d, mxd_now(), left);
 	unsigned bits = addr_prefix_bits(key,
 	    (unsigned)d->cfg.whitelist_prefix4,
 	    (unsigned)d->cfg.whitelist_prefix6);
@@ -45,13 +65,22 @@ entry_line(struct mxd *d, struct ctl_out *out, bool json,
 	if (addr_is_v4(key))
 		bits -= 96;
 	addr_format(key, a, sizeof(a));
-	if (json)
+	if (json) {
+		if (last == (time_t)-1)
+			snprintf(used, sizeof(used), "null");
+		else
+			snprintf(used, sizeof(used), "%lld", (long long)last);
 		ctl_printf(out, "{\"address\":\"%s\",\"prefix\":%u,"
-		    "\"seconds\":%lld,\"origin\":\"%s\"}\n", a, bits,
-		    (long long)left, policy_origin_name(origin));
+		    "\"seconds\":%lld,\"origin\":\"%s\",\"last_use\":%s}\n",
+		    a, bits, (long long)left, policy_origin_name(origin), used);
+		return;
+	}
+	if (last == (time_t)-1)
+		snprintf(used, sizeof(used), "-");
 	else
-		ctl_printf(out, "%s/%u %lld %s\n", a, bits, (long long)left,
-		    policy_origin_name(origin));
+		format_time(last, used, sizeof(used));
+	ctl_printf(out, "%s/%u %lld %s %s\n", a, bits, (long long)left,
+	    policy_origin_name(origin), used);
 }
 
 struct listing {

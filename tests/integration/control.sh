@@ -48,14 +48,14 @@ check "a sender that tries the fake MX is delivered" [ "$RC" -eq 0 ]
 ctl add 198.51.100.12 600
 ctl show whitelist
 check "show whitelist exits 0" [ "$RC" -eq 0 ]
-check "it lists the fake MX's sender with origin fake" \
-    contains_re "$OUT" '^198\.51\.100\.10/32 [0-9][0-9]* fake$'
-check "and the added one with origin manual" \
-    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual$'
+check "it lists the fake MX's sender with origin fake and its last use" \
+    contains_re "$OUT" '^198\.51\.100\.10/32 [0-9][0-9]* fake 20[0-9-]+T[0-9:]+Z$'
+check "and the added one (600 s, not used since) with origin manual, no use" \
+    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual -$'
 check "and nothing else" [ "$(echo "$OUT" | wc -l | tr -d ' ')" -eq 2 ]
 ctl show whitelist 198.51.100.12
 check "show whitelist ADDRESS gives its entry" \
-    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual$'
+    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual -$'
 ctl show whitelist 198.51.100.99
 check "show whitelist of an unknown address exits 1" [ "$RC" -eq 1 ]
 check "and says why on standard error" contains "$ERR" "not whitelisted"
@@ -98,7 +98,13 @@ check "-j show stats: observe is false" contains "$OUT" '"observe":false,'
 
 ctl -j show whitelist
 check "-j show whitelist is JSON, with the origins" \
-    json_ok address prefix seconds origin
+    json_ok address prefix seconds origin last_use
+check "the fake MX's sender was last used within the last minute, the added one never" \
+    sh -c "printf '%s\n' '$OUT' | python3 -c 'import json, sys, time
+o = {json.loads(l)[\"address\"]: json.loads(l) for l in sys.stdin if l.strip()}
+f = o[\"198.51.100.10\"][\"last_use\"]
+assert f is not None and time.time() - 60 <= f <= time.time() + 1, f
+assert o[\"198.51.100.12\"][\"last_use\"] is None, o'"
 check "the JSON origins are fake and manual" sh -c \
     "printf '%s\n' '$OUT' | python3 -c 'import json, sys
 print(sorted(json.loads(l)[\"origin\"] for l in sys.stdin if l.strip()))' |
