@@ -29,6 +29,7 @@ struct ctl_client {
 	size_t		 inlen;
 	char		 in[CTL_LINE_MAX];
 	struct ctl_out	 out;
+	struct ctl_peer	 peer;		/* out.peer points here */
 	size_t		 sent;
 	bool		 answering;	/* the line is in, out is being sent */
 };
@@ -261,8 +262,7 @@ static void
 accept_clients(struct control *c)
 {
 	struct ctl_client *cl;
-	uid_t uid;
-	gid_t gid;
+	struct ctl_peer peer;
 	size_t i;
 	int fd;
 
@@ -271,15 +271,11 @@ accept_clients(struct control *c)
 			close(fd);
 			continue;
 		}
-		if (c->peer != NULL && log_debug_enabled()) {
-			if (c->peer(fd, &uid, &gid) == 0)
-				log_debug("control: connection from uid %lu "
-				    "gid %lu", (unsigned long)uid,
-				    (unsigned long)gid);
-			else
-				log_debug("control: connection from an "
-				    "unknown peer");
-		}
+		/* Asked now: the handler logs it with a request. */
+		memset(&peer, 0, sizeof(peer));
+		peer.pid = -1;
+		peer.known = c->peer != NULL &&
+		    c->peer(fd, &peer.uid, &peer.gid, &peer.pid) == 0;
 		if (c->nclients == CTL_CLIENTS_MAX) {
 			log_debug("control: %d clients already: refused",
 			    CTL_CLIENTS_MAX);
@@ -290,6 +286,8 @@ accept_clients(struct control *c)
 			;
 		cl = &c->clients[i];
 		cl->fd = fd;
+		cl->peer = peer;
+		cl->out.peer = &cl->peer;
 		cl->deadline = now_ms() + c->idle_ms;
 		c->nclients++;
 	}

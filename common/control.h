@@ -26,12 +26,21 @@
 #define CTL_OUTPUT_MAX		(16U << 20)
 #define CTL_DEFAULT_PATH	"/var/run/mxallowd.sock"
 
+/* Who sent a request: what the system tells of the socket's peer. */
+struct ctl_peer {
+	bool	 known;		/* false: the system did not tell */
+	uid_t	 uid;
+	gid_t	 gid;
+	pid_t	 pid;		/* -1: not told (getpeereid(3) has none) */
+};
+
 /* An answer being built: data lines, then the server ends it. */
 struct ctl_out {
 	char	*buf;
 	size_t	 len;
 	size_t	 cap;
 	bool	 full;		/* CTL_OUTPUT_MAX reached: lines were lost */
+	const struct ctl_peer *peer;	/* the requester; NULL: unknown */
 };
 
 void	ctl_printf(struct ctl_out *, const char *, ...)
@@ -43,8 +52,11 @@ void	ctl_printf(struct ctl_out *, const char *, ...)
  */
 typedef int	ctl_handler(void *, const char *, size_t, struct ctl_out *,
 		    char *, size_t);
-/* The peer's user and group ids, from the port (optional). */
-typedef int	ctl_peer_fn(int, uid_t *, gid_t *);
+/*
+ * The peer's user and group ids, and its process id or -1, from the port
+ * (optional); 0 or -1.
+ */
+typedef int	ctl_peer_fn(int, uid_t *, gid_t *, pid_t *);
 
 struct control;
 

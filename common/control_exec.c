@@ -33,11 +33,31 @@ target_key(struct mxd *d, const struct ctl_request *req, struct mx_addr *key,
 	return 0;
 }
 
+static void	format_time(time_t, char *, size_t);
+
+/*
+ * An entry's last use, derived (an entry holds no such field: it would
+ * cost every entry 8 bytes): a fake-MX attempt or a real-MX pass sets the
+ * expiry to whitelist-time from then, so the last use is the expiry less
+ * whitelist-time.  Later than now: not used since it was set for longer
+ * (add SECONDS); -1 then.  On the wall clock.
+ */
+static time_t
+last_use(const struct mxd *d, int64_t now, int64_t left)
+{
+	int64_t t = now + left - d->cfg.whitelist_time;
+
+	if (t > now)
+		return (time_t)-1;
+	return time(NULL) - (time_t)(now - t);
+}
+
 static void
 entry_line(struct mxd *d, struct ctl_out *out, bool json,
     const struct mx_addr *key, int64_t left, uint32_t origin)
 {
-	char a[MX_ADDRSTRLEN];
+	char a[MX_ADDRSTRLEN], used[32];
+	time_t last = last_use(d, mxd_now(), left);
 	unsigned bits = addr_prefix_bits(key,
 	    (unsigned)d->cfg.whitelist_prefix4,
 	    (unsigned)d->cfg.whitelist_prefix6);
@@ -45,13 +65,22 @@ entry_line(struct mxd *d, struct ctl_out *out, bool json,
 	if (addr_is_v4(key))
 		bits -= 96;
 	addr_format(key, a, sizeof(a));
-	if (json)
+	if (json) {
+		if (last == (time_t)-1)
+			snprintf(used, sizeof(used), "null");
+		else
+			snprintf(used, sizeof(used), "%lld", (long long)last);
 		ctl_printf(out, "{\"address\":\"%s\",\"prefix\":%u,"
-		    "\"seconds\":%lld,\"origin\":\"%s\"}\n", a, bits,
-		    (long long)left, policy_origin_name(origin));
+		    "\"seconds\":%lld,\"origin\":\"%s\",\"last_use\":%s}\n",
+		    a, bits, (long long)left, policy_origin_name(origin), used);
+		return;
+	}
+	if (last == (time_t)-1)
+		snprintf(used, sizeof(used), "-");
 	else
-		ctl_printf(out, "%s/%u %lld %s\n", a, bits, (long long)left,
-		    policy_origin_name(origin));
+		format_time(last, used, sizeof(used));
+	ctl_printf(out, "%s/%u %lld %s %s\n", a, bits, (long long)left,
+	    policy_origin_name(origin), used);
 }
 
 struct listing {
@@ -107,15 +136,17 @@ show_stats(struct mxd *d, bool json, struct ctl_out *out)
 	long long uptime = (long long)(mxd_now() - d->started);
 	size_t i;
 
-	stats_fields(&d->stats, wl_count(d->wl), f);
+	stats_fields(&d->stats, wl_count(d->wl), mxd_allow_entries(d), f);
 	if (!json) {
 		ctl_printf(out, "uptime: %lld\n", uptime);
+		ctl_printf(out, "observe: %s\n", d->cfg.observe ? "on" : "off");
 		for (i = 0; i < STATS_FIELDS; i++)
 			ctl_printf(out, "%s: %llu\n", f[i].label,
 			    (unsigned long long)f[i].value);
 		return;
 	}
-	ctl_printf(out, "{\"uptime\":%lld", uptime);
+	ctl_printf(out, "{\"uptime\":%lld,\"observe\":%s", uptime,
+	    d->cfg.observe ? "true" : "false");
 	for (i = 0; i < STATS_FIELDS; i++)
 		ctl_printf(out, ",\"%s\":%llu", f[i].key,
 		    (unsigned long long)f[i].value);
@@ -126,6 +157,7 @@ struct report_listing {
 	struct ctl_out	*out;
 	bool		 json;
 	const char	*count_key;	/* "count" or "hits" */
+	bool		 blocked;	/* show blocked: the observed mark */
 	int64_t		 mono_now;	/* the core's clock... */
 	time_t		 real_now;	/* ...and the wall clock, now */
 };
@@ -147,7 +179,11 @@ format_time(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* ADDRESS COUNT FIRST LAST, the times in UTC; JSON: seconds since 1970. */
+/*
+ * ADDRESS COUNT FIRST LAST, the times in UTC, and for a blocked sender
+ * that observe mode let through, "observed"; JSON: seconds since 1970,
+ * and (show blocked) "observed" true or false.
+ */
 static void
 report_line(void *arg, const struct report_entry *e)
 {
@@ -157,16 +193,18 @@ report_line(void *arg, const struct report_entry *e)
 	addr_format(&e->addr, a, sizeof(a));
 	if (l->json) {
 		ctl_printf(l->out, "{\"address\":\"%s\",\"%s\":%llu,"
-		    "\"first\":%lld,\"last\":%lld}\n", a, l->count_key,
+		    "\"first\":%lld,\"last\":%lld%s}\n", a, l->count_key,
 		    (unsigned long long)e->count,
 		    (long long)wall_time(l, e->first),
-		    (long long)wall_time(l, e->last));
+		    (long long)wall_time(l, e->last), !l->blocked ? "" :
+		    e->observed ? ",\"observed\":true" : ",\"observed\":false");
 		return;
 	}
 	format_time(wall_time(l, e->first), first, sizeof(first));
 	format_time(wall_time(l, e->last), last, sizeof(last));
-	ctl_printf(l->out, "%s %llu %s %s\n", a,
-	    (unsigned long long)e->count, first, last);
+	ctl_printf(l->out, "%s %llu %s %s%s\n", a,
+	    (unsigned long long)e->count, first, last,
+	    l->blocked && e->observed ? " observed" : "");
 }
 
 /*
@@ -181,6 +219,7 @@ show_report(struct mxd *d, bool suspects, bool json, struct ctl_out *out)
 	l.out = out;
 	l.json = json;
 	l.count_key = suspects ? "hits" : "count";
+	l.blocked = !suspects;
 	l.mono_now = mxd_now();
 	l.real_now = time(NULL);
 	if (suspects)
@@ -355,6 +394,37 @@ flush(struct mxd *d, bool json, struct ctl_out *out, char *err,
 	return 0;
 }
 
+/* "uid U gid G pid P" of a request's sender, as far as the system tells. */
+static void
+peer_text(const struct ctl_peer *peer, char *buf, size_t len)
+{
+	if (peer == NULL || !peer->known)
+		snprintf(buf, len, "an unknown peer");
+	else if (peer->pid == -1)
+		snprintf(buf, len, "uid %lu gid %lu", (unsigned long)peer->uid,
+		    (unsigned long)peer->gid);
+	else
+		snprintf(buf, len, "uid %lu gid %lu pid %ld",
+		    (unsigned long)peer->uid, (unsigned long)peer->gid,
+		    (long)peer->pid);
+}
+
+/* Whether a command changes something: its sender is logged at info. */
+static bool
+changes(enum ctl_command cmd)
+{
+	switch (cmd) {
+	case CTL_ADD:
+	case CTL_DELETE:
+	case CTL_FLUSH:
+	case CTL_RELOAD:
+	case CTL_LOG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The control socket's handler (control.h): one request line. */
 int
 mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
@@ -363,13 +433,17 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 	struct mxd *d = arg;
 	struct ctl_request req;
 	static const char *levels[] = { "quiet", "info", "debug" };
+	char who[96];
 
+	peer_text(out->peer, who, sizeof(who));
 	if (ctl_parse(line, len, &req, err, errlen) == -1) {
-		log_debug("control: refused: %s", err);
+		log_debug("control: from %s: refused: %s", who, err);
 		return -1;
 	}
-	log_debug("control: %s%s", ctl_command_name(req.cmd),
-	    req.json ? " (json)" : "");
+	if (changes(req.cmd))
+		log_info("control: from %s: %.*s", who, (int)len, line);
+	else
+		log_debug("control: from %s: %.*s", who, (int)len, line);
 	switch (req.cmd) {
 	case CTL_SHOW_STATS:
 		show_stats(d, req.json, out);

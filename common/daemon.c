@@ -45,6 +45,13 @@ mxd_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
+/* The allow list's size: its addresses and networks, names' included. */
+uint64_t
+mxd_allow_entries(const struct mxd *d)
+{
+	return d->allow == NULL ? 0 : (uint64_t)d->allow->count;
+}
+
 uint64_t
 mxd_random_seed(void)
 {
@@ -391,10 +398,26 @@ mxd_init_core(struct mxd *d, uint64_t seed)
 	return 0;
 }
 
+/*
+ * A decision into the reports: a would-block (observe mode let the SYN
+ * through; the policy counted it, would_block was wb before) is noted as
+ * an observed block.
+ */
+static void
+mxd_report(struct mxd *d, enum mx_action action, const struct mx_addr *src,
+    int64_t now, uint64_t wb)
+{
+	if (d->stats.would_block != wb)
+		report_note_observed(d->report, src, now);
+	else
+		report_note(d->report, action, src, now);
+}
+
 /* Decide, log the decision when debugging, and look for siblings. */
 enum mx_action
 mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 {
+	uint64_t wb = d->stats.would_block;
 	enum mx_action action = policy_decide(&d->policy, pkt, now);
 	char src[MX_ADDRSTRLEN], dst[MX_ADDRSTRLEN];
 
@@ -402,7 +425,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		log_debug("%s %s -> %s", policy_action_name(action),
 		    addr_format(&pkt->src, src, sizeof(src)),
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
-	report_note(d->report, action, &pkt->src, now);
+	mxd_report(d, action, &pkt->src, now, wb);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -415,9 +438,10 @@ enum mx_action
 mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
     const struct pkt_info *pkt, int64_t now)
 {
+	uint64_t wb = d->stats.would_block;
 	enum mx_action action = pfpolicy_decide(&d->policy, pfl, pkt, now);
 
-	report_note(d->report, action, &pkt->src, now);
+	mxd_report(d, action, &pkt->src, now, wb);
 	mxd_find_siblings(d, action, &pkt->src, now);
 	return action;
 }
@@ -791,8 +815,8 @@ mxd_metrics_save(struct mxd *d)
 		if ((fd = d->port->metrics_open(d, err, sizeof(err))) == -1)
 			rc = -1;
 		else {
-			rc = metrics_write(fd, &d->stats, wl_count(d->wl), err,
-			    sizeof(err));
+			rc = metrics_write(fd, &d->stats, wl_count(d->wl),
+			    mxd_allow_entries(d), err, sizeof(err));
 			close(fd);
 			if (rc == -1)
 				(void)d->port->metrics_close(d, false, NULL, 0);
@@ -802,7 +826,8 @@ mxd_metrics_save(struct mxd *d)
 		}
 	} else
 		rc = metrics_save_at(d->metrics_dirfd, d->metrics_name,
-		    &d->stats, wl_count(d->wl), err, sizeof(err));
+		    &d->stats, wl_count(d->wl), mxd_allow_entries(d), err,
+		    sizeof(err));
 	if (rc == -1)
 		log_warn_limited(&rl, mxd_now(), "metrics file %s: %s",
 		    d->metrics_path, err);
@@ -898,7 +923,7 @@ event_loop(struct mxd *d)
 		}
 		if (got_stats) {
 			got_stats = 0;
-			stats_log(&d->stats, wl_count(d->wl));
+			stats_log(&d->stats, wl_count(d->wl), mxd_allow_entries(d));
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			d->port->input(d);
@@ -1065,7 +1090,7 @@ mxd_run(struct mxd *d)
 	    d->cfg.real.count, d->cfg.whitelist_time);
 	event_loop(d);
 	log_notice("exiting on signal");
-	stats_log(&d->stats, wl_count(d->wl));
+	stats_log(&d->stats, wl_count(d->wl), mxd_allow_entries(d));
 	mxd_state_save(d);
 	mxd_metrics_save(d);
 	port->stop(d);

@@ -78,10 +78,11 @@ struct mx_port {
 	 */
 	FILE	*(*allow_open)(struct mxd *, const char *, char *, size_t);
 	/*
-	 * The user and group ids of a control socket's peer (optional: the
-	 * call differs between systems, and common/ has no #ifdefs).
+	 * The user and group ids of a control socket's peer, and its
+	 * process id where the system tells, else -1 (optional: the call
+	 * differs between systems, and common/ has no #ifdefs).
 	 */
-	int	(*peer_cred)(int, uid_t *, gid_t *);
+	int	(*peer_cred)(int, uid_t *, gid_t *, pid_t *);
 	/*
 	 * The metrics file's writer, as state_open and state_close are the
 	 * state file's (optional; without it the core writes through a
@@ -145,6 +146,7 @@ void		mxd_control_open(struct mxd *);
 int		mxd_control(void *, const char *, size_t, struct ctl_out *,
 		    char *, size_t);
 int64_t		mxd_now(void);
+uint64_t	mxd_allow_entries(const struct mxd *);
 enum log_level	mxd_log_level(const struct mx_config *);
 void		mxd_signal_fds(int [2]);
 void		mxd_signals_from(pid_t);

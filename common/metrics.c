@@ -39,6 +39,10 @@ static const struct {
 	{ "rdns_failed", "Reverse-DNS lookups without a confirmed name." },
 	{ "rdns_skipped", "Reverse-DNS lookups skipped: a queue was full." },
 	{ "rdns_siblings", "Addresses whitelisted through a sender's name." },
+	{ "allowed", "Real-MX connection attempts of allowed senders." },
+	{ "would_block", "Observe mode: real-MX connection attempts that "
+	    "would have been blocked." },
+	{ "allow_entries", "Addresses and networks in the allow list now." },
 };
 
 static const char *
@@ -61,19 +65,20 @@ is_gauge(const char *key)
 }
 
 /*
- * The file's text into buf (len bytes); entries is the whitelist's size.
+ * The file's text into buf (len bytes); entries is the whitelist's size,
+ * allow the allow list's.
  * Returns its length, or -1 if it does not fit.
  */
 int
 metrics_format(char *buf, size_t len, const struct mx_stats *s,
-    uint64_t entries)
+    uint64_t entries, uint64_t allow)
 {
 	struct stats_field f[STATS_FIELDS];
 	char name[96];
 	size_t i, used = 0;
 	int n;
 
-	stats_fields(s, entries, f);
+	stats_fields(s, entries, allow, f);
 	for (i = 0; i < STATS_FIELDS; i++) {
 		snprintf(name, sizeof(name), "mxallowd_%s%s", f[i].key,
 		    is_gauge(f[i].key) ? "" : "_total");
@@ -90,15 +95,15 @@ metrics_format(char *buf, size_t len, const struct mx_stats *s,
 
 /* The metrics into fd, an empty file open for writing; 0 or -1 and err. */
 int
-metrics_write(int fd, const struct mx_stats *s, uint64_t entries, char *err,
-    size_t errlen)
+metrics_write(int fd, const struct mx_stats *s, uint64_t entries,
+    uint64_t allow, char *err, size_t errlen)
 {
 	char buf[METRICS_SIZE_MAX];
 	ssize_t w;
 	size_t off = 0;
 	int len;
 
-	if ((len = metrics_format(buf, sizeof(buf), s, entries)) == -1) {
+	if ((len = metrics_format(buf, sizeof(buf), s, entries, allow)) == -1) {
 		seterr(err, errlen, "metrics longer than %d bytes",
 		    METRICS_SIZE_MAX);
 		return -1;
@@ -164,7 +169,7 @@ metrics_tmp_open(int dirfd, const char *name, char *tmp, size_t tmplen,
 /* Write the file atomically through its directory; 0 or -1 and err. */
 int
 metrics_save_at(int dirfd, const char *name, const struct mx_stats *s,
-    uint64_t entries, char *err, size_t errlen)
+    uint64_t entries, uint64_t allow, char *err, size_t errlen)
 {
 	char tmp[NAME_MAX + 1];
 	int fd, rc;
@@ -172,7 +177,7 @@ metrics_save_at(int dirfd, const char *name, const struct mx_stats *s,
 	if ((fd = metrics_tmp_open(dirfd, name, tmp, sizeof(tmp), err,
 	    errlen)) == -1)
 		return -1;
-	rc = metrics_write(fd, s, entries, err, errlen);
+	rc = metrics_write(fd, s, entries, allow, err, errlen);
 	close(fd);
 	if (rc == -1) {
 		(void)state_tmp_close(dirfd, tmp, name, false, NULL, 0);

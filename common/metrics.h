@@ -11,6 +11,8 @@
  *	# HELP mxallowd_whitelist_entries Entries in the whitelist now.
  *	# TYPE mxallowd_whitelist_entries gauge
  *	mxallowd_whitelist_entries 3
+ *	...
+ *	mxallowd_allow_entries 2
  *
  * Every field of stats_fields() is there, in its order: a key that ends
  * in "_entries" is a gauge named mxallowd_KEY, any other a counter named
@@ -27,11 +29,13 @@
 /* Far more than the file takes: a bound on what a writer may write. */
 #define METRICS_SIZE_MAX	16384
 
-int	metrics_format(char *, size_t, const struct mx_stats *, uint64_t);
-int	metrics_write(int, const struct mx_stats *, uint64_t, char *, size_t);
+int	metrics_format(char *, size_t, const struct mx_stats *, uint64_t,
+	    uint64_t);
+int	metrics_write(int, const struct mx_stats *, uint64_t, uint64_t, char *,
+	    size_t);
 int	metrics_dir_open(const char *, const char **);
 int	metrics_tmp_open(int, const char *, char *, size_t, char *, size_t);
 int	metrics_save_at(int, const char *, const struct mx_stats *, uint64_t,
-	    char *, size_t);
+	    uint64_t, char *, size_t);
 
 #endif

@@ -174,6 +174,7 @@ table_see(const struct report *r, struct table *t, const struct mx_addr *a,
 	t->slots[i].e.addr = *a;
 	t->slots[i].e.count = 0;
 	t->slots[i].e.first = t->slots[i].e.last = now;
+	t->slots[i].e.observed = false;
 	t->slots[i].hnext = t->buckets[b];
 	t->buckets[b] = i;
 	list_push(t, i);
@@ -218,13 +219,16 @@ void
 report_note(struct report *r, enum mx_action action,
     const struct mx_addr *src, int64_t now)
 {
+	struct report_entry *e;
 	uint32_t i;
 
 	if (r == NULL)
 		return;
 	switch (action) {
 	case MX_BLOCK:
-		table_see(r, &r->blocked, src, now)->count++;
+		e = table_see(r, &r->blocked, src, now);
+		e->count++;
+		e->observed = false;
 		break;
 	case MX_WHITELIST:
 	case MX_REFRESH:
@@ -237,6 +241,25 @@ report_note(struct report *r, enum mx_action action,
 	case MX_IGNORE:
 		break;
 	}
+}
+
+/*
+ * A real-MX attempt that observe mode let through and would have blocked:
+ * counted among the blocked senders, marked as observed; it passed, so
+ * the sender is no suspect (as for MX_PASS).
+ */
+void
+report_note_observed(struct report *r, const struct mx_addr *src,
+    int64_t now)
+{
+	struct report_entry *e;
+
+	if (r == NULL)
+		return;
+	e = table_see(r, &r->blocked, src, now);
+	e->count++;
+	e->observed = true;
+	report_note(r, MX_PASS, src, now);
 }
 
 /* The entries with at least min in count, newest first; how many. */

@@ -28,6 +28,8 @@ struct report_entry {
 	uint64_t	count;		/* blocks, or fake-MX hits */
 	int64_t		first;		/* seen first (since it entered) */
 	int64_t		last;		/* seen last */
+	bool		observed;	/* blocked: the last was let through by
+					   observe mode (a "would block") */
 };
 
 typedef void	report_visit_cb(void *, const struct report_entry *);
@@ -37,6 +39,8 @@ struct report;
 struct report	*report_create(size_t, uint64_t);
 void		 report_destroy(struct report *);
 void		 report_note(struct report *, enum mx_action,
+		    const struct mx_addr *, int64_t);
+void		 report_note_observed(struct report *,
 		    const struct mx_addr *, int64_t);
 size_t		 report_blocked(const struct report *, report_visit_cb *,
 		    void *);

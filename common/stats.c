@@ -8,9 +8,12 @@
 #include "log.h"
 #include "stats.h"
 
-/* entries: the whitelist's current size, which is no counter. */
+/*
+ * entries: the whitelist's current size, which is no counter; allow: the
+ * allow list's (its addresses and networks, names' addresses included).
+ */
 void
-stats_fields(const struct mx_stats *s, uint64_t entries,
+stats_fields(const struct mx_stats *s, uint64_t entries, uint64_t allow,
     struct stats_field f[STATS_FIELDS])
 {
 	const struct stats_field all[STATS_FIELDS] = {
@@ -32,6 +35,7 @@ stats_fields(const struct mx_stats *s, uint64_t entries,
 		{ "rdns siblings", "rdns_siblings", s->rdns_siblings },
 		{ "allowed", "allowed", s->allowed },
 		{ "would-block", "would_block", s->would_block },
+		{ "allow entries", "allow_entries", allow },
 	};
 	size_t i;
 
@@ -40,14 +44,14 @@ stats_fields(const struct mx_stats *s, uint64_t entries,
 }
 
 void
-stats_log(const struct mx_stats *s, uint64_t entries)
+stats_log(const struct mx_stats *s, uint64_t entries, uint64_t allow)
 {
 	struct stats_field f[STATS_FIELDS];
 	char line[1024];
 	size_t i, len = 0;
 	int n;
 
-	stats_fields(s, entries, f);
+	stats_fields(s, entries, allow, f);
 	for (i = 0; i < STATS_FIELDS; i++) {
 		n = snprintf(line + len, sizeof(line) - len, "%s%s %llu",
 		    i == 0 ? "" : ", ", f[i].label,

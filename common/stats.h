@@ -29,8 +29,11 @@ struct mx_stats {
 	uint64_t	would_block;	/* observe: SYNs that would be blocked */
 };
 
-/* The counters of the statistics line, in its order. */
-#define STATS_FIELDS	18
+/*
+ * The counters of the statistics line, in its order, and two gauges: the
+ * whitelist's size (among them) and the allow list's (last).
+ */
+#define STATS_FIELDS	19
 
 struct stats_field {
 	const char	*label;		/* as in the statistics line */
@@ -38,8 +41,8 @@ struct stats_field {
 	uint64_t	 value;
 };
 
-void	stats_fields(const struct mx_stats *, uint64_t,
+void	stats_fields(const struct mx_stats *, uint64_t, uint64_t,
 	    struct stats_field[STATS_FIELDS]);
-void	stats_log(const struct mx_stats *, uint64_t);
+void	stats_log(const struct mx_stats *, uint64_t, uint64_t);
 
 #endif

@@ -4,6 +4,6 @@
 
 #include <sys/types.h>
 
-int	linux_peer_cred(int, uid_t *, gid_t *);
+int	linux_peer_cred(int, uid_t *, gid_t *, pid_t *);
 
 #endif

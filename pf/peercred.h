@@ -4,6 +4,6 @@
 
 #include <sys/types.h>
 
-int	pf_peer_cred(int, uid_t *, gid_t *);
+int	pf_peer_cred(int, uid_t *, gid_t *, pid_t *);
 
 #endif

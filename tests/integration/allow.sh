@@ -68,6 +68,13 @@ check "show allow lists the name with the IPv4 address it resolved to" \
 check "and with the IPv6 address" \
     contains_re "$out" "^partner.example.test .*2001:db8:1::19( |\$)"
 
+# .15, .16/31, and the name's two addresses.
+out=$(ctl show stats)
+check "show stats: the allow list holds 4 entries" \
+    contains_re "$out" '^allow entries: 4$'
+check "show stats: observe mode is off" contains_re "$out" '^observe: off$'
+check "-j show stats: allow_entries 4" \
+    contains "$(ctl -j show stats)" '"allow_entries":4'
 probe 198.51.100.15 2000 connect "$REAL4"
 check "allowed by address: a direct sender passes the real MX" [ "$RC" -eq 0 ]
 probe 198.51.100.17 2000 connect "$REAL4"
@@ -124,6 +131,8 @@ probe 198.51.100.17 1500 connect "$REAL4"
 check "a network taken off the list is dropped again" [ "$RC" -eq 2 ]
 probe 198.51.100.15 2000 connect "$REAL4"
 check "the allow line still passes" [ "$RC" -eq 0 ]
+check "show stats: the allow list holds 1 entry now" \
+    contains_re "$(ctl show stats)" '^allow entries: 1$'
 
 # Observe mode: everybody passes, what would be blocked is logged once.
 restart_mxallowd --observe
@@ -143,4 +152,17 @@ echo "# $stats"
 check "observe: statistics count would-block" \
     contains "$stats" "would-block 2"
 check "observe: nothing blocked" contains "$stats" "blocked 0"
+out=$(ctl show blocked)
+echo "$out" | sed 's/^/# show blocked: /'
+check "observe: show blocked lists the would-block sender, observed" \
+    contains_re "$out" '^198\.51\.100\.12 2 [0-9TZ:-]+ [0-9TZ:-]+ observed$'
+check "observe: the allowed sender is not in show blocked" \
+    sh -c "! echo '$out' | grep -q '^198.51.100.15 '"
+check "observe: -j show blocked says observed true" \
+    contains_re "$(ctl -j show blocked)" \
+    '^\{"address":"198\.51\.100\.12","count":2,"first":[0-9]+,"last":[0-9]+,"observed":true\}$'
+check "observe: show stats says observe on" \
+    contains_re "$(ctl show stats)" '^observe: on$'
+check "observe: -j show stats says observe true" \
+    contains "$(ctl -j show stats)" '"observe":true'
 finish

@@ -48,14 +48,14 @@ check "a sender that tries the fake MX is delivered" [ "$RC" -eq 0 ]
 ctl add 198.51.100.12 600
 ctl show whitelist
 check "show whitelist exits 0" [ "$RC" -eq 0 ]
-check "it lists the fake MX's sender with origin fake" \
-    contains_re "$OUT" '^198\.51\.100\.10/32 [0-9][0-9]* fake$'
-check "and the added one with origin manual" \
-    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual$'
+check "it lists the fake MX's sender with origin fake and its last use" \
+    contains_re "$OUT" '^198\.51\.100\.10/32 [0-9][0-9]* fake 20[0-9-]+T[0-9:]+Z$'
+check "and the added one (600 s, not used since) with origin manual, no use" \
+    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual -$'
 check "and nothing else" [ "$(echo "$OUT" | wc -l | tr -d ' ')" -eq 2 ]
 ctl show whitelist 198.51.100.12
 check "show whitelist ADDRESS gives its entry" \
-    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual$'
+    contains_re "$OUT" '^198\.51\.100\.12/32 [0-9][0-9]* manual -$'
 ctl show whitelist 198.51.100.99
 check "show whitelist of an unknown address exits 1" [ "$RC" -eq 1 ]
 check "and says why on standard error" contains "$ERR" "not whitelisted"
@@ -63,13 +63,18 @@ check "and says why on standard error" contains "$ERR" "not whitelisted"
 # --- show stats against SIGUSR1's line ---
 ctl show stats
 check "show stats exits 0" [ "$RC" -eq 0 ]
-mine=$(echo "$OUT" | grep -v '^uptime: ' | sed 's/: / /' |
+mine=$(echo "$OUT" | grep -v '^uptime: \|^observe: ' | sed 's/: / /' |
     awk 'NR > 1 { printf ", " } { printf "%s", $0 } END { print "" }')
 line=$(stats_line | sed 's/.*statistics: //')
 echo "# show stats: $mine"
 echo "# SIGUSR1:    $line"
 check "its counters are SIGUSR1's statistics line" [ "$mine" = "$line" ]
 check "with the uptime" contains_re "$OUT" '^uptime: [0-9][0-9]*$'
+check "and observe mode, off" contains_re "$OUT" '^observe: off$'
+check "and the allow list's size, 0 (none)" \
+    contains_re "$OUT" '^allow entries: 0$'
+check "the statistics line ends with the allow list's size" \
+    contains_re "$line" ', would-block [0-9]+, allow entries 0$'
 
 # --- JSON ---
 # json_ok KEY...: every line of $OUT is a JSON object with the keys.
@@ -87,10 +92,19 @@ for l in lines:
 ' "$@"
 }
 ctl -j show stats
-check "-j show stats is JSON" json_ok uptime fake_mx_hits whitelist_entries
+check "-j show stats is JSON" json_ok uptime fake_mx_hits whitelist_entries \
+    allow_entries observe
+check "-j show stats: observe is false" contains "$OUT" '"observe":false,'
+
 ctl -j show whitelist
 check "-j show whitelist is JSON, with the origins" \
-    json_ok address prefix seconds origin
+    json_ok address prefix seconds origin last_use
+check "the fake MX's sender was last used within the last minute, the added one never" \
+    sh -c "printf '%s\n' '$OUT' | python3 -c 'import json, sys, time
+o = {json.loads(l)[\"address\"]: json.loads(l) for l in sys.stdin if l.strip()}
+f = o[\"198.51.100.10\"][\"last_use\"]
+assert f is not None and time.time() - 60 <= f <= time.time() + 1, f
+assert o[\"198.51.100.12\"][\"last_use\"] is None, o'"
 check "the JSON origins are fake and manual" sh -c \
     "printf '%s\n' '$OUT' | python3 -c 'import json, sys
 print(sorted(json.loads(l)[\"origin\"] for l in sys.stdin if l.strip()))' |
@@ -180,6 +194,37 @@ check "the silent client is dropped after the idle time" gone "$SILENT"
 cat "$TMP/silent.out"
 ctl show stats
 check "afterwards the socket still answers" [ "$RC" -eq 0 ]
+
+# --- who asked: each request's peer, changes at info, the rest debug ---
+# since_mark: the log since here.
+mark=$(wc -l <"$LOG" | tr -d ' ')
+since_mark() {
+	tail -n "+$((mark + 1))" "$LOG"
+}
+ctl log info
+ctl add 198.51.100.17 60
+ctl show whitelist
+ctl -j show stats
+ctl delete 198.51.100.17
+cred_re='control: from uid 0 gid 0 pid [0-9]+'
+since_mark | sed 's/^/# log: /'
+check "a change (log) is logged with the peer's uid, gid and pid" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' | grep -Eq '$cred_re: log info\$'"
+check "a change (add) is logged with the peer's credentials, at info" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' |
+    grep -Eq '$cred_re: add 198\.51\.100\.17 60\$'"
+check "a change (delete) too" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' |
+    grep -Eq '$cred_re: delete 198\.51\.100\.17\$'"
+check "a look (show whitelist) is not logged at info" \
+    sh -c "! tail -n +$((mark + 1)) '$LOG' | grep -q 'show whitelist\$'"
+check "nor (-j show stats)" \
+    sh -c "! tail -n +$((mark + 1)) '$LOG' | grep -q 'json show stats\$'"
+ctl log debug
+ctl show whitelist
+check "but at debug, a look is logged with its peer" \
+    sh -c "tail -n +$((mark + 1)) '$LOG' |
+    grep -Eq '$cred_re: show whitelist\$'"
 
 kill -TERM "$MXPID"
 wait_until 50 gone "$MXPID"

@@ -78,7 +78,7 @@ check "a line: address, count, first and last time (UTC)" \
 json=$(ctl -j show blocked)
 check "mxallowctl -j show blocked: JSON lines" \
     contains_re "$json" \
-    "^\{\"address\":\"198\.51\.100\.11\",\"count\":$c4,\"first\":[0-9]+,\"last\":[0-9]+\}$"
+    "^\{\"address\":\"198\.51\.100\.11\",\"count\":$c4,\"first\":[0-9]+,\"last\":[0-9]+,\"observed\":false\}$"
 
 suspects=$(ctl show suspects)
 echo "$suspects" | sed 's/^/# suspect: /'

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """promcheck.py FILE [STATISTICS-LINE]: parse a metrics file with the
 Prometheus text-format parser (prometheus_client.parser); every family
-must have a HELP text and be a counter or a gauge with one sample.  With
+must have a HELP text and be a counter or a gauge with one sample, and
+the gauges mxallowd_whitelist_entries and mxallowd_allow_entries must be
+there, as gauges.  With
 a statistics line ("fake-mx hits 2, whitelisted 2, ..."), every counter
 of it must equal its metric.  Prints what is wrong; exit status 0 or 1."""
 import sys
@@ -11,14 +13,18 @@ from prometheus_client.parser import text_string_to_metric_families
 
 def main():
     text = open(sys.argv[1]).read()
-    values, bad = {}, []
+    values, bad, types = {}, [], {}
     for fam in text_string_to_metric_families(text):
+        types[fam.name] = fam.type
         if not fam.documentation or fam.type not in ("counter", "gauge"):
             bad.append("%s: no HELP or type %s" % (fam.name, fam.type))
         if len(fam.samples) != 1:
             bad.append("%s: %d samples" % (fam.name, len(fam.samples)))
         for s in fam.samples:
             values[s.name] = int(s.value)
+    for gauge in ("mxallowd_whitelist_entries", "mxallowd_allow_entries"):
+        if types.get(gauge) != "gauge":
+            bad.append("%s: %s, not a gauge" % (gauge, types.get(gauge)))
     if len(sys.argv) > 2:
         line = sys.argv[2].split("statistics: ", 1)[-1]
         for field in line.split(", "):

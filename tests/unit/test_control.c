@@ -40,12 +40,41 @@ handler(void *arg, const char *line, size_t len, struct ctl_out *out,
 			ctl_printf(out, "line %zu of a long answer\n", i);
 		return 0;
 	}
+	if (len == 3 && memcmp(line, "who", 3) == 0) {
+		if (out->peer == NULL || !out->peer->known)
+			ctl_printf(out, "unknown\n");
+		else
+			ctl_printf(out, "uid %ld gid %ld pid %ld\n",
+			    (long)out->peer->uid, (long)out->peer->gid,
+			    (long)out->peer->pid);
+		return 0;
+	}
 	if (len == 4 && memcmp(line, "fail", 4) == 0) {
 		snprintf(err, errlen, "as asked");
 		return -1;
 	}
 	ctl_printf(out, "echo %.*s\n", (int)len, line);
 	return 0;
+}
+
+/* The port's peer_cred hook, as the ports do it. */
+static int
+peer_cred(int fd, uid_t *uid, gid_t *gid, pid_t *pid)
+{
+#ifdef __linux__
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return -1;
+	*uid = cred.uid;
+	*gid = cred.gid;
+	*pid = cred.pid;
+	return 0;
+#else
+	*pid = -1;
+	return getpeereid(fd, uid, gid);
+#endif
 }
 
 static int64_t
@@ -155,6 +184,32 @@ main(void)
 	collect(c, fd, buf, sizeof(buf));
 	CHECK(strcmp(buf, "echo hello\nend\n") == 0, "answer, end marker, "
 	    "closed");
+	close(fd);
+
+	/* Who asked: no peer hook, unknown; with it, this process. */
+	fd = dial();
+	(void)!write(fd, "who\n", 4);
+	collect(c, fd, buf, sizeof(buf));
+	CHECK(strcmp(buf, "unknown\nend\n") == 0, "without a peer hook the "
+	    "handler hears of an unknown peer");
+	close(fd);
+	control_set_peer(c, peer_cred);
+	fd = dial();
+	(void)!write(fd, "who\n", 4);
+	collect(c, fd, buf, sizeof(buf));
+	{
+		char want[128];
+
+#ifdef __linux__
+		snprintf(want, sizeof(want), "uid %ld gid %ld pid %ld\nend\n",
+		    (long)geteuid(), (long)getegid(), (long)getpid());
+#else
+		snprintf(want, sizeof(want), "uid %ld gid %ld pid -1\nend\n",
+		    (long)geteuid(), (long)getegid());
+#endif
+		CHECK(strcmp(buf, want) == 0, "the handler gets the peer's "
+		    "credentials: %s", buf);
+	}
 	close(fd);
 
 	fd = dial();

@@ -34,7 +34,7 @@ test_format(void)
 	s.nomem = 1;
 	s.port_errors = 2;
 	s.rdns_siblings = 18446744073709551615ULL;
-	len = metrics_format(buf, sizeof(buf), &s, 42);
+	len = metrics_format(buf, sizeof(buf), &s, 42, 5);
 	CHECK(len > 0 && (size_t)len == strlen(buf) && buf[len - 1] == '\n',
 	    "formatted: %d bytes, ending in a newline", len);
 	CHECK(strncmp(buf, first, strlen(first)) == 0,
@@ -43,6 +43,15 @@ test_format(void)
 	    "whitelist now.\n# TYPE mxallowd_whitelist_entries gauge\n"
 	    "mxallowd_whitelist_entries 42\n") != NULL,
 	    "whitelist_entries: a gauge, no _total");
+	CHECK(strstr(buf, "\n# HELP mxallowd_allow_entries Addresses and "
+	    "networks in the allow list now.\n# TYPE mxallowd_allow_entries "
+	    "gauge\nmxallowd_allow_entries 5\n") != NULL &&
+	    strstr(buf, "mxallowd_whitelist_entries 42\n") <
+	    strstr(buf, "mxallowd_allow_entries 5\n"),
+	    "allow_entries: a gauge with its help, after whitelist_entries");
+	CHECK(strstr(buf, "# HELP mxallowd_would_block_total Observe mode") !=
+	    NULL && strstr(buf, "# HELP mxallowd_allowed_total Real-MX") != NULL,
+	    "allowed and would_block have their help texts");
 	CHECK(strstr(buf, "\nmxallowd_blocked_total 3\n") != NULL &&
 	    strstr(buf, "\nmxallowd_failures_total 3\n") != NULL,
 	    "blocked 3; failures: nomem and port errors");
@@ -82,9 +91,9 @@ test_format(void)
 		}
 	}
 	CHECK(ok && helps == STATS_FIELDS && types == STATS_FIELDS &&
-	    samples == STATS_FIELDS && gauges >= 1,
+	    samples == STATS_FIELDS && gauges == 2,
 	    "%d metrics, each: # HELP, # TYPE, one sample of that name", helps);
-	CHECK(metrics_format(small, sizeof(small), &s, 0) == -1,
+	CHECK(metrics_format(small, sizeof(small), &s, 0, 0) == -1,
 	    "too small a buffer: -1");
 }
 
@@ -125,7 +134,7 @@ test_save(void)
 	    "the directory opened, the name split off");
 	memset(&s, 0, sizeof(s));
 	s.accepted = 1;
-	rc = metrics_save_at(dirfd, name, &s, 1, err, sizeof(err));
+	rc = metrics_save_at(dirfd, name, &s, 1, 0, err, sizeof(err));
 	CHECK(rc == 0 && stat(path, &before) == 0 &&
 	    (before.st_mode & 0777) == 0644 && count_files(top) == 1,
 	    "written, mode 0644, no temporary file left (%s)",
@@ -133,7 +142,7 @@ test_save(void)
 	/* A reader that has the old file keeps it whole. */
 	old = open(path, O_RDONLY);
 	s.accepted = 2;
-	rc = metrics_save_at(dirfd, name, &s, 1, err, sizeof(err));
+	rc = metrics_save_at(dirfd, name, &s, 1, 0, err, sizeof(err));
 	CHECK(rc == 0 && stat(path, &after) == 0 &&
 	    after.st_ino != before.st_ino && count_files(top) == 1,
 	    "replaced by a rename: a new file in its place");
@@ -142,7 +151,7 @@ test_save(void)
 	CHECK(n > 0 && strstr(got, "\nmxallowd_accepted_total 1\n") != NULL,
 	    "the old file, still open, is whole and unchanged");
 	close(old);
-	len = metrics_format(want, sizeof(want), &s, 1);
+	len = metrics_format(want, sizeof(want), &s, 1, 0);
 	fd = open(path, O_RDONLY);
 	n = read(fd, got, sizeof(got));
 	close(fd);

@@ -660,11 +660,11 @@ test_metrics_file(void)
 	    strchr(names, ' ') == NULL && fstat(fd, &sb) == 0 &&
 	    (sb.st_mode & 0777) == 0644,
 	    OS ": metrics: one hidden temporary file, mode 0644 (%s)", names);
-	rc = metrics_write(fd, &st, 2, err, sizeof(err));
+	rc = metrics_write(fd, &st, 2, 1, err, sizeof(err));
 	close(fd);
 	rc |= privsep_metrics_close(ps, true, err, sizeof(err));
 	list_dir(top, names, sizeof(names));
-	len = metrics_format(want, sizeof(want), &st, 2);
+	len = metrics_format(want, sizeof(want), &st, 2, 1);
 	fd = open(path, O_RDONLY);
 	n = fd == -1 ? -1 : read(fd, got, sizeof(got));
 	if (fd != -1)

@@ -92,6 +92,43 @@ test_blocked(void)
 	CHECK(report_blocked(NULL, NULL, NULL) == 0, "NULL report: nothing");
 }
 
+/* Observe mode's would-blocks: blocked senders, marked as observed. */
+static void
+test_observed(void)
+{
+	struct report *r = report_create(0, 11);
+	struct mx_addr a = A("192.0.2.5"), b = A("192.0.2.6");
+	struct mx_addr bot = A("203.0.113.9");
+	struct seen s;
+	const struct report_entry *e;
+
+	report_note(r, MX_BLOCK, &b, 5);
+	report_note_observed(r, &a, 10);
+	report_note_observed(r, &a, 20);
+	memset(&s, 0, sizeof(s));
+	CHECK(report_blocked(r, collect, &s) == 2, "observed: in the blocked "
+	    "list, beside a real block");
+	e = entry_of(&s, "192.0.2.5");
+	CHECK(e != NULL && e->observed && e->count == 2 && e->first == 10 &&
+	    e->last == 20, "observed: marked, count 2, first 10, last 20");
+	e = entry_of(&s, "192.0.2.6");
+	CHECK(e != NULL && !e->observed, "a real block is not marked");
+	/* Enforced after a reload: the mark goes with the next real block. */
+	report_note(r, MX_BLOCK, &a, 30);
+	memset(&s, 0, sizeof(s));
+	(void)report_blocked(r, collect, &s);
+	e = entry_of(&s, "192.0.2.5");
+	CHECK(e != NULL && !e->observed && e->count == 3,
+	    "blocked for real later: no longer marked, count 3");
+	/* It passed the real MX: no suspect. */
+	report_note(r, MX_WHITELIST, &bot, 40);
+	report_note_observed(r, &bot, 41);
+	CHECK(report_suspects(r, 1, NULL, NULL) == 0,
+	    "an observed pass takes the sender out of the suspects");
+	report_destroy(r);
+	report_note_observed(NULL, &a, 1);
+}
+
 /* A flood of forged senders: bounded, the oldest go, the rest stay right. */
 static void
 test_bounds(void)
@@ -232,6 +269,7 @@ int
 main(void)
 {
 	test_blocked();
+	test_observed();
 	test_bounds();
 	test_replacement();
 	test_suspects();
