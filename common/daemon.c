@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pfpolicy.h"
+#include "resolver_msg.h"
 #include "state.h"
 #include "version.h"
 
@@ -205,6 +206,19 @@ mxd_point_policy(struct mxd *d)
 /* Most senders observe mode remembers having logged. */
 #define OBSERVED_MAX	65536
 
+_Static_assert(RESOLVER_NAME_ADDRS_MAX == ALLOW_NAME_ADDRS_MAX,
+    "a NAME_RESULT carries what allow.c keeps of a name");
+
+/*
+ * Whether this process may resolve the allow list's names: itself, or
+ * (pf's engine) through the resolver process's names socket.
+ */
+static bool
+mxd_allow_resolves(const struct mxd *d)
+{
+	return d->resolver_remote_fd == -1 || d->names_remote_fd != -1;
+}
+
 /*
  * The allow list of the configuration in force, keeping the addresses
  * its names had; the observe mode's memory.  -1 without memory.
@@ -229,7 +243,8 @@ mxd_allow_load(struct mxd *d)
 	d->allow = al;
 	/* Names new or old: resolve them as soon as the loop can. */
 	d->allow_next = 0;
-	if (al != NULL && al->nnames > 0 && d->resolver_remote_fd != -1)
+	if (al != NULL && al->nnames > 0 && d->resolver_remote_fd != -1 &&
+	    d->names_remote_fd == -1)
 		log_warnx("allow: host names are not resolved on the %s port; "
 		    "%s and %zu more are left out", d->port->name,
 		    al->names[0], al->nnames - 1);
@@ -264,12 +279,15 @@ mxd_allow_tick(struct mxd *d, int64_t now)
 		if (d->port->allow_changed != NULL)
 			d->port->allow_changed(d);
 	}
-	if (d->allow->nnames == 0 || d->resolver_remote_fd != -1 ||
+	if (d->allow->nnames == 0 || !mxd_allow_resolves(d) ||
 	    now < d->allow_next)
 		return;
 	d->allow_next = now + every;
+	/* pf's engine: through the resolver process, from the thread. */
+	if (d->names_remote_fd != -1)
+		resolver_names_use(d->names_remote_fd, 60);
 	if ((d->allow_res = allow_resolve_start(d->allow, signal_pipe[1],
-	    NULL)) == NULL)
+	    d->names_remote_fd != -1 ? resolver_names_addrs : NULL)) == NULL)
 		log_warnx("allow: cannot start resolving its names");
 }
 
@@ -869,7 +887,7 @@ poll_timeout(const struct mxd *d, int64_t now)
 	if ((d->saves_state || d->saves_metrics) && d->next_save < next)
 		next = d->next_save;
 	if (d->allow != NULL && d->allow->nnames > 0 &&
-	    d->resolver_remote_fd == -1 && d->allow_res == NULL &&
+	    mxd_allow_resolves(d) && d->allow_res == NULL &&
 	    d->allow_next < next)
 		next = d->allow_next;
 	if (next == WL_NEVER)
@@ -962,6 +980,7 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 	d->state_dirfd = -1;
 	d->metrics_dirfd = -1;
 	d->resolver_remote_fd = -1;
+	d->names_remote_fd = -1;
 	d->pidfile_fd = -1;
 	d->port = port;
 	d->progname = "mxallowd";

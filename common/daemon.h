@@ -112,6 +112,7 @@ struct mxd {
 	 * stays the port's.
 	 */
 	int			 resolver_remote_fd;
+	int			 names_remote_fd;	/* allow's names, likewise */
 	uint64_t		 resolver_seed;	/* read at start, for reloads too */
 	struct mx_policy	 policy;
 	struct mx_stats		 stats;

@@ -19,6 +19,17 @@
  *	DROPPED		a lookup not made: the queue was full, or its answer
  *			does not fit the socket, or no configuration was in force
  *
+ * A second socketpair carries the allow list's host names only (the pf
+ * port's engine may not resolve them itself): the engine's allow thread
+ * (allow.c) asks one name at a time and waits for its answer, off the
+ * decision path; a thread of the resolver process answers
+ * (resolver_names_serve()).  The sibling lookups never wait for it.
+ *
+ *	engine -> resolver
+ *	NAME_LOOKUP	a host name's A and AAAA records, with a request id
+ *	resolver -> engine
+ *	NAME_RESULT	the id and name echoed, a status, the addresses
+ *
  * Neither side trusts the other.  The resolver process reads DNS answers
  * from the internet and may be compromised; the engine reads packets from
  * the internet and may be too.  Each side checks every message it receives
@@ -41,9 +52,21 @@ enum resolver_op {
 	RESOLVER_OP_CONFIGURE = 1,
 	RESOLVER_OP_LOOKUP,
 	RESOLVER_OP_STOP,
+	RESOLVER_OP_NAME_LOOKUP,
 	RESOLVER_OP_RESULT = 101,
-	RESOLVER_OP_DROPPED
+	RESOLVER_OP_DROPPED,
+	RESOLVER_OP_NAME_RESULT
 };
+
+/* A NAME_RESULT's status, as allow.c's resolution counts it. */
+enum resolver_name_status {
+	RESOLVER_NAME_OK,	/* 1 to RESOLVER_NAME_ADDRS_MAX addresses */
+	RESOLVER_NAME_NONE,	/* no such name, or no address */
+	RESOLVER_NAME_FAILED	/* a DNS failure */
+};
+
+/* Most addresses of one name: allow.h's ALLOW_NAME_ADDRS_MAX. */
+#define RESOLVER_NAME_ADDRS_MAX	64
 
 struct resolver_msg_header {
 	uint32_t	version;	/* RESOLVER_MSG_VERSION */
@@ -106,6 +129,28 @@ struct resolver_msg_result {
 	struct resolver_msg_addr addrs[RESOLVER_ADDRS_MAX];
 };
 
+struct resolver_msg_name_lookup {
+	struct resolver_msg_header hdr;
+	uint32_t	id;		/* not 0 */
+	uint32_t	pad;		/* zero */
+	char		name[RESOLVER_NAME_SIZE];	/* not empty, NUL, zeros */
+};
+
+struct resolver_msg_name_result {
+	struct resolver_msg_header hdr;
+	uint32_t	id;		/* the lookup's */
+	uint32_t	status;		/* enum resolver_name_status */
+	uint32_t	count;		/* addresses that follow; 0 unless OK */
+	uint32_t	pad;		/* zero */
+	char		name[RESOLVER_NAME_SIZE];	/* the lookup's */
+	struct resolver_msg_addr addrs[RESOLVER_NAME_ADDRS_MAX];
+};
+
+/* Bytes of a NAME_RESULT that carries n addresses. */
+#define RESOLVER_NAME_RESULT_SIZE(n)	\
+	(offsetof(struct resolver_msg_name_result, addrs) + \
+	    (n) * sizeof(struct resolver_msg_addr))
+
 /* Bytes of a RESULT that carries n addresses. */
 #define RESOLVER_RESULT_SIZE(n)	\
 	(offsetof(struct resolver_msg_result, addrs) + \
@@ -134,6 +179,28 @@ union resolver_answer {
 int	resolver_check_request(const void *, size_t, int64_t, char *, size_t);
 int	resolver_check_answer(const void *, size_t, size_t, int64_t, char *,
 	    size_t);
+
+/*
+ * The names socket's checks, likewise: a NAME_LOOKUP (the resolver
+ * process's), a NAME_RESULT (the engine's; that it answers the question
+ * asked, id and name, is the client's to check).
+ */
+int	resolver_check_name_request(const void *, size_t, char *, size_t);
+int	resolver_check_name_answer(const void *, size_t, char *, size_t);
+
+/*
+ * The names socket's two ends.  resolver_names_serve(): the resolver
+ * process's, answering until end of file (0) or a failure (-1), blocking;
+ * hooks' addrs_of and free_addrs, if not NULL, are the DNS (the tests').
+ * resolver_names_start(): the same in a detached thread (0, or -1).
+ * resolver_names_use(): the engine's, before any lookup (-1: none);
+ * resolver_names_addrs() then is an allow_getaddrinfo_fn, for one thread
+ * at a time: 0, 1 (no such name), -1 (failed, or no answer in time).
+ */
+int	resolver_names_serve(int, const struct resolver_config *);
+int	resolver_names_start(int, const struct resolver_config *);
+void	resolver_names_use(int, int);
+int	resolver_names_addrs(const char *, struct mx_addr *, size_t, size_t *);
 
 /* Conversions between the core's addresses and the messages'. */
 void	resolver_msg_addr_put(struct resolver_msg_addr *,

@@ -42,7 +42,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,6 +434,101 @@ resolver_check_answer(const void *buf, size_t len, size_t max_addresses,
 		seterr(why, whylen, "unknown answer %u", ans->hdr.op);
 		return -1;
 	}
+}
+
+/* A name asked for: not empty, NUL-terminated, zero-padded. */
+static int
+check_asked_name(const char *name, char *why, size_t whylen)
+{
+	if (check_name(name, why, whylen) == -1)
+		return -1;
+	if (name[0] == '\0') {
+		seterr(why, whylen, "empty name");
+		return -1;
+	}
+	return 0;
+}
+
+/* A NAME_LOOKUP the resolver process may take. */
+int
+resolver_check_name_request(const void *buf, size_t len, char *why,
+    size_t whylen)
+{
+	const struct resolver_msg_name_lookup *m = buf;
+
+	if (check_header(buf, len, why, whylen) == -1)
+		return -1;
+	if (m->hdr.op != RESOLVER_OP_NAME_LOOKUP) {
+		seterr(why, whylen, "unknown name request %u", m->hdr.op);
+		return -1;
+	}
+	if (check_length(len, sizeof(*m), m->hdr.op, why, whylen) == -1)
+		return -1;
+	if (m->id == 0) {
+		seterr(why, whylen, "request id 0");
+		return -1;
+	}
+	if (m->pad != 0) {
+		seterr(why, whylen, "padding not zero");
+		return -1;
+	}
+	return check_asked_name(m->name, why, whylen);
+}
+
+/* A NAME_RESULT the engine may take. */
+int
+resolver_check_name_answer(const void *buf, size_t len, char *why,
+    size_t whylen)
+{
+	const struct resolver_msg_name_result *m = buf;
+	char what[32];
+	uint32_t i;
+
+	if (check_header(buf, len, why, whylen) == -1)
+		return -1;
+	if (m->hdr.op != RESOLVER_OP_NAME_RESULT) {
+		seterr(why, whylen, "unknown name answer %u", m->hdr.op);
+		return -1;
+	}
+	if (len < RESOLVER_NAME_RESULT_SIZE(0)) {
+		seterr(why, whylen, "short name result (%zu bytes)", len);
+		return -1;
+	}
+	if (m->count > RESOLVER_NAME_ADDRS_MAX) {
+		seterr(why, whylen, "%u addresses, more than %d", m->count,
+		    RESOLVER_NAME_ADDRS_MAX);
+		return -1;
+	}
+	if (len != RESOLVER_NAME_RESULT_SIZE(m->count)) {
+		seterr(why, whylen, "%zu bytes for %u addresses", len,
+		    m->count);
+		return -1;
+	}
+	if (m->id == 0) {
+		seterr(why, whylen, "request id 0");
+		return -1;
+	}
+	if (m->pad != 0) {
+		seterr(why, whylen, "padding not zero");
+		return -1;
+	}
+	if (m->status > RESOLVER_NAME_FAILED) {
+		seterr(why, whylen, "unknown status %u", m->status);
+		return -1;
+	}
+	if ((m->status == RESOLVER_NAME_OK) != (m->count > 0)) {
+		seterr(why, whylen, "%u addresses with status %u", m->count,
+		    m->status);
+		return -1;
+	}
+	if (check_asked_name(m->name, why, whylen) == -1)
+		return -1;
+	for (i = 0; i < m->count; i++) {
+		snprintf(what, sizeof(what), "address %u", i);
+		if (check_addr(&m->addrs[i], what, why, whylen) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1063,4 +1160,267 @@ resolver_socketpair(int sv[2])
 		}
 	}
 	return 0;
+}
+
+/*
+ * The names socket.  The resolver process's end: one request at a time,
+ * blocking, in a thread of its own (resolver_names_start()) so that a
+ * slow name never holds up the siblings' answers.
+ */
+
+struct names_server {
+	int			 fd;
+	resolver_addrs_fn	*addrs_of;
+	resolver_free_fn	*free_addrs;
+};
+
+static int
+names_system_addrs(const char *name, struct addrinfo **res)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	return getaddrinfo(name, NULL, &hints, res);
+}
+
+/* A name's answer, into m (its id and name already there). */
+static void
+names_lookup(const struct names_server *ns,
+    struct resolver_msg_name_result *m)
+{
+	struct addrinfo *res, *ai;
+	struct mx_addr a, b;
+	uint32_t i;
+	int rc;
+
+	rc = ns->addrs_of(m->name, &res);
+	if (rc != 0) {
+		m->status = rc == EAI_NONAME
+#ifdef EAI_NODATA
+		    || rc == EAI_NODATA
+#endif
+		    ? RESOLVER_NAME_NONE : RESOLVER_NAME_FAILED;
+		return;
+	}
+	for (ai = res; ai != NULL && m->count < RESOLVER_NAME_ADDRS_MAX;
+	    ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			addr_from_v4(&a, &((const struct sockaddr_in *)
+			    (const void *)ai->ai_addr)->sin_addr);
+		else if (ai->ai_family == AF_INET6)
+			addr_from_v6(&a, &((const struct sockaddr_in6 *)
+			    (const void *)ai->ai_addr)->sin6_addr);
+		else
+			continue;
+		for (i = 0; i < m->count; i++) {
+			resolver_msg_addr_get(&m->addrs[i], &b);
+			if (addr_equal(&a, &b))
+				break;
+		}
+		if (i == m->count)
+			resolver_msg_addr_put(&m->addrs[m->count++], &a);
+	}
+	ns->free_addrs(res);
+	m->status = m->count > 0 ? RESOLVER_NAME_OK : RESOLVER_NAME_NONE;
+}
+
+static int
+names_run(struct names_server *ns)
+{
+	struct resolver_msg_name_lookup req;
+	struct resolver_msg_name_result *m;
+	struct log_ratelimit refused;
+	struct msghdr msg;
+	struct iovec iov;
+	char why[128];
+	ssize_t n;
+	size_t len;
+
+	memset(&refused, 0, sizeof(refused));
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		log_warn("resolver: names");
+		return -1;
+	}
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = &req;
+		iov.iov_len = sizeof(req);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		while ((n = recvmsg(ns->fd, &msg, 0)) == -1 && errno == EINTR)
+			;
+		if (n == 0 || n == -1) {
+			if (n == -1)
+				log_warn("resolver: names: receive");
+			free(m);
+			return n == 0 ? 0 : -1;
+		}
+		if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+			snprintf(why, sizeof(why), "oversized or with "
+			    "control data");
+		else if (resolver_check_name_request(&req, (size_t)n, why,
+		    sizeof(why)) == 0)
+			why[0] = '\0';
+		if (why[0] != '\0') {
+			log_warn_limited(&refused, clock_now(), "resolver: "
+			    "name request refused: %s", why);
+			continue;
+		}
+		memset(m, 0, sizeof(*m));
+		header_put(&m->hdr, RESOLVER_OP_NAME_RESULT);
+		m->id = req.id;
+		memcpy(m->name, req.name, sizeof(m->name));
+		names_lookup(ns, m);
+		len = RESOLVER_NAME_RESULT_SIZE(m->count);
+		while ((n = send(ns->fd, m, len, MSG_NOSIGNAL)) == -1 &&
+		    errno == EINTR)
+			;
+		if (n == -1) {
+			log_warn("resolver: names: send");
+			free(m);
+			return -1;
+		}
+	}
+}
+
+int
+resolver_names_serve(int fd, const struct resolver_config *hooks)
+{
+	struct names_server ns;
+
+	ns.fd = fd;
+	ns.addrs_of = hooks != NULL && hooks->addrs_of != NULL ?
+	    hooks->addrs_of : names_system_addrs;
+	ns.free_addrs = hooks != NULL && hooks->free_addrs != NULL ?
+	    hooks->free_addrs : freeaddrinfo;
+	return names_run(&ns);
+}
+
+static void *
+names_thread(void *arg)
+{
+	struct names_server *ns = arg;
+
+	(void)names_run(ns);
+	free(ns);
+	return NULL;
+}
+
+int
+resolver_names_start(int fd, const struct resolver_config *hooks)
+{
+	struct names_server *ns;
+	pthread_t t;
+
+	if ((ns = calloc(1, sizeof(*ns))) == NULL)
+		return -1;
+	ns->fd = fd;
+	ns->addrs_of = hooks != NULL && hooks->addrs_of != NULL ?
+	    hooks->addrs_of : names_system_addrs;
+	ns->free_addrs = hooks != NULL && hooks->free_addrs != NULL ?
+	    hooks->free_addrs : freeaddrinfo;
+	if (pthread_create(&t, NULL, names_thread, ns) != 0) {
+		free(ns);
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+/*
+ * The engine's end, for allow.c's resolution thread: one name at a time,
+ * waiting at most names_timeout for its answer.  An answer to an earlier
+ * question (one given up on) is recognised by its id and passed over.
+ */
+static int	names_fd = -1;
+static int	names_timeout = 60;
+static uint32_t	names_id;
+
+void
+resolver_names_use(int fd, int timeout)
+{
+	names_fd = fd;
+	names_timeout = timeout > 0 ? timeout : 60;
+}
+
+int
+resolver_names_addrs(const char *name, struct mx_addr *out, size_t max,
+    size_t *count)
+{
+	static struct log_ratelimit refused;
+	struct resolver_msg_name_lookup req;
+	struct resolver_msg_name_result *m;
+	struct pollfd pfd;
+	char why[128];
+	int64_t deadline;
+	ssize_t n;
+	uint32_t i;
+	int rc = -1, wait;
+
+	*count = 0;
+	if (names_fd == -1)
+		return -1;
+	if (strlen(name) >= sizeof(req.name)) {
+		log_warnx("allow %s: the name is too long", name);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	header_put(&req.hdr, RESOLVER_OP_NAME_LOOKUP);
+	if (++names_id == 0)
+		names_id = 1;
+	req.id = names_id;
+	memcpy(req.name, name, strlen(name));
+	while ((n = send(names_fd, &req, sizeof(req), MSG_NOSIGNAL)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(req))
+		return -1;
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return -1;
+	deadline = clock_now() + names_timeout;
+	for (;;) {
+		wait = (int)(deadline - clock_now());
+		if (wait <= 0)
+			break;
+		pfd.fd = names_fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, wait * 1000) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n = receive_message(names_fd, m, sizeof(*m));
+		if (n == -1 && (errno == EINTR || would_block(errno)))
+			continue;
+		if (n == -1 && errno == EMSGSIZE) {
+			log_warn_limited(&refused, clock_now(), "resolver: "
+			    "name answer refused: oversized");
+			continue;
+		}
+		if (n <= 0)
+			break;
+		if (resolver_check_name_answer(m, (size_t)n, why,
+		    sizeof(why)) == -1) {
+			log_warn_limited(&refused, clock_now(), "resolver: "
+			    "name answer refused: %s", why);
+			continue;
+		}
+		if (m->id != req.id)
+			continue;	/* an earlier question's */
+		if (strcmp(m->name, req.name) != 0) {
+			log_warn_limited(&refused, clock_now(), "resolver: "
+			    "name answer refused: for %s, not %s", m->name,
+			    req.name);
+			continue;
+		}
+		for (i = 0; i < m->count && *count < max; i++)
+			resolver_msg_addr_get(&m->addrs[i], &out[(*count)++]);
+		rc = m->status == RESOLVER_NAME_OK ? 0 :
+		    m->status == RESOLVER_NAME_NONE ? 1 : -1;
+		break;
+	}
+	free(m);
+	return rc;
 }

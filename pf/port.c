@@ -53,6 +53,7 @@
 #include "port.h"
 #include "privsep.h"
 #include "resolver.h"
+#include "resolver_msg.h"
 #include "state.h"
 #include "statefile.h"
 #include "table.h"
@@ -275,7 +276,7 @@ resolver_on_term(int sig, siginfo_t *info, void *context)
 }
 
 static void __attribute__((noreturn))
-resolver_main(struct pf_state *st, int sock, uint64_t seed)
+resolver_main(struct pf_state *st, int sock, int names, uint64_t seed)
 {
 	struct resolver_serve_stats rs;
 	struct privsep_keep keep;
@@ -285,6 +286,7 @@ resolver_main(struct pf_state *st, int sock, uint64_t seed)
 	/* What it inherited and does not use goes. */
 	memset(&keep, 0, sizeof(keep));
 	privsep_keep_fd(&keep, sock, PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, names, PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, st->logs[1], PRIVSEP_KEEP_CHANNEL);
 	privsep_close_others(&keep);
 
@@ -303,6 +305,10 @@ resolver_main(struct pf_state *st, int sock, uint64_t seed)
 	/* The seed was read before: under pledge "stdio dns" no open(2). */
 	if (st->confine)
 		privsep_drop_resolver(&st->user);
+	/* The allow list's names: a thread of their own. */
+	if (resolver_names_start(names, pf_resolver_hooks) == -1)
+		log_warnx("resolver process: cannot serve the allow list's "
+		    "host names");
 	memset(&rs, 0, sizeof(rs));
 	rc = resolver_serve(sock, pf_resolver_hooks, seed, &rs);
 	if (rs.refused > 0)
@@ -372,12 +378,13 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 static void
 split(struct mxd *d, struct pf_state *st)
 {
-	int channel[2], lookups[2];
+	int channel[2], lookups[2], names[2];
 	pid_t engine, resolver;
 
 	block_signals();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, channel) == -1 ||
 	    resolver_socketpair(lookups) == -1 ||
+	    resolver_socketpair(names) == -1 ||
 	    socketpair(AF_UNIX, SOCK_DGRAM, 0, st->logs) == -1)
 		fatal("socketpair");
 	if (fcntl(st->logs[0], F_SETFD, FD_CLOEXEC) == -1 ||
@@ -389,19 +396,22 @@ split(struct mxd *d, struct pf_state *st)
 		close(channel[0]);
 		close(channel[1]);
 		close(lookups[0]);
+		close(names[0]);
 		close(st->pffd);
 		if (d->pidfile_fd != -1)
 			close(d->pidfile_fd);
 		capture_close(st->cap);
 		control_close(d->control, false);
 		d->control = NULL;
-		resolver_main(st, lookups[1],
+		resolver_main(st, lookups[1], names[1],
 		    d->resolver_seed ^ 0x9e3779b97f4a7c15ULL);
 	}
 	close(lookups[1]);
+	close(names[1]);
 	if ((engine = fork_or_die("engine")) != 0) {
 		close(channel[1]);
 		close(lookups[0]);
+		close(names[0]);
 		close(st->logs[1]);
 		st->logs[1] = -1;
 		/* The engine serves the control socket; the file stays. */
@@ -431,6 +441,7 @@ split(struct mxd *d, struct pf_state *st)
 	st->ps = privsep_connect(channel[1], d->cfg.table);
 	pft_set_exec(st->table, privsep_exec, st->ps);
 	d->resolver_remote_fd = lookups[0];
+	d->names_remote_fd = names[0];
 }
 
 static void
@@ -486,6 +497,7 @@ pf_confine(struct mxd *d)
 	privsep_keep_fd(&keep, capture_fd(st->cap), PRIVSEP_KEEP_CAPTURE);
 	privsep_keep_fd(&keep, privsep_fd(st->ps), PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, d->resolver_remote_fd, PRIVSEP_KEEP_CHANNEL);
+	privsep_keep_fd(&keep, d->names_remote_fd, PRIVSEP_KEEP_CHANNEL);
 	privsep_keep_fd(&keep, st->logs[1], PRIVSEP_KEEP_CHANNEL);
 	mxd_signal_fds(sigfds);
 	privsep_keep_fd(&keep, sigfds[0], PRIVSEP_KEEP_CHANNEL);

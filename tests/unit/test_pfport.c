@@ -152,6 +152,7 @@ setup_core_with(const char *const *extra)
 		argv[argc++] = (char *)*extra++;
 	argv[argc] = NULL;
 	memset(&d, 0, sizeof(d));
+	d.names_remote_fd = -1;
 	d.port = &pf_port;
 	d.progname = "test_pfport";
 	config_init(&d.cmdline);

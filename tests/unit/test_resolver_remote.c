@@ -11,6 +11,7 @@
  *	127.0.0.2	-> liar.test -> 127.0.0.9 (does not confirm)
  *	127.0.0.3, .4	-> wait at the gate while it is closed, then no name
  *	127.0.0.5	-> many.test -> MANY IPv6 addresses (does not confirm)
+ *	fail.test	-> a DNS failure (EAI_AGAIN)
  *	anything else	-> no name
  */
 #include <sys/types.h>
@@ -38,6 +39,7 @@
 
 #define MANY	1100
 #define LONG_AGO	1000	/* an engine clock value: expiries in the past */
+#define ALLOW_MAX	RESOLVER_NAME_ADDRS_MAX
 
 /*
  * The gate: lookups of 127.0.0.3 and .4 wait while it is closed, so that
@@ -140,6 +142,8 @@ fake_addrs_of(const char *name, struct addrinfo **res)
 		}
 		return 0;
 	}
+	if (strcmp(name, "fail.test") == 0)
+		return EAI_AGAIN;
 	return EAI_NONAME;
 }
 
@@ -1066,6 +1070,7 @@ test_daemon(void)
 	int rounds;
 
 	memset(&d, 0, sizeof(d));
+	d.names_remote_fd = -1;
 	d.port = &port;
 	config_init(&d.cfg);
 	d.cfg.dns_threads = 1;
@@ -1108,10 +1113,402 @@ test_daemon(void)
 	config_free(&d.cfg);
 }
 
+/*
+ * The names socket (the allow list's host names): NAME_LOOKUP and
+ * NAME_RESULT checked field by field, then both ends over a socketpair.
+ */
+static struct resolver_msg_name_lookup *
+name_request(const char *name)
+{
+	static struct resolver_msg_name_lookup m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = RESOLVER_MSG_VERSION;
+	m.hdr.op = RESOLVER_OP_NAME_LOOKUP;
+	m.id = 7;
+	memcpy(m.name, name, strlen(name));
+	return &m;
+}
+
+static int
+check_name_req(const void *m, size_t len)
+{
+	return resolver_check_name_request(m, len, why, sizeof(why));
+}
+
+static void
+test_check_name_request(void)
+{
+	struct resolver_msg_name_lookup *m;
+	union resolver_request *r;
+	size_t size = sizeof(*m);
+
+	m = name_request("mail.example.org");
+	CHECK(check_name_req(m, size) == 0, "NAME_LOOKUP accepted (%s)", why);
+	CHECK(check_name_req(m, 7) == -1, "NAME_LOOKUP: short message "
+	    "refused (%s)", why);
+	CHECK(check_name_req(m, size - 1) == -1, "NAME_LOOKUP: short "
+	    "refused (%s)", why);
+	CHECK(check_name_req(m, size + 1) == -1, "NAME_LOOKUP: long refused "
+	    "(%s)", why);
+	m->hdr.version = 2;
+	CHECK(check_name_req(m, size) == -1, "NAME_LOOKUP: another version "
+	    "refused (%s)", why);
+	m = name_request("mail.example.org");
+	m->hdr.op = RESOLVER_OP_LOOKUP;
+	CHECK(check_name_req(m, size) == -1, "names socket: a sibling "
+	    "LOOKUP refused (%s)", why);
+	m->hdr.op = RESOLVER_OP_NAME_RESULT;
+	CHECK(check_name_req(m, size) == -1, "names socket: an answer as a "
+	    "request refused (%s)", why);
+	m = name_request("mail.example.org");
+	m->id = 0;
+	CHECK(check_name_req(m, size) == -1, "NAME_LOOKUP: id 0 refused "
+	    "(%s)", why);
+	m = name_request("mail.example.org");
+	m->pad = 1;
+	CHECK(check_name_req(m, size) == -1, "NAME_LOOKUP: padding not zero "
+	    "refused (%s)", why);
+	m = name_request("");
+	CHECK(check_name_req(m, size) == -1, "NAME_LOOKUP: empty name "
+	    "refused (%s)", why);
+	m = name_request("mail.example.org");
+	memset(m->name, 'a', sizeof(m->name));
+	CHECK(check_name_req(m, size) == -1, "NAME_LOOKUP: name without NUL "
+	    "refused (%s)", why);
+	m = name_request("mail.example.org");
+	m->name[sizeof(m->name) - 1] = 'x';
+	CHECK(check_name_req(m, size) == -1, "NAME_LOOKUP: name not zero-"
+	    "padded refused (%s)", why);
+	/* And the siblings' socket takes none. */
+	m = name_request("mail.example.org");
+	r = (union resolver_request *)(void *)m;
+	CHECK(resolver_check_request(r, size, 1000, why, sizeof(why)) == -1,
+	    "siblings socket: NAME_LOOKUP refused (%s)", why);
+}
+
+static struct resolver_msg_name_result *
+name_answer(const char *name, uint32_t status, uint32_t count)
+{
+	static struct resolver_msg_name_result m;
+	struct mx_addr a;
+	char text[64];
+	uint32_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.version = RESOLVER_MSG_VERSION;
+	m.hdr.op = RESOLVER_OP_NAME_RESULT;
+	m.id = 7;
+	m.status = status;
+	m.count = count;
+	memcpy(m.name, name, strlen(name));
+	for (i = 0; i < count && i < RESOLVER_NAME_ADDRS_MAX; i++) {
+		snprintf(text, sizeof(text), "192.0.2.%u", i + 1);
+		a = addr(text);
+		resolver_msg_addr_put(&m.addrs[i], &a);
+	}
+	return &m;
+}
+
+static int
+check_name_ans(const void *m, size_t len)
+{
+	return resolver_check_name_answer(m, len, why, sizeof(why));
+}
+
+static void
+test_check_name_answer(void)
+{
+	struct resolver_msg_name_result *m;
+	struct mx_addr v6 = addr("2001:db8::1");
+	size_t one = RESOLVER_NAME_RESULT_SIZE(1);
+
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	CHECK(check_name_ans(m, one) == 0, "NAME_RESULT with an address "
+	    "accepted (%s)", why);
+	resolver_msg_addr_put(&m->addrs[0], &v6);
+	CHECK(check_name_ans(m, one) == 0, "NAME_RESULT with an IPv6 "
+	    "address accepted (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, RESOLVER_NAME_ADDRS_MAX);
+	CHECK(check_name_ans(m, sizeof(*m)) == 0, "NAME_RESULT with %d "
+	    "addresses accepted (%s)", RESOLVER_NAME_ADDRS_MAX, why);
+	m = name_answer("a.test", RESOLVER_NAME_NONE, 0);
+	CHECK(check_name_ans(m, RESOLVER_NAME_RESULT_SIZE(0)) == 0,
+	    "NAME_RESULT: no such name accepted (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_FAILED, 0);
+	CHECK(check_name_ans(m, RESOLVER_NAME_RESULT_SIZE(0)) == 0,
+	    "NAME_RESULT: a failure accepted (%s)", why);
+
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	CHECK(check_name_ans(m, 4) == -1, "NAME_RESULT: short message "
+	    "refused (%s)", why);
+	CHECK(check_name_ans(m, RESOLVER_NAME_RESULT_SIZE(0) - 1) == -1,
+	    "NAME_RESULT: shorter than its fields refused (%s)", why);
+	CHECK(check_name_ans(m, one + 1) == -1, "NAME_RESULT: length not "
+	    "its count's refused (%s)", why);
+	CHECK(check_name_ans(m, RESOLVER_NAME_RESULT_SIZE(2)) == -1,
+	    "NAME_RESULT: an address more than its count refused (%s)", why);
+	m->hdr.version = 0;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: another version "
+	    "refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->hdr.op = RESOLVER_OP_RESULT;
+	CHECK(check_name_ans(m, one) == -1, "names socket: a sibling "
+	    "RESULT refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->count = RESOLVER_NAME_ADDRS_MAX + 1;
+	CHECK(check_name_ans(m, sizeof(*m)) == -1, "NAME_RESULT: more than "
+	    "%d addresses refused (%s)", RESOLVER_NAME_ADDRS_MAX, why);
+	m->count = 0xffffffffu;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: a huge count "
+	    "refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->id = 0;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: id 0 refused (%s)",
+	    why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->pad = 3;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: padding not zero "
+	    "refused (%s)", why);
+	m = name_answer("a.test", 3, 0);
+	CHECK(check_name_ans(m, RESOLVER_NAME_RESULT_SIZE(0)) == -1,
+	    "NAME_RESULT: unknown status refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_NONE, 1);
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: addresses with "
+	    "no such name refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_FAILED, 1);
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: addresses with a "
+	    "failure refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 0);
+	CHECK(check_name_ans(m, RESOLVER_NAME_RESULT_SIZE(0)) == -1,
+	    "NAME_RESULT: found without an address refused (%s)", why);
+	m = name_answer("", RESOLVER_NAME_OK, 1);
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: empty name "
+	    "refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	memset(m->name, 'b', sizeof(m->name));
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: name without NUL "
+	    "refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->name[100] = 'c';
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: name not zero-"
+	    "padded refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->addrs[0].family = 5;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: unknown family "
+	    "refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->addrs[0].bits = 24;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: a network, not a "
+	    "host, refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->addrs[0].pad[1] = 1;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: address padding "
+	    "not zero refused (%s)", why);
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	m->addrs[0].addr[9] = 1;
+	CHECK(check_name_ans(m, one) == -1, "NAME_RESULT: bits past an IPv4 "
+	    "address refused (%s)", why);
+	/* And the siblings' socket takes none. */
+	m = name_answer("a.test", RESOLVER_NAME_OK, 1);
+	CHECK(resolver_check_answer(m, one, 16, 1000, why, sizeof(why)) == -1,
+	    "siblings socket: NAME_RESULT refused (%s)", why);
+}
+
+/* resolver_names_serve() in a thread at the other end of sv[0]. */
+struct names_served {
+	int		sv[2];
+	pthread_t	thread;
+	int		rc;
+};
+
+static void *
+names_thread(void *arg)
+{
+	struct names_served *s = arg;
+
+	s->rc = resolver_names_serve(s->sv[1], &hooks);
+	return NULL;
+}
+
+static bool
+names_start(struct names_served *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (resolver_socketpair(s->sv) == -1)
+		return false;
+	resolver_names_use(s->sv[0], 2);
+	return pthread_create(&s->thread, NULL, names_thread, s) == 0;
+}
+
+static int
+names_end(struct names_served *s)
+{
+	close(s->sv[0]);
+	pthread_join(s->thread, NULL);
+	close(s->sv[1]);
+	resolver_names_use(-1, 0);
+	return s->rc;
+}
+
+static void
+test_names(void)
+{
+	struct mx_addr out[ALLOW_MAX], lo = addr("127.0.0.1"),
+	    lo6 = addr("::1");
+	struct names_served ns;
+	size_t n = 99;
+	char name[RESOLVER_NAME_SIZE + 8];
+
+	CHECK(resolver_names_addrs("localhost", out, ALLOW_MAX, &n) == -1 &&
+	    n == 0, "names: without a socket, a failure");
+	CHECK(names_start(&ns), "names: served on a socketpair");
+	CHECK(resolver_names_addrs("localhost", out, ALLOW_MAX, &n) == 0 &&
+	    n == 2 && addr_equal(&out[0], &lo) && addr_equal(&out[1], &lo6),
+	    "names: localhost's two addresses come back (%zu)", n);
+	CHECK(resolver_names_addrs("nowhere.test", out, ALLOW_MAX, &n) == 1 &&
+	    n == 0, "names: no such name");
+	CHECK(resolver_names_addrs("fail.test", out, ALLOW_MAX, &n) == -1 &&
+	    n == 0, "names: a DNS failure");
+	CHECK(resolver_names_addrs("many.test", out, ALLOW_MAX, &n) == 0 &&
+	    n == RESOLVER_NAME_ADDRS_MAX, "names: at most %d addresses "
+	    "(%zu)", RESOLVER_NAME_ADDRS_MAX, n);
+	CHECK(resolver_names_addrs("localhost", out, 1, &n) == 0 && n == 1,
+	    "names: no more than the caller's room");
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	CHECK(resolver_names_addrs(name, out, ALLOW_MAX, &n) == 1 && n == 0,
+	    "names: a name too long is not asked");
+	CHECK(names_end(&ns) == 0, "names: the server ends at end of file");
+}
+
+/* A peer's raw message into fd. */
+static void
+raw_send(int fd, const void *m, size_t len)
+{
+	if (send(fd, m, len, 0) != (ssize_t)len)
+		abort();
+}
+
+/* The client against a scripted server: each answer refused or passed. */
+struct liar {
+	int	fd;
+	int	mode;
+};
+
+static void *
+liar_thread(void *arg)
+{
+	struct liar *l = arg;
+	struct resolver_msg_name_lookup req;
+	struct resolver_msg_name_result *m;
+	ssize_t n;
+
+	while ((n = recv(l->fd, &req, sizeof(req), 0)) > 0) {
+		m = name_answer(req.name, RESOLVER_NAME_OK, 1);
+		m->id = req.id;
+		switch (l->mode) {
+		case 0:		/* a malformed answer, then the right one */
+			m->pad = 1;
+			raw_send(l->fd, m, RESOLVER_NAME_RESULT_SIZE(1));
+			m->pad = 0;
+			break;
+		case 1:		/* an earlier question's, then the right one */
+			m->id = req.id - 1;
+			raw_send(l->fd, m, RESOLVER_NAME_RESULT_SIZE(1));
+			m->id = req.id;
+			break;
+		case 2:		/* another name's only */
+			m->name[0] = 'z';
+			raw_send(l->fd, m, RESOLVER_NAME_RESULT_SIZE(1));
+			continue;
+		case 3:		/* too large */
+			raw_send(l->fd, m, sizeof(*m));
+			continue;
+		case 4:		/* nothing */
+			continue;
+		}
+		raw_send(l->fd, m, RESOLVER_NAME_RESULT_SIZE(1));
+	}
+	return NULL;
+}
+
+static void
+test_names_refused(void)
+{
+	static const char *const what[] = {
+		"a malformed answer is passed over for the right one",
+		"an earlier question's answer is passed over",
+		"an answer for another name is refused",
+		"an answer longer than its count is refused",
+		"no answer: a failure after the timeout"
+	};
+	struct mx_addr out[ALLOW_MAX], want = addr("192.0.2.1");
+	struct resolver_msg_name_lookup *req;
+	struct resolver_msg_name_result ans;
+	struct names_served ns;
+	struct liar l;
+	pthread_t t;
+	int sv[2], mode, rc;
+	size_t n;
+
+	for (mode = 0; mode < 5; mode++) {
+		if (resolver_socketpair(sv) == -1)
+			abort();
+		l.fd = sv[1];
+		l.mode = mode;
+		resolver_names_use(sv[0], 1);
+		if (pthread_create(&t, NULL, liar_thread, &l) != 0)
+			abort();
+		rc = resolver_names_addrs("a.test", out, ALLOW_MAX, &n);
+		if (mode < 2)
+			CHECK(rc == 0 && n == 1 && addr_equal(&out[0], &want),
+			    "names client: %s", what[mode]);
+		else
+			CHECK(rc == -1 && n == 0, "names client: %s",
+			    what[mode]);
+		shutdown(sv[0], SHUT_RDWR);
+		pthread_join(t, NULL);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	resolver_names_use(-1, 0);
+
+	/* The server: malformed requests refused, the next one answered. */
+	CHECK(names_start(&ns), "names: served for the refusals");
+	req = name_request("localhost");
+	req->pad = 1;
+	raw_send(ns.sv[0], req, sizeof(*req));
+	req = name_request("localhost");
+	raw_send(ns.sv[0], req, sizeof(*req) - 1);
+	req = name_request("");
+	raw_send(ns.sv[0], req, sizeof(*req));
+	req = name_request("localhost");
+	req->hdr.op = RESOLVER_OP_LOOKUP;
+	raw_send(ns.sv[0], req, sizeof(*req));
+	req = name_request("localhost");
+	req->id = 0;
+	raw_send(ns.sv[0], req, sizeof(*req));
+	req = name_request("localhost");
+	req->id = 9;
+	raw_send(ns.sv[0], req, sizeof(*req));
+	n = (size_t)recv(ns.sv[0], &ans, sizeof(ans), 0);
+	CHECK(n == RESOLVER_NAME_RESULT_SIZE(2) && ans.id == 9 &&
+	    ans.status == RESOLVER_NAME_OK && ans.count == 2 &&
+	    strcmp(ans.name, "localhost") == 0 &&
+	    check_name_ans(&ans, n) == 0, "names server: five malformed "
+	    "requests refused, the sixth answered (%zu bytes)", n);
+	CHECK(names_end(&ns) == 0, "names server: ends at end of file");
+}
+
 int
 main(void)
 {
 	log_init("test_resolver_remote", true, LOG_LEVEL_QUIET);
+	test_check_name_request();
+	test_check_name_answer();
+	test_names();
+	test_names_refused();
 	test_check_request();
 	test_check_answer();
 	test_lookups();
