@@ -151,7 +151,31 @@ syn(const char *src, const char *dst, int action)
 		abort();
 }
 
-/* DNS, in the resolver process: 198.51.100.1 is pool.test, with .11. */
+/*
+ * DNS, in the resolver process: 198.51.100.1 is pool.test, with .11;
+ * partner.test's addresses are the lines of the file partner_path, which
+ * the test rewrites (none: no such name).
+ */
+static char	partner_path[128];
+
+static int
+partner_addrs(struct addrinfo **res)
+{
+	char line[64];
+	FILE *fp;
+
+	*res = NULL;
+	if ((fp = fopen(partner_path, "r")) == NULL)
+		return EAI_NONAME;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] != '\0')
+			*res = fake_ai(strchr(line, ':') != NULL ? AF_INET6 :
+			    AF_INET, line, *res);
+	}
+	fclose(fp);
+	return *res != NULL ? 0 : EAI_NONAME;
+}
 
 static int
 fake_name_of(const struct sockaddr *sa, unsigned len, char *name,
@@ -169,6 +193,8 @@ fake_name_of(const struct sockaddr *sa, unsigned len, char *name,
 static int
 fake_addrs_of(const char *name, struct addrinfo **res)
 {
+	if (strcmp(name, "partner.test") == 0)
+		return partner_addrs(res);
 	if (strcmp(name, "pool.test") != 0)
 		return EAI_NONAME;
 	*res = fake_ai(AF_INET, "198.51.100.1",
@@ -618,6 +644,79 @@ test_allow(void)
 	unlink(allowf);
 }
 
+/* Poll for the nth line with text in the log, at most tenths. */
+static bool
+logged_times(const char *text, int n, int tenths)
+{
+	int i;
+
+	for (i = 0; i < tenths; i++) {
+		if (count_in_log(text) >= n)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * An allow entry by host name: the engine cannot resolve it, the
+ * resolver process does (through the names socket) and its addresses
+ * reach pf's table; when the answer changes, the next resolution (every
+ * dns-cache-time, at least 10 s) changes the table.
+ */
+static void
+test_allow_names(void)
+{
+	char conftext[512];
+	pid_t pid;
+	int status;
+
+	reset_files();
+	write_file(partner_path, "203.0.113.5\n");
+	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-white\n"
+	    "dns-cache-time 1\n"
+	    "allow partner.test\n"
+	    "allow 203.0.113.1\n");
+	write_conf(conftext);
+	pid = start_daemon();
+	CHECK(logged_times("allow: names resolved, 2 entries", 1,
+	    WAIT_TENTHS), OS ": allow by name: resolved through the "
+	    "resolver process");
+	CHECK(!file_has(logfile, "not resolved on the"),
+	    OS ": allow by name: no more left out on pf");
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": allow by name: the daemon exits 0 (%#x)", status);
+	CHECK(file_has(tables, "mx-white 203.0.113.5") &&
+	    file_has(tables, "mx-white 203.0.113.1") &&
+	    !file_has(tables, "203.0.113.6") && file_has(tables, "bad 0"),
+	    OS ": allow by name: the name's address is in pf's table");
+
+	/* The answer changes: the next resolution follows. */
+	reset_files();
+	write_file(partner_path, "203.0.113.5\n");
+	pid = start_daemon();
+	CHECK(logged_times("allow: names resolved, 2 entries", 1,
+	    WAIT_TENTHS), OS ": allow by name: resolved again at start");
+	write_file(partner_path, "203.0.113.6\n2001:db8:5::1\n");
+	CHECK(logged_times("allow: names resolved, 3 entries", 1, 150),
+	    OS ": allow by name: resolved again after dns-cache-time, with "
+	    "the new answer");
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": allow by name: the daemon exits 0 (%#x)", status);
+	CHECK(file_has(tables, "mx-white 203.0.113.6") &&
+	    !file_has(tables, "203.0.113.5") &&
+	    file_has(tables, "mx-white 203.0.113.1") &&
+	    file_has(tables, "bad 0"),
+	    OS ": allow by name: pf's table follows the changed answer");
+	unlink(partner_path);
+}
+
 /* After a failed check: the daemon's log, as comments. */
 static void
 show_log(int failed_before)
@@ -770,6 +869,7 @@ main(void)
 	snprintf(syslog_path, sizeof(syslog_path), "%s/syslog", dir);
 	snprintf(capreport, sizeof(capreport), "%s/capsicum", dir);
 	snprintf(ctlsock, sizeof(ctlsock), "%s/ctl.sock", dir);
+	snprintf(partner_path, sizeof(partner_path), "%s/partner", dir);
 	failed = t_failed;
 	test_run();
 	show_log(failed);
@@ -780,6 +880,9 @@ main(void)
 #endif
 	failed = t_failed;
 	test_allow();
+	show_log(failed);
+	failed = t_failed;
+	test_allow_names();
 	show_log(failed);
 	failed = t_failed;
 	test_killed("engine");
