@@ -70,7 +70,10 @@
  *   resolver: the reverse and forward lookups of reverse-DNS whitelisting
  *	(resolver.c's threads and cache, served by resolver_serve() over a
  *	socketpair to the engine; the messages are checked both ways, see
- *	resolver_msg.h).  The user, no root; OpenBSD: unveil() of
+ *	resolver_msg.h), and the allow list's host names over a second
+ *	socketpair, answered by a thread of their own (resolver_names_*())
+ *	to the engine's allow thread, which waits for them off the decision
+ *	path.  The user, no root; OpenBSD: unveil() of
  *	/etc/resolv.conf and /etc/hosts, read-only, and pledge("stdio
  *	dns"); FreeBSD: only the user, as the system resolver opens files
  *	and sockets as it goes.
