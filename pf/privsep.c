@@ -274,6 +274,29 @@ state_open(struct state_writer *sw, int32_t *error)
 }
 
 /*
+ * A file handed to the engine to read: on FreeBSD limited to reading
+ * (and what stdio does with it).  Returns fd, or -1 with *error set and
+ * fd closed.
+ */
+static int
+reading_only(int fd, int32_t *error)
+{
+#ifdef __FreeBSD__
+	cap_rights_t rights;
+
+	cap_rights_init(&rights, CAP_READ, CAP_SEEK, CAP_FSTAT, CAP_FCNTL);
+	if (cap_rights_limit(fd, &rights) == -1) {
+		*error = errno;
+		close(fd);
+		return -1;
+	}
+#else
+	(void)error;
+#endif
+	return fd;
+}
+
+/*
  * The configuration file for the engine's reload, read-only.  A default
  * file that does not exist is ENOENT, which the engine takes as "no
  * file"; a missing file named with -c is an error like any other.
@@ -309,20 +332,7 @@ config_open(struct privsep_server *srv, int32_t *error)
 		*error = errno == ENOENT && srv->config_required ? EIO : errno;
 		return -1;
 	}
-#ifdef __FreeBSD__
-	{
-		cap_rights_t rights;
-
-		cap_rights_init(&rights, CAP_READ, CAP_SEEK, CAP_FSTAT,
-		    CAP_FCNTL);
-		if (cap_rights_limit(fd, &rights) == -1) {
-			*error = errno;
-			close(fd);
-			return -1;
-		}
-	}
-#endif
-	return fd;
+	return reading_only(fd, error);
 }
 
 /*
@@ -345,20 +355,7 @@ allow_open(struct privsep_server *srv, int32_t *error)
 		close(fd);
 		return -1;
 	}
-#ifdef __FreeBSD__
-	{
-		cap_rights_t rights;
-
-		cap_rights_init(&rights, CAP_READ, CAP_SEEK, CAP_FSTAT,
-		    CAP_FCNTL);
-		if (cap_rights_limit(fd, &rights) == -1) {
-			*error = errno;
-			close(fd);
-			return -1;
-		}
-	}
-#endif
-	return fd;
+	return reading_only(fd, error);
 }
 
 /* One batch of addresses to a table, as pfk_exec() takes it. */
