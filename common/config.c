@@ -628,26 +628,39 @@ parse_line(struct mx_config *cfg, char *line, unsigned port, char *msg,
 }
 
 /*
- * Read config file lines from fp into cfg, naming them "name:line" in
- * errors.  Stops at the first error.
+ * What read_lines() does with one line: 0, or -1 with msg set (reported
+ * as "name:line: msg"), or -2 with msg set (reported as "name: msg").
  */
-int
-config_parse_stream(struct mx_config *cfg, FILE *fp, const char *name,
-    unsigned port, char *err, size_t errlen)
+typedef int	line_fn(void *, char *, char *, size_t);
+
+/*
+ * Every line of fp through fn, naming them "name:line" in errors; a line
+ * with a NUL byte is an error of its own.  Stops at the first error.
+ */
+static int
+read_lines(FILE *fp, const char *name, line_fn *fn, void *arg, char *err,
+    size_t errlen)
 {
 	char *line = NULL, msg[512];
 	size_t cap = 0;
 	ssize_t len;
 	unsigned long lineno = 0;
-	int rc = 0;
+	int rc = 0, r;
 
 	while ((len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
-		if ((size_t)len != strlen(line))
-			seterr(msg, sizeof(msg), "line contains a NUL byte");
-		if ((size_t)len != strlen(line) ||
-		    parse_line(cfg, line, port, msg, sizeof(msg)) == -1) {
-			seterr(err, errlen, "%s:%lu: %s", name, lineno, msg);
+		if ((size_t)len != strlen(line)) {
+			seterr(err, errlen, "%s:%lu: line contains a NUL byte",
+			    name, lineno);
+			rc = -1;
+			break;
+		}
+		if ((r = fn(arg, line, msg, sizeof(msg))) != 0) {
+			if (r == -2)
+				seterr(err, errlen, "%s: %s", name, msg);
+			else
+				seterr(err, errlen, "%s:%lu: %s", name, lineno,
+				    msg);
 			rc = -1;
 			break;
 		}
@@ -658,6 +671,32 @@ config_parse_stream(struct mx_config *cfg, FILE *fp, const char *name,
 	}
 	free(line);
 	return rc;
+}
+
+struct config_lines {
+	struct mx_config	*cfg;
+	unsigned		 port;
+};
+
+static int
+config_line(void *arg, char *line, char *msg, size_t msglen)
+{
+	struct config_lines *cl = arg;
+
+	return parse_line(cl->cfg, line, cl->port, msg, msglen);
+}
+
+/*
+ * Read config file lines from fp into cfg, naming them "name:line" in
+ * errors.  Stops at the first error.
+ */
+int
+config_parse_stream(struct mx_config *cfg, FILE *fp, const char *name,
+    unsigned port, char *err, size_t errlen)
+{
+	struct config_lines cl = { cfg, port };
+
+	return read_lines(fp, name, config_line, &cl, err, errlen);
 }
 
 /*
@@ -852,6 +891,33 @@ config_load_streams(struct mx_config *out, const struct mx_config *cmdline,
 	return finish_load(out, cmdline, port, allow_open, arg, err, errlen);
 }
 
+/* One allow-file line: '#' starts a comment, blanks around are ignored. */
+static int
+allow_line(void *arg, char *line, char *msg, size_t msglen)
+{
+	struct mx_config *cfg = arg;
+	struct mx_addr addr;
+	unsigned bits;
+	char *p, *end;
+
+	if ((p = strchr(line, '#')) != NULL)
+		*p = '\0';
+	for (p = line; isspace((unsigned char)*p); p++)
+		;
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (*p == '\0')
+		return 0;
+	if (allow_parse(p, &addr, &bits, msg, msglen) == ALLOW_BAD)
+		return -1;
+	if (list_add(&cfg->allow, &cfg->nallow, p) == -1) {
+		seterr(msg, msglen, "out of memory");
+		return -2;
+	}
+	return 0;
+}
+
 /*
  * The allow-file's entries, after the allow lines: one per line, '#'
  * comments, errors as "file:line: message".
@@ -860,49 +926,7 @@ int
 config_read_allow(struct mx_config *cfg, FILE *fp, const char *name,
     char *err, size_t errlen)
 {
-	char *line = NULL, *p, *end, msg[256];
-	struct mx_addr addr;
-	unsigned bits;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	int rc = 0;
-
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if ((size_t)len != strlen(line)) {
-			seterr(err, errlen, "%s:%lu: line contains a NUL "
-			    "byte", name, lineno);
-			rc = -1;
-			break;
-		}
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		for (p = line; isspace((unsigned char)*p); p++)
-			;
-		end = p + strlen(p);
-		while (end > p && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		if (*p == '\0')
-			continue;
-		if (allow_parse(p, &addr, &bits, msg, sizeof(msg)) ==
-		    ALLOW_BAD) {
-			seterr(err, errlen, "%s:%lu: %s", name, lineno, msg);
-			rc = -1;
-			break;
-		}
-		if (list_add(&cfg->allow, &cfg->nallow, p) == -1) {
-			seterr(err, errlen, "%s: out of memory", name);
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(fp)) {
-		seterr(err, errlen, "%s: %s", name, strerror(errno));
-		rc = -1;
-	}
-	free(line);
-	return rc;
+	return read_lines(fp, name, allow_line, cfg, err, errlen);
 }
 
 static int
