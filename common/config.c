@@ -127,6 +127,18 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_OBSERVE, "observe", 0, OPT_TYPE_FLAG,
 	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
 	  "let every SYN through; log and count what would be blocked" },
+	{ OPT_FAKE_ANSWER, "fake-answer", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "rst|421|450", "rst", 0, 0,
+	  "what a fake MX does: refuse (rst) or answer SMTP itself" },
+	{ OPT_FAKE_ANSWER_CONNECTIONS, "fake-answer-connections", 0,
+	  OPT_TYPE_NUMBER, MX_PORT_ALL, false, "number", "256", 1, 4096,
+	  "most connections the answering fake MX holds at once" },
+	{ OPT_FAKE_ANSWER_PER_SOURCE, "fake-answer-per-source", 0,
+	  OPT_TYPE_NUMBER, MX_PORT_ALL, false, "number", "4", 1, 4096,
+	  "most connections it holds from one source address" },
+	{ OPT_FAKE_ANSWER_TIMEOUT, "fake-answer-timeout", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "seconds", "10", 1, 300,
+	  "longest a connection to the answering fake MX may last" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -164,6 +176,9 @@ config_init(struct mx_config *cfg)
 	cfg->whitelist_prefix4 = 32;
 	cfg->whitelist_prefix6 = 128;
 	cfg->suspect_hits = 3;
+	cfg->fake_answer_connections = 256;
+	cfg->fake_answer_per_source = 4;
+	cfg->fake_answer_timeout = 10;
 }
 
 static void
@@ -211,6 +226,7 @@ config_free(struct mx_config *cfg)
 	free(cfg->metrics_file);
 	free_list(cfg->allow, cfg->nallow);
 	free(cfg->allow_file);
+	free(cfg->fake_answer);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -225,6 +241,19 @@ static const struct {
 	{ OPT_USER,		"_mxallowd" },
 	{ OPT_STATE_FILE,	"/var/db/mxallowd.state" },
 };
+
+/* fake-answer, checked when it was set; unset (a bare config) is rst. */
+enum fake_answer
+config_fake_answer(const struct mx_config *cfg)
+{
+	if (cfg->fake_answer == NULL)
+		return FAKE_ANSWER_RST;
+	if (strcmp(cfg->fake_answer, "421") == 0)
+		return FAKE_ANSWER_421;
+	if (strcmp(cfg->fake_answer, "450") == 0)
+		return FAKE_ANSWER_450;
+	return FAKE_ANSWER_RST;
+}
 
 /* An option's default on the given port. */
 const char *
@@ -352,6 +381,8 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->metrics_file;
 	case OPT_ALLOW_FILE:
 		return &cfg->allow_file;
+	case OPT_FAKE_ANSWER:
+		return &cfg->fake_answer;
 	default:
 		return NULL;
 	}
@@ -385,6 +416,12 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->whitelist_prefix6;
 	case OPT_SUSPECT_HITS:
 		return &cfg->suspect_hits;
+	case OPT_FAKE_ANSWER_CONNECTIONS:
+		return &cfg->fake_answer_connections;
+	case OPT_FAKE_ANSWER_PER_SOURCE:
+		return &cfg->fake_answer_per_source;
+	case OPT_FAKE_ANSWER_TIMEOUT:
+		return &cfg->fake_answer_timeout;
 	default:
 		return NULL;
 	}
@@ -438,6 +475,12 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 		}
 		break;
 	case OPT_TYPE_STRING:
+		if (opt->id == OPT_FAKE_ANSWER && strcmp(value, "rst") != 0 &&
+		    strcmp(value, "421") != 0 && strcmp(value, "450") != 0) {
+			seterr(err, errlen, "'%s' is not rst, 421 or 450",
+			    value);
+			return -1;
+		}
 		if (replace_string(string_field(cfg, opt->id), value) == -1)
 			goto nomem;
 		break;

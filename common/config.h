@@ -52,6 +52,10 @@ enum mx_option_id {
 	OPT_ALLOW,
 	OPT_ALLOW_FILE,
 	OPT_OBSERVE,
+	OPT_FAKE_ANSWER,
+	OPT_FAKE_ANSWER_CONNECTIONS,
+	OPT_FAKE_ANSWER_PER_SOURCE,
+	OPT_FAKE_ANSWER_TIMEOUT,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -96,6 +100,9 @@ struct mx_config {
 	long long		 whitelist_prefix4;
 	long long		 whitelist_prefix6;
 	long long		 suspect_hits;
+	long long		 fake_answer_connections;
+	long long		 fake_answer_per_source;
+	long long		 fake_answer_timeout;
 	char			*pflog_interface;
 	char			*pcap_filter;
 	char			*pidfile;
@@ -112,6 +119,7 @@ struct mx_config {
 	size_t			 nallow;
 	size_t			 nallow_given;	/* of those, by allow */
 	char			*allow_file;
+	char			*fake_answer;	/* rst, 421 or 450 */
 	bool			 observe;
 	bool			 to_stdout;
 	bool			 quiet;
@@ -123,6 +131,18 @@ struct mx_config {
 };
 
 #define CONFIG_DEFAULT_FILE	"/etc/mxallowd.conf"
+
+/*
+ * What the fake MX does with a connection (fake-answer): nothing, so that
+ * the kernel (pf: the rule) refuses it with a RST and a SYN whitelists its
+ * source; or mxallowd answers on port 25 itself (fakemx.h) and whitelists
+ * only peers that completed the handshake.
+ */
+enum fake_answer {
+	FAKE_ANSWER_RST,
+	FAKE_ANSWER_421,
+	FAKE_ANSWER_450
+};
 
 enum config_args_result {
 	CONFIG_ARGS_OK,
@@ -157,5 +177,6 @@ int	config_read_allow(struct mx_config *, FILE *, const char *, char *,
 void	config_usage(FILE *, const char *, unsigned);
 const struct mx_option *config_option(const char *);
 const char *config_default(const struct mx_option *, unsigned);
+enum fake_answer config_fake_answer(const struct mx_config *);
 
 #endif

@@ -25,6 +25,8 @@
 #include "whitelist.h"
 
 struct control;
+struct fakemx;
+struct tried;
 struct ctl_out;
 struct mxd;
 struct pflog_info;
@@ -137,6 +139,8 @@ struct mxd {
 	struct allow_resolve	*allow_res;	/* its names, being resolved */
 	int64_t			 allow_next;	/* when to resolve them again */
 	struct whitelist	*observed;	/* observe: senders logged */
+	struct fakemx		*fakemx;	/* fake-answer 421/450; NULL */
+	struct tried		*tried;		/* who the fake MX answered */
 };
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
@@ -171,5 +175,6 @@ void		mxd_resolver_collect(struct mxd *, int64_t);
 int		mxd_allow_load(struct mxd *);
 void		mxd_allow_tick(struct mxd *, int64_t);
 void		mxd_allow_free(struct mxd *);
+void		mxd_fakemx_open(struct mxd *, uint16_t);
 
 #endif

@@ -42,6 +42,14 @@ static const struct {
 	{ "allowed", "Real-MX connection attempts of allowed senders." },
 	{ "would_block", "Observe mode: real-MX connection attempts that "
 	    "would have been blocked." },
+	{ "fake_answered", "Connections the answering fake MX whitelisted "
+	    "and answered." },
+	{ "fake_refused", "Connections the answering fake MX refused: over "
+	    "a limit, or accept failed." },
+	{ "fake_timeouts", "Connections to the answering fake MX that ran "
+	    "out of time." },
+	{ "fake_bad_lines", "Lines to the answering fake MX longer than SMTP "
+	    "allows." },
 	{ "allow_entries", "Addresses and networks in the allow list now." },
 };
 

@@ -35,6 +35,10 @@ stats_fields(const struct mx_stats *s, uint64_t entries, uint64_t allow,
 		{ "rdns siblings", "rdns_siblings", s->rdns_siblings },
 		{ "allowed", "allowed", s->allowed },
 		{ "would-block", "would_block", s->would_block },
+		{ "fake answered", "fake_answered", s->fake_answered },
+		{ "fake refused", "fake_refused", s->fake_refused },
+		{ "fake timeouts", "fake_timeouts", s->fake_timeouts },
+		{ "fake bad lines", "fake_bad_lines", s->fake_bad_lines },
 		{ "allow entries", "allow_entries", allow },
 	};
 	size_t i;

@@ -27,13 +27,18 @@ struct mx_stats {
 	uint64_t	rdns_siblings;	/* addresses whitelisted through a name */
 	uint64_t	allowed;	/* of accepted: senders on the allow list */
 	uint64_t	would_block;	/* observe: SYNs that would be blocked */
+	/* The answering fake MX (fake-answer 421, 450): */
+	uint64_t	fake_answered;	/* connections whitelisted and answered */
+	uint64_t	fake_refused;	/* over a limit: 421 at once, or accept failed */
+	uint64_t	fake_timeouts;	/* connections that ran out of time */
+	uint64_t	fake_bad_lines;	/* lines longer than SMTP allows */
 };
 
 /*
  * The counters of the statistics line, in its order, and two gauges: the
  * whitelist's size (among them) and the allow list's (last).
  */
-#define STATS_FIELDS	19
+#define STATS_FIELDS	23
 
 struct stats_field {
 	const char	*label;		/* as in the statistics line */
