@@ -101,20 +101,29 @@ path_arg(const char *s, size_t len, int empty_ok, char *out)
 	return 1;
 }
 
+/* Is the verb (the first word, vlen bytes) this one, in any case? */
+static int
+verb_is(const char *line, size_t vlen, const char *verb)
+{
+	return vlen == strlen(verb) && strncasecmp(line, verb, vlen) == 0;
+}
+
 enum smtp_verb
 smtp_parse(const char *line, size_t len, struct smtp_cmd *cmd)
 {
 	const char *arg;
-	size_t alen;
+	size_t vlen, alen;
 
 	cmd->arg[0] = '\0';
 	cmd->verb = SMTP_BAD;
-	if (len >= SMTP_LINE_MAX - 1 || !printable(line, len) || len < 4)
+	if (len >= SMTP_LINE_MAX - 1 || !printable(line, len))
 		return cmd->verb;
-	arg = line + 4;
-	alen = len - 4;
-	if (keyword(line, len, "HELO") || keyword(line, len, "EHLO")) {
-		if (alen < 2 || arg[0] != ' ')
+	for (vlen = 0; vlen < len && line[vlen] != ' '; vlen++)
+		;
+	arg = line + vlen;
+	alen = len - vlen;
+	if (verb_is(line, vlen, "HELO") || verb_is(line, vlen, "EHLO")) {
+		if (alen < 2)
 			return cmd->verb;
 		arg++;
 		alen--;
@@ -126,26 +135,24 @@ smtp_parse(const char *line, size_t len, struct smtp_cmd *cmd)
 		memcpy(cmd->arg, arg, alen);
 		cmd->arg[alen] = '\0';
 		cmd->verb = (line[0] | 0x20) == 'h' ? SMTP_HELO : SMTP_EHLO;
-	} else if (keyword(line, len, "MAIL FROM:")) {
-		if (path_arg(line + 10, len - 10, 1, cmd->arg))
+	} else if (verb_is(line, vlen, "MAIL")) {
+		if (keyword(arg, alen, " FROM:") &&
+		    path_arg(arg + 6, alen - 6, 1, cmd->arg))
 			cmd->verb = SMTP_MAIL;
-	} else if (keyword(line, len, "RCPT TO:")) {
-		if (path_arg(line + 8, len - 8, 0, cmd->arg))
+	} else if (verb_is(line, vlen, "RCPT")) {
+		if (keyword(arg, alen, " TO:") &&
+		    path_arg(arg + 4, alen - 4, 0, cmd->arg))
 			cmd->verb = SMTP_RCPT;
-	} else if (keyword(line, len, "NOOP") && (len == 4 || line[4] == ' '))
+	} else if (verb_is(line, vlen, "NOOP"))
 		cmd->verb = SMTP_NOOP;
-	else if (len == 4 && keyword(line, len, "DATA"))
-		cmd->verb = SMTP_DATA;
-	else if (len == 4 && keyword(line, len, "RSET"))
-		cmd->verb = SMTP_RSET;
-	else if (len == 4 && keyword(line, len, "QUIT"))
-		cmd->verb = SMTP_QUIT;
-	else if (keyword(line, len, "MAIL") || keyword(line, len, "RCPT") ||
-	    keyword(line, len, "DATA") || keyword(line, len, "RSET") ||
-	    keyword(line, len, "QUIT"))
-		cmd->verb = SMTP_BAD;
+	else if (verb_is(line, vlen, "DATA"))
+		cmd->verb = alen == 0 ? SMTP_DATA : SMTP_BAD;
+	else if (verb_is(line, vlen, "RSET"))
+		cmd->verb = alen == 0 ? SMTP_RSET : SMTP_BAD;
+	else if (verb_is(line, vlen, "QUIT"))
+		cmd->verb = alen == 0 ? SMTP_QUIT : SMTP_BAD;
 	else
-		cmd->verb = SMTP_UNKNOWN;
+		cmd->verb = vlen == 0 ? SMTP_BAD : SMTP_UNKNOWN;
 	return cmd->verb;
 }
 
