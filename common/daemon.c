@@ -35,6 +35,9 @@
 #include "tried.h"
 #include "version.h"
 
+/* The answering fake MX's port: SMTP's; the tests use another. */
+uint16_t			mxd_fake_port = 25;
+
 static volatile sig_atomic_t	got_reload, got_stats, got_quit;
 static volatile pid_t		signals_from;
 static int			signal_pipe[2] = { -1, -1 };
@@ -1258,7 +1261,7 @@ mxd_run(struct mxd *d)
 	d->config_existed = access(config_path(&d->cmdline), F_OK) == 0;
 	port->start(d);
 	/* Before the port confines the process that serves them. */
-	mxd_fakemx_open(d, 25);
+	mxd_fakemx_open(d, mxd_fake_port);
 	mxd_control_open(d);
 	d->started = mxd_now();
 	mxd_state_load(d);

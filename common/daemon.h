@@ -143,6 +143,8 @@ struct mxd {
 	struct tried		*tried;		/* who the fake MX answered */
 };
 
+extern uint16_t	mxd_fake_port;
+
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
 		    char **, int *);
 int		mxd_run(struct mxd *);

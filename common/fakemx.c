@@ -198,6 +198,13 @@ fakemx_listeners(const struct fakemx *fm, int *fds, size_t max)
 }
 
 size_t
+fakemx_fds_max(const struct fakemx *fm)
+{
+	return fm == NULL ? 0 : (fm->mode == FAKE_ANSWER_450 ?
+	    fm->lim.connections : 0) + ACCEPT_BATCH;
+}
+
+size_t
 fakemx_nfds_max(const struct fakemx *fm)
 {
 	return fm == NULL ? 0 : fm->nlisten + fm->lim.connections;

@@ -63,6 +63,8 @@ struct fakemx	*fakemx_open(const struct mx_addrlist *, uint16_t,
 void		 fakemx_close(struct fakemx *);
 /* The listening sockets, for a port that confines its descriptors. */
 size_t		 fakemx_listeners(const struct fakemx *, int *, size_t);
+/* Most descriptors it holds at once beyond its listeners. */
+size_t		 fakemx_fds_max(const struct fakemx *);
 /* Most pollfd entries fakemx_pollfds() fills. */
 size_t		 fakemx_nfds_max(const struct fakemx *);
 size_t		 fakemx_pollfds(struct fakemx *, struct pollfd *, size_t);

@@ -58,7 +58,12 @@
  *	RLIMIT_FSIZE to the largest state file max-entries can make, all it
  *	ever writes.  OpenBSD: unveil("/", ""), then pledge("stdio bpf
  *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter;
- *	"recvfd" for the state and configuration files' descriptors).
+ *	"recvfd" for the state and configuration files' descriptors), with
+ *	"unix" for the control socket and "inet" for the answering fake
+ *	MX's listeners (fake-answer 421, 450), bound on port 25 by root
+ *	before the split and kept by the engine alone: it owns the
+ *	whitelist, and answers a peer only once the parent has put the
+ *	peer's entry in the table.
  *	FreeBSD: every descriptor it keeps is limited first (the capture to
  *	read, wait and the one ioctl BIOCGSTATS; sockets and the signal
  *	pipe to read, write and wait; standard output and error to write),
@@ -955,6 +960,18 @@ limit_kept(const struct privsep_keep *keep)
 			if (cap_rights_limit(fd, &rights) == -1)
 				fatal("cap_rights_limit control socket");
 			break;
+		case PRIVSEP_KEEP_INET_LISTENER:
+			/*
+			 * The answering fake MX: accept(2), and on the
+			 * accepted sockets, which inherit these rights,
+			 * recv(2), send(2), fcntl(2) for O_NONBLOCK and
+			 * FD_CLOEXEC, shutdown(2).  No connect(2), no bind(2).
+			 */
+			cap_rights_init(&rights, CAP_ACCEPT, CAP_EVENT,
+			    CAP_READ, CAP_WRITE, CAP_FCNTL, CAP_SHUTDOWN);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit fake MX listener");
+			break;
 		case PRIVSEP_KEEP_OUTPUT:
 			cap_rights_init(&rights, CAP_WRITE, CAP_FSTAT);
 			if (cap_rights_limit(fd, &rights) == -1)
@@ -967,6 +984,35 @@ limit_kept(const struct privsep_keep *keep)
 			break;
 		}
 	}
+}
+#endif
+
+/* The engine's pledge(2) promises, for what it keeps. */
+const char *
+privsep_engine_promises(const struct privsep_keep *keep)
+{
+	bool unix_ = privsep_keeps(keep, PRIVSEP_KEEP_LISTENER);
+	bool inet = privsep_keeps(keep, PRIVSEP_KEEP_INET_LISTENER);
+
+	if (unix_ && inet)
+		return "stdio unix inet bpf recvfd";
+	if (inet)
+		return "stdio inet bpf recvfd";
+	if (unix_)
+		return "stdio unix bpf recvfd";
+	return "stdio bpf recvfd";
+}
+
+#if defined(__OpenBSD__)
+/* The same, as the log line says it. */
+static const char *
+privsep_engine_pledged(const struct privsep_keep *keep)
+{
+	static char how[64];
+
+	snprintf(how, sizeof(how), ", pledge \"%s\"",
+	    privsep_engine_promises(keep));
+	return how;
 }
 #endif
 
@@ -1097,7 +1143,8 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 	 */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)(highest_kept(keep) + 1 +
 	    PRIVSEP_FDS_RECEIVED +
-	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0));
+	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0) +
+	    keep->extra);
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		/* Lowering never fails on a kernel; a tool (valgrind) may. */
 		if (getrlimit(RLIMIT_NOFILE, &hard) == -1)
@@ -1111,16 +1158,15 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 		fatal("unveil /");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	/* accept(2) and getpeereid(3) on the control socket need "unix". */
-	if (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER)) {
-		how = ", pledge \"stdio unix bpf recvfd\"";
-		if (pledge("stdio unix bpf recvfd", NULL) == -1)
-			fatal("pledge");
-	} else {
-		how = ", pledge \"stdio bpf recvfd\"";
-		if (pledge("stdio bpf recvfd", NULL) == -1)
-			fatal("pledge");
-	}
+	/*
+	 * accept(2) and getpeereid(3) on the control socket need "unix";
+	 * accept(2) on the answering fake MX's sockets needs "inet" (what it
+	 * does with the accepted ones, recv, send, fcntl, is "stdio").
+	 */
+	how = privsep_engine_promises(keep);
+	if (pledge(how, NULL) == -1)
+		fatal("pledge");
+	how = privsep_engine_pledged(keep);
 #elif defined(__FreeBSD__)
 	privsep_limit(keep);
 	how = ", capability mode";

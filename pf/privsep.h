@@ -84,11 +84,13 @@ enum privsep_keep_kind {
 	PRIVSEP_KEEP_CAPTURE,		/* the bpf descriptor */
 	PRIVSEP_KEEP_CHANNEL,		/* a socket or pipe to talk through */
 	PRIVSEP_KEEP_LISTENER,		/* the control socket: accepts */
+	PRIVSEP_KEEP_INET_LISTENER,	/* the answering fake MX: accepts */
 	PRIVSEP_KEEP_OUTPUT,		/* standard output and error */
 	PRIVSEP_KEEP_IDLE		/* open, unused: standard input */
 };
 
-#define PRIVSEP_KEEP_MAX	16
+/* Room for the fake MX's listeners (fake-answer 421, 450) too. */
+#define PRIVSEP_KEEP_MAX	48
 /* Descriptors the engine may hold at once beyond those it keeps. */
 #define PRIVSEP_FDS_RECEIVED	4
 
@@ -98,6 +100,8 @@ struct privsep_keep {
 		enum privsep_keep_kind	kind;
 	}	fds[PRIVSEP_KEEP_MAX];
 	size_t	count;
+	/* Descriptors it may open on top: the fake MX's connections. */
+	size_t	extra;
 };
 
 struct privsep	*privsep_connect(int, const char *);
@@ -127,6 +131,7 @@ void		 privsep_drop(const struct privsep_user *,
 		    const struct privsep_keep *, uint64_t);
 void		 privsep_drop_resolver(const struct privsep_user *);
 void		 privsep_limit(const struct privsep_keep *);
+const char	*privsep_engine_promises(const struct privsep_keep *);
 void		 privsep_close_others(const struct privsep_keep *);
 void		 privsep_confine_parent(const char *,
 		    const struct state_writer *, const char *, const char *,
