@@ -10,6 +10,9 @@
 #			(bench/wlbench.c)
 #   bench/replay.sh	replay against a bare libpcap loop (bench/pcaploop.c,
 #			built by mk/replay.mk)
+#   bench/fakeanswer.sh	connect() to the real MX while the answering fake
+#			MX is attacked, against fake-answer rst under the
+#			same attack (tests/tools/fakeclient.c)
 
 # A rule here would become make's default goal: keep it "all".
 .DEFAULT_GOAL := all
@@ -37,7 +40,7 @@ $(O)/bench/wlbench: bench/wlbench.c $(O)/common/whitelist.o \
 	    $(O)/common/whitelist.o $(O)/common/addr.o
 
 bench-progs: all $(BENCH_PROGS:%=$(O)/bench/%) $(O)/bench/pcaploop \
-	     $(O)/tools/pflogen
+	     $(O)/tools/pflogen $(O)/tools/fakeclient $(O)/tools/mxprobe
 
 bench: bench-progs
 	sh bench/run.sh
