@@ -31,7 +31,7 @@ restart_mxallowd() {
 	kill "$MXPID"
 	wait_until 50 gone "$MXPID"
 	rm -f "$TMP/state/whitelist"
-	start_mxallowd -d "$@"
+	start_mxallowd -d
 }
 
 fake_listening() {
@@ -89,8 +89,11 @@ check "-j show tried: JSON with the answer" \
     contains "$(ctl -j show tried 198.51.100.10)" '"answer":421'
 
 # 450: an SMTP dialogue, recorded; the real MX then lets it through.
-restart_mxallowd -d --fake-answer 450 --fake-answer-timeout 3 \
-    --fake-answer-per-source 4 --fake-answer-connections 64
+sed -i '/^fake-answer/d' "$CONF"
+printf 'fake-answer 450\nfake-answer-timeout 3\nfake-answer-per-source 4\n' \
+    >>"$CONF"
+echo "fake-answer-connections 64" >>"$CONF"
+restart_mxallowd
 wait_until 30 fake_listening
 out=$(in_client "$FAKECLIENT" -b 198.51.100.14 -w 5000 smtp "$FAKE4" \
     relay.example.test sender@example.test a@example.org b@example.org)
@@ -110,6 +113,29 @@ check "show tried: HELO, sender and recipients" \
     contains "$out" "450 helo relay.example.test from <sender@example.test> to <a@example.org> <b@example.org>"
 check "-j show tried: the HELO name in JSON" \
     contains "$(ctl -j show tried 198.51.100.14)" '"helo":"relay.example.test"'
+
+# A bot: three dialogues with the fake MX, never the real one.
+for i in 1 2 3; do
+	in_client "$FAKECLIENT" -b 198.51.100.16 -w 5000 smtp "$FAKE4" \
+	    bot.example.test spam@example.test victim@example.org >/dev/null
+done
+wait_until 20 sh -c "[ \$(grep -c 'answered 450 to 198.51.100.16' '$LOG') -ge 3 ]"
+out=$(ctl show suspects)
+echo "# show suspects: $out"
+check "show suspects: the bot, with the HELO name and sender it gave" \
+    contains_re "$out" '^198\.51\.100\.16 3 .* helo bot\.example\.test from <spam@example\.test>$'
+check "-j show suspects: helo and sender in JSON" \
+    contains "$(ctl -j show suspects)" '"helo":"bot.example.test","sender":"spam@example.test"'
+
+# fake-answer needs a restart: a reload keeps it, and says so.  (The
+# change goes back before the tests below, which need 450.)
+sed -i "s/^fake-answer .*/fake-answer rst/" "$CONF"
+ctl reload >/dev/null
+check "a reload that changes fake-answer keeps it, and says so" \
+    log_has "fake-answer changes need a restart: still 450"
+probe 198.51.100.10 2000 connect "$FAKE4"
+check "and the fake MX still answers (220)" contains "$OUT" 'banner "220 '
+sed -i "s/^fake-answer rst/fake-answer 450/" "$CONF"
 
 # Verdicts are not delayed by a slowloris client and 1,000 connections.
 probe 198.51.100.15 2000 connect "$FAKE4"
