@@ -11,6 +11,7 @@
 #   198.51.100.14         an SMTP client of the fake MX (450)
 #   198.51.100.15         a sender whose verdicts must not be delayed
 . "$(dirname "$0")/../lib/netns.sh"
+need dnsmasq
 SYNFLOOD=${SYNFLOOD:-$ROOT/build/tools/synflood}
 FAKECLIENT=${FAKECLIENT:-$ROOT/build/tools/fakeclient}
 MXALLOWCTL=${MXALLOWCTL:-$ROOT/build/mxallowctl}
@@ -34,6 +35,22 @@ restart_mxallowd() {
 	start_mxallowd -d
 }
 
+# DNS for the server: 198.51.100.10's name, both ways (forward-confirmed).
+start_dns() {
+	in_server ip addr add "$DNS_ADDR/32" dev lo
+	ip netns exec "$NS_S" dnsmasq --keep-in-foreground \
+	    --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+	    --bind-interfaces --listen-address="$DNS_ADDR" --pid-file= \
+	    --local=/example.test/ --local=/100.51.198.in-addr.arpa/ \
+	    --host-record=client.example.test,198.51.100.10 2>/dev/null &
+	PIDS="$PIDS $!"
+	wait_until 50 sh -c "ip netns exec $NS_S ss -Hlun | grep -q $DNS_ADDR:53"
+}
+
+tried_named() {
+	ctl show tried 198.51.100.10 | grep -q " name client.example.test\$"
+}
+
 fake_listening() {
 	listening "$FAKE4:25" && listening "\[$FAKE6\]:25"
 }
@@ -41,6 +58,7 @@ fake_listening() {
 setup_net
 setup_firewall
 start_listener
+start_dns
 write_config 60
 echo "fake-answer 421" >>"$CONF"
 start_mxallowd -d
@@ -87,6 +105,8 @@ check "show tried ADDRESS: only that peer" \
     [ "$(ctl show tried 198.51.100.10 | grep -c .)" -eq 1 ]
 check "-j show tried: JSON with the answer" \
     contains "$(ctl -j show tried 198.51.100.10)" '"answer":421'
+check "show tried: the peer's name, once its reverse-DNS lookup found it" \
+    wait_until 50 tried_named
 
 # 450: an SMTP dialogue, recorded; the real MX then lets it through.
 sed -i '/^fake-answer/d' "$CONF"
