@@ -64,6 +64,9 @@ echo "fake-answer 421" >>"$CONF"
 start_mxallowd -d
 check "421: mxallowd listens on port 25 of both fake MX addresses" \
     wait_until 30 fake_listening
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$MXPID/status")
+check "the sockets bound, CAP_NET_BIND_SERVICE is dropped (CapEff $capeff)" \
+    [ $((0x$capeff >> 10 & 1)) -eq 0 ]
 
 # A real client: the fake MX completes the handshake and answers 421.
 probe 198.51.100.10 2000 connect "$FAKE4"
