@@ -720,6 +720,12 @@ keep_fake_answer(struct mxd *d, struct mx_config *next)
 			    "restart; its SYNs whitelist nobody",
 			    addr_format(&next->fake.addrs[i], buf,
 			    sizeof(buf)));
+	for (i = 0; i < d->cfg.fake.count; i++)
+		if (!addrlist_contains(&next->fake, &d->cfg.fake.addrs[i]))
+			log_warnx("fake-mailserver %s is gone, but its "
+			    "listener answers until a restart",
+			    addr_format(&d->cfg.fake.addrs[i], buf,
+			    sizeof(buf)));
 }
 
 /*
