@@ -206,8 +206,11 @@ mxd_point_policy(struct mxd *d)
 	d->policy.allow = d->allow;
 	d->policy.observe = d->cfg.observe;
 	d->policy.observed = d->observed;
-	d->policy.fake_answers = config_fake_answer(&d->cfg) !=
-	    FAKE_ANSWER_RST;
+	/*
+	 * Only a listener answers: without one (the replay, whose capture
+	 * holds no handshakes) a SYN to the fake MX whitelists, as in rst.
+	 */
+	d->policy.fake_answers = d->fakemx != NULL;
 }
 
 /* Most senders observe mode remembers having logged. */
@@ -581,6 +584,7 @@ mxd_fakemx_open(struct mxd *d, uint16_t port)
 	    config_fake_answer(&d->cfg), &lim, name, &hooks, &d->stats, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	mxd_point_policy(d);
 }
 
 /*
