@@ -355,10 +355,17 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	metrics_writer_init(&st->metrics, metrics_file(d));
 	if (metrics_file(d) != NULL)
 		par.srv.mw = &st->metrics;
-	if (st->confine)
+	if (st->confine) {
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d), &st->metrics,
 		    metrics_file(d), d->cfg.allow_file);
+#ifdef __OpenBSD__
+		/* unveil(2) has fixed it ("": none); reloads free cfg's. */
+		if ((par.allow_fixed = strdup(d->cfg.allow_file != NULL ?
+		    d->cfg.allow_file : "")) == NULL)
+			fatal("strdup");
+#endif
+	}
 	log_info("privileged parent: engine process %ld, resolver process %ld",
 	    (long)engine, (long)resolver);
 	rc = parent_run(&par);

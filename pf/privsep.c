@@ -310,13 +310,20 @@ config_open(struct privsep_server *srv, int32_t *error)
 		*error = EPERM;
 		return -1;
 	}
-	/* The file the parent read and checked on SIGHUP, if it did. */
+	/*
+	 * The file the parent read and checked on SIGHUP, if it did; if
+	 * not (a reload by the control socket), it does so now.
+	 */
+	if (srv->config_fd == PRIVSEP_CONFIG_BY_PATH && srv->check != NULL)
+		srv->check(srv->check_arg);
 	fd = srv->config_fd;
 	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
 	/* Not checked: neither is an allow-file it names. */
-	if (fd == PRIVSEP_CONFIG_BY_PATH && srv->allow_fd >= 0) {
-		close(srv->allow_fd);
+	if (fd == PRIVSEP_CONFIG_BY_PATH) {
+		if (srv->allow_fd >= 0)
+			close(srv->allow_fd);
 		srv->allow_fd = -1;
+		srv->allow_error = 0;
 	}
 	if (fd == PRIVSEP_CONFIG_NONE) {
 		*error = ENOENT;
@@ -337,8 +344,9 @@ config_open(struct privsep_server *srv, int32_t *error)
 
 /*
  * The allow-file for the engine's reload, read-only: only the one the
- * parent read and checked on SIGHUP with the configuration file, once.
- * The engine never names a file: it cannot have the parent open another.
+ * parent opened with the configuration file it checked, once (or why it
+ * could not).  The engine never names a file: it cannot have the parent
+ * open another.
  */
 static int
 allow_open(struct privsep_server *srv, int32_t *error)
@@ -347,7 +355,8 @@ allow_open(struct privsep_server *srv, int32_t *error)
 
 	srv->allow_fd = -1;
 	if (fd < 0) {
-		*error = EPERM;
+		*error = srv->allow_error != 0 ? srv->allow_error : EPERM;
+		srv->allow_error = 0;
 		return -1;
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1) {
@@ -761,7 +770,13 @@ privsep_allow_open(struct privsep *ps, const char *path, char *err,
 	error = state_request(ps, PRIVSEP_OP_ALLOW_OPEN, &fd);
 	if (error == EPERM) {
 		seterr(err, errlen, "%s: not read by the privileged process "
-		    "(a reload by SIGHUP reads it)", path);
+		    "(no reload checked it)", path);
+		return NULL;
+	}
+	if (error == ENOTSUP) {
+		seterr(err, errlen, "%s: the privileged process may read only "
+		    "the allow-file named at start (unveil): restart to name "
+		    "another", path);
 		return NULL;
 	}
 	if (error != 0) {

@@ -35,7 +35,7 @@ enum privsep_op {
 	PRIVSEP_OP_METRICS_KEEP,	/* rename it over the metrics file */
 	PRIVSEP_OP_METRICS_DISCARD,	/* remove it */
 	PRIVSEP_OP_ALLOW_OPEN		/* the allow-file, to read: only the
-					   one the parent checked */
+					   one the parent opened */
 };
 
 /* privsep_server's config_fd when it holds no descriptor. */
@@ -60,6 +60,15 @@ struct privsep_server {
 	int			 config_fd;	/* checked, to give next; or: */
 	int			 allow_fd;	/* the allow-file checked with
 						   it, to give next; -1 */
+	int			 allow_error;	/* or why it could not be
+						   opened (errno); 0 */
+	/*
+	 * A reload the engine starts itself (the control socket's): the
+	 * parent reads and checks the files first, as on SIGHUP, and
+	 * leaves config_fd and allow_fd set.  NULL: open by path.
+	 */
+	void			(*check)(void *);
+	void			*check_arg;
 	struct log_ratelimit	 warn;
 };
 
