@@ -9,8 +9,10 @@
  *	having it; prints the median and 99th percentile in microseconds.
  *   redisref -s socket -n count rate
  *	count events pipelined in batches of 256 (as mxallowd's thread
- *	does), read by a subscriber in another process: events per second
- *	from the first sent to the last received.
+ *	does) to a subscriber in another process that does not read yet;
+ *	then it reads them all: events per second from its start to the
+ *	last (the server holds them meanwhile, as it does for a gate that
+ *	was busy).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -128,14 +130,14 @@ static void
 rate(const char *path, long n)
 {
 	redisContext *pub, *sub;
-	int ready[2], done[2];
+	int ready[2], go[2], done[2];
 	double t0, t1;
 	pid_t pid;
 	void *r;
 	long i, j;
 	char c;
 
-	if (pipe(ready) == -1 || pipe(done) == -1)
+	if (pipe(ready) == -1 || pipe(go) == -1 || pipe(done) == -1)
 		err(2, "pipe");
 	if ((pid = fork()) == -1)
 		err(2, "fork");
@@ -143,6 +145,8 @@ rate(const char *path, long n)
 		sub = open_one(path);
 		subscribe(sub);
 		(void)!write(ready[1], "r", 1);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
 		for (i = 0; i < n; i++) {
 			if (redisGetReply(sub, &r) != REDIS_OK)
 				errx(2, "subscriber: %s", sub->errstr);
@@ -155,12 +159,13 @@ rate(const char *path, long n)
 	if (read(ready[0], &c, 1) != 1)
 		errx(2, "subscriber did not start");
 	pub = open_one(path);
-	t0 = now_us();
 	for (i = 0; i < n; i += 256) {
 		for (j = i; j < n && j < i + 256; j++)
 			append(pub, j);
 		replies(pub, 2 * (j - i));
 	}
+	t0 = now_us();
+	(void)!write(go[1], "g", 1);
 	if (read(done[0], &t1, sizeof(t1)) != sizeof(t1))
 		errx(2, "subscriber failed");
 	waitpid(pid, NULL, 0);

@@ -17,12 +17,13 @@
 #		and p99; reference: one event published (PUBLISH and SET
 #		PXAT, as mxallowd sends it) until a subscriber has it
 #		(redisref lat), p50 and p99
-#   events/s	FLOOD fake-MX SYNs from as many forged senders at A, as
-#		fast as bench's synflood sends them: the senders A
-#		whitelisted, over the time from the first SYN until B has
-#		taken them all (B's sync-received; polled every 50 ms);
+#   events/s	gate B stopped (SIGSTOP), FLOOD fake-MX SYNs from as
+#		many forged senders at A, which whitelists and publishes
+#		them; then B continued: the events over the time until B
+#		has taken them all (its sync-received, polled every 20 ms);
 #		reference: FLOOD events pipelined by a publisher to a
-#		subscriber in another process (redisref rate)
+#		subscriber in another process that starts reading once
+#		they are all sent (redisref rate)
 # and once, MTA_N senders that behave like an MTA (A's fake MX, then at
 # once B's real MX): how many connect on their first SYN.
 #
@@ -68,9 +69,11 @@ ip link add vc2 netns "$NS_C" type veth peer name vb netns "$NS_B"
 in_b ip addr add "$REALB6/64" dev vb nodad
 in_b ip link set lo up
 in_b ip link set vb up
+in_client ip addr add 2001:db8:3::1/64 dev vc2 nodad
 in_client ip link set vc2 up
-in_client ip -6 route add 2001:db8:3::/64 dev vc2
-in_b ip -6 route add 2001:db8:1::/64 dev vb
+# Through a neighbour on the link: the senders' addresses are on vc, and
+# neighbour discovery answers only for the link's own.
+in_b ip -6 route add 2001:db8:1::/64 via 2001:db8:3::1 dev vb
 in_b ip6tables -A INPUT -p tcp --syn --dport 25 \
     -j NFQUEUE --queue-num "$QUEUE" --queue-bypass || exit 1
 ip netns exec "$NS_B" socat "TCP6-LISTEN:25,bind=[$REALB6],reuseaddr,fork" \
@@ -113,6 +116,7 @@ for g in a b; do
 	ip netns exec "$ns" "$MXALLOWD" -F -s -c "$TMP/$g.conf" \
 	    >"$TMP/$g.log" 2>&1 &
 	PIDS="$PIDS $!"
+	PIDB=$!
 	wait_until 50 grep -q "sync: connected" "$TMP/$g.log" ||
 	    { echo "# gate $g did not connect"; cat "$TMP/$g.log"; exit 1; }
 done
@@ -153,25 +157,37 @@ while [ "$r" -le "$ROUNDS" ]; do
 	p50="$p50 $a50"; p99="$p99 $a99"; rp50="$rp50 $b50"; rp99="$rp99 $b99"
 	rlat="$rlat $(ratio "$a50" "$b50")"
 
-	wl0=$(counter a whitelisted)
+	# B stopped: the server holds A's events for it meanwhile.
 	rc0=$(counter b sync-received)
-	t0=$(now_ms)
+	kill -STOP "$PIDB"
+	wl0=$(counter a whitelisted)
+	sent0=$(counter a sync-sent)
 	in_client "$ROOT/build/tools/synflood" -d "$FAKE6" -n "$FLOOD" \
 	    -k "$FLOOD" -s "2001:db8:ff$r::1" >/dev/null 2>&1
-	# Every sender A whitelisted, at B; at most 120 s.
+	# Until A has published every sender it whitelisted (at most 60 s).
+	i=0
+	while [ "$i" -lt 1200 ]; do
+		want=$(($(counter a whitelisted) - wl0))
+		[ $(($(counter a sync-sent) - sent0)) -ge "$want" ] && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	t0=$(now_ms)
+	kill -CONT "$PIDB"
+	# Every one of them at B (at most 120 s).
 	i=0
 	while [ "$i" -lt 2400 ]; do
 		got=$(($(counter b sync-received) - rc0))
-		want=$(($(counter a whitelisted) - wl0))
-		[ "$got" -ge "$want" ] && [ "$want" -gt 0 ] && break
-		sleep 0.05
+		[ -n "${SYNC_TRACE:-}" ] && echo "# $(now_ms) $got $want"
+		[ "$got" -ge "$want" ] && break
+		sleep 0.02
 		i=$((i + 1))
 	done
 	t1=$(now_ms)
 	eps=$(awk -v n="$want" -v ms=$((t1 - t0)) 'BEGIN {
 	    printf "%.0f\n", n / (ms / 1000) }')
-	echo "# round $r mxallowd: $want events (of $FLOOD SYNs) at B in" \
-	    "$((t1 - t0)) ms: $eps/s"
+	echo "# round $r mxallowd: $want events (of $FLOOD SYNs) taken by B" \
+	    "in $((t1 - t0)) ms: $eps/s"
 	ref=$("$REDISREF" -s "$SOCK" -n "$FLOOD" rate)
 	echo "# round $r reference: $ref"
 	reps=$(field events_per_s "$ref")

@@ -56,10 +56,12 @@ ctl_connect(const char *path)
 	return fd;
 }
 
-/* Ask the control socket whether addr is listed: 1 yes, 0 no. */
+/* Ask the control socket whether addr is listed: 1 yes, 0 no.  One
+ * request a connection, as mxallowctl does. */
 static int
-listed(int fd, const char *addr)
+listed(const char *path, const char *addr)
 {
+	int fd = ctl_connect(path);
 	char req[128], buf[4096];
 	size_t have = 0;
 	ssize_t n;
@@ -71,6 +73,8 @@ listed(int fd, const char *addr)
 	for (;;) {
 		if ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) <= 0)
 			errx(2, "control socket closed");
+		if (have + (size_t)n >= sizeof(buf) - 1)
+			errx(2, "answer too long");
 		have += (size_t)n;
 		buf[have] = '\0';
 		if (strstr(buf, "end\n") != NULL)
@@ -79,6 +83,7 @@ listed(int fd, const char *addr)
 	if (strncmp(buf, addr, strlen(addr)) == 0 &&
 	    buf[strlen(addr)] == '/')
 		yes = 1;
+	close(fd);
 	return yes;
 }
 
@@ -134,7 +139,7 @@ main(int argc, char *argv[])
 	struct in6_addr a;
 	char text[INET6_ADDRSTRLEN];
 	double *lat, t0, t;
-	int ch, n = 0, i, fd, cfd, got = 0, missed = 0, first_syn = 0;
+	int ch, n = 0, i, fd, got = 0, missed = 0, first_syn = 0;
 	struct pollfd pfd;
 
 	while ((ch = getopt(argc, argv, "c:f:s:n:r:")) != -1) {
@@ -157,7 +162,6 @@ main(int argc, char *argv[])
 		errx(2, "IPv6 addresses, please");
 	if ((lat = calloc((size_t)n, sizeof(*lat))) == NULL)
 		err(2, "calloc");
-	cfd = ctl_connect(ctl);
 	for (i = 0; i < n; i++) {
 		memset(&src, 0, sizeof(src));
 		src.sin6_family = AF_INET6;
@@ -176,7 +180,7 @@ main(int argc, char *argv[])
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		for (;;) {
-			if (listed(cfd, text)) {
+			if (listed(ctl, text)) {
 				t = now_us();
 				/* Listed before the RST came back. */
 				if (poll(&pfd, 1, 0) == 0)
