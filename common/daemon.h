@@ -29,6 +29,7 @@ struct ctl_out;
 struct mxd;
 struct pflog_info;
 struct sync;
+struct sync_event;
 
 struct mx_port {
 	const char	*name;
@@ -189,5 +190,7 @@ int		mxd_sync_fd(const struct mxd *);
 void		mxd_sync_input(struct mxd *, int64_t, bool);
 void		mxd_sync_note(struct mxd *, const struct mx_addr *, int64_t);
 void		mxd_sync_deleted(struct mxd *, const struct mx_addr *);
+size_t		mxd_sync_apply(struct mxd *, const struct sync_event *, size_t,
+		    int64_t);
 
 #endif

@@ -285,7 +285,8 @@ apply(struct mxd *d, const struct sync_event *ev, int64_t now, int64_t wall)
 		return false;
 	}
 	if (ev->op == SYNC_DELETE) {
-		wl_remove(d->shared, &ev->addr);
+		if (d->shared != NULL)
+			wl_remove(d->shared, &ev->addr);
 		if (wl_contains(d->wl, &ev->addr, now))
 			wl_remove(d->wl, &ev->addr);
 		d->stats.sync_received++;
@@ -299,7 +300,8 @@ apply(struct mxd *d, const struct sync_event *ev, int64_t now, int64_t wall)
 	expires = now + (ev->ms - wall + 999) / 1000;
 	if (expires > now + wt)
 		expires = now + wt;
-	(void)wl_insert_value(d->shared, &ev->addr, expires, 0);
+	if (d->shared != NULL)
+		(void)wl_insert_value(d->shared, &ev->addr, expires, 0);
 	/* Known here already: the longer expiry wins, the origin stays. */
 	if (!wl_renew(d->wl, &ev->addr, now, expires)) {
 		if (wl_count(d->wl) >= (size_t)d->cfg.max_entries) {
@@ -322,6 +324,27 @@ apply(struct mxd *d, const struct sync_event *ev, int64_t now, int64_t wall)
 }
 
 /*
+ * The other gates' events, checked already (sync_event_parse()), into the
+ * whitelist; the port hears of the changes as of any other (added,
+ * removed), and flushes them once, in as few requests as it can (pf's
+ * table).  Returns how many changed the whitelist.
+ */
+size_t
+mxd_sync_apply(struct mxd *d, const struct sync_event *ev, size_t n,
+    int64_t now)
+{
+	int64_t wall = sync_wall_ms();
+	size_t i, changed = 0;
+
+	for (i = 0; i < n; i++)
+		if (apply(d, &ev[i], now, wall))
+			changed++;
+	if (changed > 0 && d->port->flush != NULL)
+		d->port->flush(d);
+	return changed;
+}
+
+/*
  * From the loop, every turn: the engine's counters into the statistics;
  * when readable, the other gates' events; after a new connection, or
  * when events could not be queued, the catch-up.
@@ -331,9 +354,7 @@ mxd_sync_input(struct mxd *d, int64_t now, bool readable)
 {
 	struct sync_event ev[TAKE_BATCH];
 	struct sync_counters c;
-	size_t i, n;
-	bool changed = false;
-	int64_t wall;
+	size_t n;
 
 	if (d->sync == NULL)
 		return;
@@ -346,13 +367,8 @@ mxd_sync_input(struct mxd *d, int64_t now, bool readable)
 		d->sync_behind = true;
 		d->sync_next_catchup = 0;
 	}
-	if (readable && (n = sync_take(d->sync, ev, TAKE_BATCH)) > 0) {
-		wall = sync_wall_ms();
-		for (i = 0; i < n; i++)
-			changed |= apply(d, &ev[i], now, wall);
-	}
-	if (changed && d->port->flush != NULL)
-		d->port->flush(d);
+	if (readable && (n = sync_take(d->sync, ev, TAKE_BATCH)) > 0)
+		(void)mxd_sync_apply(d, ev, n, now);
 	if (c.connected && d->sync_behind && now >= d->sync_next_catchup)
 		catch_up(d, now);
 }
