@@ -97,6 +97,13 @@ struct mx_port {
 	 * d->allow is the new one (optional).
 	 */
 	void	(*allow_changed)(struct mxd *);
+	/*
+	 * A socket to the sync server, connected or connecting, with its
+	 * send and receive timeouts set, for a port whose daemon may not
+	 * open one itself (pf's confined engine: its parent does); -1 with
+	 * err set.  Optional: without it, the sync thread connects.
+	 */
+	int	(*sync_connect)(struct mxd *, char *, size_t);
 };
 
 struct mxd {

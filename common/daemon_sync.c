@@ -122,6 +122,7 @@ mxd_sync_start(struct mxd *d)
 	sc.whitelist_ms = d->cfg.whitelist_time * 1000;
 	/* Room for a burst, and for an outage's whitelistings. */
 	sc.queue_size = (size_t)(q < 1024 ? 1024 : q > 65536 ? 65536 : q);
+	sc.owner_connects = d->port->sync_connect != NULL;
 	if ((d->sync_gate = strdup(sc.gate)) == NULL ||
 	    (d->shared = wl_create((size_t)d->cfg.max_entries,
 	    d->resolver_seed ^ 0x73796e63ULL, NULL, NULL)) == NULL)
@@ -362,6 +363,13 @@ mxd_sync_input(struct mxd *d, int64_t now, bool readable)
 	d->stats.sync_sent = c.sent;
 	d->stats.sync_errors = c.errors;
 	d->stats.sync_connected = c.connected ? 1 : 0;
+	/* The thread waits for a connection only the port can open. */
+	if (sync_fd_wanted(d->sync)) {
+		char err[256] = "";
+		int fd = d->port->sync_connect(d, err, sizeof(err));
+
+		sync_give_fd(d->sync, fd, err);
+	}
 	if (c.connections != d->sync_connections) {
 		d->sync_connections = c.connections;
 		d->sync_behind = true;

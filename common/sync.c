@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,11 @@ struct sync {
 	bool			 stopping;
 	struct sync_counters	 counters;
 	struct log_ratelimit	 refused_rl;
+	/* A connection asked of the owner, and its answer. */
+	bool			 fd_wanted;
+	bool			 fd_given;
+	int			 fd;
+	char			 fd_err[128];
 };
 
 bool
@@ -135,6 +141,8 @@ sync_free(struct sync *s)
 		if (s->wake[i] != -1)
 			close(s->wake[i]);
 	}
+	if (s->fd_given && s->fd != -1)
+		close(s->fd);
 	free(s->out.ev);
 	free(s->in.ev);
 	pthread_mutex_destroy(&s->lock);
@@ -158,6 +166,7 @@ sync_start(const struct sync_config *cfg, char *err, size_t errlen)
 	}
 	s->cfg = *cfg;
 	s->notify[0] = s->notify[1] = s->wake[0] = s->wake[1] = -1;
+	s->fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->room, NULL);
 	if (ring_init(&s->out, cfg->queue_size) == -1 ||
@@ -256,7 +265,66 @@ sync_counters(struct sync *s, struct sync_counters *c)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Whether the thread waits for a connection from the owner. */
+bool
+sync_fd_wanted(struct sync *s)
+{
+	bool want;
+
+	pthread_mutex_lock(&s->lock);
+	want = s->fd_wanted && !s->fd_given;
+	pthread_mutex_unlock(&s->lock);
+	return want;
+}
+
+/* The owner's answer: a connected (or connecting) socket, or -1 and why. */
+void
+sync_give_fd(struct sync *s, int fd, const char *err)
+{
+	pthread_mutex_lock(&s->lock);
+	s->fd = fd;
+	snprintf(s->fd_err, sizeof(s->fd_err), "%s", fd == -1 && err != NULL ?
+	    err : "");
+	s->fd_given = true;
+	pthread_cond_broadcast(&s->room);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* The thread's side. */
+
+int
+sync_io_fd(struct sync *s, int ms, char *err, size_t errlen)
+{
+	struct timespec until;
+	int fd = -1;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000 + 1;
+	pthread_mutex_lock(&s->lock);
+	/* One given too late for the last call. */
+	if (s->fd_given && s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	s->fd_wanted = true;
+	s->fd_given = false;
+	pthread_mutex_unlock(&s->lock);
+	poke(s->notify[1]);
+	pthread_mutex_lock(&s->lock);
+	while (!s->fd_given && !s->stopping &&
+	    pthread_cond_timedwait(&s->room, &s->lock, &until) != ETIMEDOUT)
+		;
+	if (s->fd_given) {
+		fd = s->fd;
+		if (fd == -1)
+			seterr(err, errlen, "%s", s->fd_err[0] ? s->fd_err :
+			    "no connection");
+	} else
+		seterr(err, errlen, "no connection from the main loop");
+	s->fd_wanted = s->fd_given = false;
+	s->fd = -1;
+	pthread_mutex_unlock(&s->lock);
+	return fd;
+}
 
 const struct sync_config *
 sync_io_config(const struct sync *s)

@@ -32,6 +32,12 @@ struct sync_config {
 	char		 gate[SYNC_NAME_MAX + 1];
 	int64_t		 whitelist_ms;
 	size_t		 queue_size;	/* of events to publish */
+	/*
+	 * The thread may not open sockets (pf's confined engine): it asks
+	 * the owner for each connection (sync_fd_wanted(), sync_give_fd()),
+	 * which gets one from the port (mx_port.sync_connect).
+	 */
+	bool		 owner_connects;
 };
 
 struct sync_counters {
@@ -51,6 +57,8 @@ bool	sync_send(struct sync *, const struct sync_event *);
 size_t	sync_take(struct sync *, struct sync_event *, size_t);
 void	sync_set_whitelist_ms(struct sync *, int64_t);
 void	sync_counters(struct sync *, struct sync_counters *);
+bool	sync_fd_wanted(struct sync *);
+void	sync_give_fd(struct sync *, int, const char *);
 int64_t	sync_wall_ms(void);
 
 #endif

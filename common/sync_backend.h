@@ -32,6 +32,8 @@ void	sync_io_sent(struct sync *, size_t);
 /* One event's text, from the channel or (stored) from a key's value. */
 void	sync_io_received(struct sync *, const char *, size_t, bool);
 void	sync_io_error(struct sync *);
+/* A connection from the owner (owner_connects): its descriptor, or -1. */
+int	sync_io_fd(struct sync *, int, char *, size_t);
 void	sync_io_connected(struct sync *, bool);
 
 #endif

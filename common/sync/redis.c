@@ -10,12 +10,17 @@
  * publishes what the owner queued.  Each event to send is one PUBLISH and
  * one SET ... PXAT (or DEL), pipelined in batches.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -66,17 +71,54 @@ simple(redisContext *c, char *err, size_t errlen, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * A socket from the owner (a confined process cannot open one): wait
+ * until it is connected, then hand it to hiredis, blocking.  Its
+ * timeouts were set by whoever opened it.
+ */
+static redisContext *
+owner_socket(struct sync *s, char *err, size_t errlen)
+{
+	struct pollfd pfd;
+	redisContext *c;
+	socklen_t len = sizeof(int);
+	int fd, e = 0, fl;
+
+	if ((fd = sync_io_fd(s, CONNECT_TIMEOUT * 1000, err, errlen)) == -1)
+		return NULL;
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, CONNECT_TIMEOUT * 1000) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1 || e != 0 ||
+	    (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		seterr(err, errlen, "%s", e != 0 ? strerror(e) :
+		    "connection timed out");
+		close(fd);
+		return NULL;
+	}
+	if ((c = redisConnectFd(fd)) == NULL)
+		close(fd);
+	return c;
+}
+
 /* A connection, authenticated, on the right database. */
 static redisContext *
-open_one(const struct sync_url *u, char *err, size_t errlen)
+open_one(struct sync *s, char *err, size_t errlen)
 {
+	const struct sync_config *cfg = sync_io_config(s);
+	const struct sync_url *u = &cfg->url;
 	struct timeval tv = { CONNECT_TIMEOUT, 0 };
 	redisContext *c;
 
-	c = u->is_unix ? redisConnectUnixWithTimeout(u->path, tv) :
-	    redisConnectWithTimeout(u->host, u->port, tv);
+	if (cfg->owner_connects)
+		c = owner_socket(s, err, errlen);
+	else
+		c = u->is_unix ? redisConnectUnixWithTimeout(u->path, tv) :
+		    redisConnectWithTimeout(u->host, u->port, tv);
 	if (c == NULL) {
-		seterr(err, errlen, "out of memory");
+		if (!cfg->owner_connects)
+			seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (c->err) {
@@ -84,7 +126,7 @@ open_one(const struct sync_url *u, char *err, size_t errlen)
 		goto fail;
 	}
 	/* A server that stops answering must not hold the thread forever. */
-	if (redisSetTimeout(c, tv) != REDIS_OK) {
+	if (!cfg->owner_connects && redisSetTimeout(c, tv) != REDIS_OK) {
 		seterr(err, errlen, "cannot set a timeout");
 		goto fail;
 	}
@@ -183,8 +225,8 @@ connect_all(struct sync *s, struct conn *k, char *err, size_t errlen)
 {
 	const struct sync_config *cfg = sync_io_config(s);
 
-	if ((k->sub = open_one(&cfg->url, err, errlen)) == NULL ||
-	    (k->cmd = open_one(&cfg->url, err, errlen)) == NULL ||
+	if ((k->sub = open_one(s, err, errlen)) == NULL ||
+	    (k->cmd = open_one(s, err, errlen)) == NULL ||
 	    simple(k->sub, err, errlen, "SUBSCRIBE %s", cfg->channel) == -1 ||
 	    load_store(s, k, err, errlen) == -1) {
 		conn_close(k);
