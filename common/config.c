@@ -15,6 +15,7 @@
 #include "allow.h"
 #include "config.h"
 #include "resolver.h"
+#include "sync_event.h"
 #include "version.h"
 #include "log.h"
 
@@ -127,6 +128,15 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_OBSERVE, "observe", 0, OPT_TYPE_FLAG,
 	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
 	  "let every SYN through; log and count what would be blocked" },
+	{ OPT_SYNC, "sync", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "url", "none", 0, 0,
+	  "share the whitelist through this Redis or Valkey server" },
+	{ OPT_SYNC_CHANNEL, "sync-channel", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "name", "mxallowd", 0, 0,
+	  "the channel, and the prefix of the keys, of the shared whitelist" },
+	{ OPT_SYNC_NAME, "sync-name", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "name", NULL, 0, 0,
+	  "this gate's name among those sharing (unset: the host name)" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -211,6 +221,9 @@ config_free(struct mx_config *cfg)
 	free(cfg->metrics_file);
 	free_list(cfg->allow, cfg->nallow);
 	free(cfg->allow_file);
+	free(cfg->sync_url);
+	free(cfg->sync_channel);
+	free(cfg->sync_name);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -352,6 +365,12 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->metrics_file;
 	case OPT_ALLOW_FILE:
 		return &cfg->allow_file;
+	case OPT_SYNC:
+		return &cfg->sync_url;
+	case OPT_SYNC_CHANNEL:
+		return &cfg->sync_channel;
+	case OPT_SYNC_NAME:
+		return &cfg->sync_name;
 	default:
 		return NULL;
 	}
@@ -387,6 +406,31 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->suspect_hits;
 	default:
 		return NULL;
+	}
+}
+
+/* The strings that have a form of their own. */
+static int
+check_string(enum mx_option_id id, const char *value, char *err,
+    size_t errlen)
+{
+	struct sync_url url;
+
+	switch (id) {
+	case OPT_SYNC:
+		if (strcmp(value, "none") == 0)
+			return 0;
+		return sync_url_parse(value, &url, err, errlen);
+	case OPT_SYNC_CHANNEL:
+	case OPT_SYNC_NAME:
+		if (!sync_name_valid(value)) {
+			seterr(err, errlen, "'%s': 1 to %d letters, digits "
+			    "and - . _ :", value, SYNC_NAME_MAX);
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -438,6 +482,8 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 		}
 		break;
 	case OPT_TYPE_STRING:
+		if (check_string(opt->id, value, err, errlen) == -1)
+			return -1;
 		if (replace_string(string_field(cfg, opt->id), value) == -1)
 			goto nomem;
 		break;

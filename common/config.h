@@ -52,6 +52,9 @@ enum mx_option_id {
 	OPT_ALLOW,
 	OPT_ALLOW_FILE,
 	OPT_OBSERVE,
+	OPT_SYNC,
+	OPT_SYNC_CHANNEL,
+	OPT_SYNC_NAME,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -112,6 +115,9 @@ struct mx_config {
 	size_t			 nallow;
 	size_t			 nallow_given;	/* of those, by allow */
 	char			*allow_file;
+	char			*sync_url;	/* NULL or "none": no sync */
+	char			*sync_channel;
+	char			*sync_name;	/* NULL: the host name */
 	bool			 observe;
 	bool			 to_stdout;
 	bool			 quiet;

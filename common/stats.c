@@ -35,6 +35,11 @@ stats_fields(const struct mx_stats *s, uint64_t entries, uint64_t allow,
 		{ "rdns siblings", "rdns_siblings", s->rdns_siblings },
 		{ "allowed", "allowed", s->allowed },
 		{ "would-block", "would_block", s->would_block },
+		{ "sync-sent", "sync_sent", s->sync_sent },
+		{ "sync-received", "sync_received", s->sync_received },
+		{ "sync-dropped", "sync_dropped", s->sync_dropped },
+		{ "sync-errors", "sync_errors", s->sync_errors },
+		{ "sync-connected", "sync_connected", s->sync_connected },
 		{ "allow entries", "allow_entries", allow },
 	};
 	size_t i;

@@ -9,7 +9,8 @@
 #    replays the committed inputs (tests/fuzz/corpus/NAME, and every crash
 #    once found, tests/fuzz/crashes/NAME).
 
-FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control
+FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control \
+	       fuzz_sync
 UNIT_TESTS  += $(FUZZ_TARGETS)
 
 FUZZ_CC	    ?= clang

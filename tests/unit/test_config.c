@@ -230,7 +230,9 @@ sample_value(const struct mx_option *opt, char *buf, size_t len)
 		snprintf(buf, len, "%lld", opt->max);
 		return buf;
 	case OPT_TYPE_STRING:
-		return "sample";
+		/* A URL is a string with a form of its own. */
+		return opt->id == OPT_SYNC ? "redis://192.0.2.7:6380/2" :
+		    "sample";
 	case OPT_TYPE_BOOL:
 		/* The opposite of the default, so setting it shows. */
 		return str_is(opt->default_value, "yes") ? "no" : "yes";

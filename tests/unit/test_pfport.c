@@ -29,6 +29,7 @@
 #include "pflog.h"
 #include "port.h"
 #include "state.h"
+#include "sync.h"
 #include "table.h"
 #include "t.h"
 
@@ -617,6 +618,109 @@ test_allow_table(void)
 	fake_pf_reset(TABLE);
 }
 
+/*
+ * Sharing the whitelist: the other gates' entries (checked events, as the
+ * sync engine hands them over) reach pf's table through the engine's
+ * whitelist, in batched requests; a deletion takes one out; max-entries
+ * and the prefix bound them.
+ */
+static void
+test_sync_table(void)
+{
+	static const char *const extra[] = { "--state-file", "none", "-t",
+	    "600", "--max-entries", "1000", NULL };
+	static struct sync_event ev[600];
+	struct mx_addr a;
+	char text[64];
+	int64_t now, expires, wall = sync_wall_ms();
+	uint32_t origin;
+	size_t i, n, adds;
+
+	fake_pf_reset(TABLE);
+	setup_core_with(extra);
+	pf_port.start(&d);
+	now = mxd_now();
+	for (i = 0; i < 600; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].op = SYNC_ADD;
+		snprintf(text, sizeof(text), "2001:db8:77::%zx", i + 1);
+		addr_parse(text, &ev[i].addr);
+		ev[i].prefix = 128;
+		ev[i].ms = wall + 300000;
+		snprintf(ev[i].gate, sizeof(ev[i].gate), "gate-b");
+	}
+	fake_pf_clear_calls();
+	n = mxd_sync_apply(&d, ev, 600, now);
+	adds = fake_pf_ncmd(DIOCRADDADDRS);
+	CHECK(n == 600 && wl_count(d.wl) == 600 &&
+	    fake_pf_count(TABLE) == 600 && fake_pf_bad == 0,
+	    OS ": 600 synced entries enter the whitelist and the table (%s)",
+	    fake_pf_why);
+	CHECK(adds == (600 + PFT_BATCH - 1) / PFT_BATCH,
+	    OS ": in %zu batched requests", adds);
+	CHECK(wl_lookup(d.wl, &ev[0].addr, now, &expires, &origin) &&
+	    origin == MX_ORIGIN_SYNC && expires >= now + 299 &&
+	    expires <= now + 301 && d.stats.sync_received == 600,
+	    OS ": with origin sync and their expiry");
+	/* A longer expiry wins; a shorter one changes nothing. */
+	ev[0].ms = wall + 500000;
+	ev[1].ms = wall + 100000;
+	fake_pf_clear_calls();
+	(void)mxd_sync_apply(&d, ev, 2, now);
+	CHECK(wl_lookup(d.wl, &ev[0].addr, now, &expires, &origin) &&
+	    expires >= now + 499 && wl_lookup(d.wl, &ev[1].addr, now,
+	    &expires, &origin) && expires >= now + 299 &&
+	    fake_pf_ncmd(DIOCRADDADDRS) == 0,
+	    OS ": the longer expiry wins, and pf hears nothing new");
+	/* Expiry beyond whitelist-time is cut to it. */
+	ev[2].ms = wall + 900000;
+	(void)mxd_sync_apply(&d, &ev[2], 1, now);
+	CHECK(wl_lookup(d.wl, &ev[2].addr, now, &expires, &origin) &&
+	    expires <= now + 600, OS ": no longer than whitelist-time");
+	/* A deletion. */
+	ev[3].op = SYNC_DELETE;
+	ev[3].ms = wall;
+	fake_pf_clear_calls();
+	n = mxd_sync_apply(&d, &ev[3], 1, now);
+	CHECK(n == 1 && !wl_contains(d.wl, &ev[3].addr, now) &&
+	    !fake_pf_contains(TABLE, 6, "2001:db8:77::4", 128) &&
+	    fake_pf_ncmd(DIOCRDELADDRS) == 1 && fake_pf_count(TABLE) == 599,
+	    OS ": a deletion takes the entry out of the table, in one "
+	    "request");
+	/* Another gate's key of another prefix matches none here. */
+	memset(&ev[4], 0, sizeof(ev[4]));
+	ev[4].op = SYNC_ADD;
+	addr_parse("2001:db8:78::", &ev[4].addr);
+	ev[4].prefix = 64;
+	ev[4].ms = wall + 60000;
+	snprintf(ev[4].gate, sizeof(ev[4].gate), "gate-c");
+	CHECK(mxd_sync_apply(&d, &ev[4], 1, now) == 0 &&
+	    d.stats.sync_dropped == 1 && fake_pf_count(TABLE) == 599,
+	    OS ": a key of another prefix is dropped and counted");
+	/* max-entries: the others never push out our own. */
+	addr_parse("192.0.2.99", &a);
+	for (i = 0; wl_count(d.wl) < 1000; i++) {
+		snprintf(text, sizeof(text), "2001:db8:79::%zx", i + 1);
+		addr_parse(text, &a);
+		wl_insert(d.wl, &a, now + 60);
+	}
+	memset(&ev[5], 0, sizeof(ev[5]));
+	ev[5].op = SYNC_ADD;
+	addr_parse("2001:db8:7a::1", &ev[5].addr);
+	ev[5].prefix = 128;
+	ev[5].ms = wall + 60000;
+	snprintf(ev[5].gate, sizeof(ev[5].gate), "gate-b");
+	CHECK(mxd_sync_apply(&d, &ev[5], 1, now) == 0 &&
+	    !wl_contains(d.wl, &ev[5].addr, now) && d.stats.evictions == 0 &&
+	    d.stats.sync_dropped == 2,
+	    OS ": a full whitelist takes no more synced entries, and evicts "
+	    "none of its own");
+	CHECK(fake_pf_bad == 0, OS ": every request was well formed (%s)",
+	    fake_pf_why);
+	teardown_core();
+	fake_pf_reset(TABLE);
+}
+
 int
 main(void)
 {
@@ -828,6 +932,7 @@ main(void)
 	test_start_limits();
 	test_refused_adoption();
 	test_allow_table();
+	test_sync_table();
 	fake_pf_reset(NULL);
 	unlink(state_path);
 	snprintf(state_path, sizeof(state_path), "%s/db", state_dir);
