@@ -15,6 +15,7 @@
 #include "allow.h"
 #include "config.h"
 #include "resolver.h"
+#include "sync_event.h"
 #include "version.h"
 #include "log.h"
 
@@ -127,6 +128,15 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_OBSERVE, "observe", 0, OPT_TYPE_FLAG,
 	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
 	  "let every SYN through; log and count what would be blocked" },
+	{ OPT_SYNC, "sync", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "url", "none", 0, 0,
+	  "share the whitelist through this Redis or Valkey server" },
+	{ OPT_SYNC_CHANNEL, "sync-channel", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "name", "mxallowd", 0, 0,
+	  "the channel, and the prefix of the keys, of the shared whitelist" },
+	{ OPT_SYNC_NAME, "sync-name", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "name", NULL, 0, 0,
+	  "this gate's name among those sharing (unset: the host name)" },
 	{ OPT_FAKE_ANSWER, "fake-answer", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "rst|421|450", "rst", 0, 0,
 	  "what a fake MX does: refuse (rst) or answer SMTP itself" },
@@ -226,6 +236,9 @@ config_free(struct mx_config *cfg)
 	free(cfg->metrics_file);
 	free_list(cfg->allow, cfg->nallow);
 	free(cfg->allow_file);
+	free(cfg->sync_url);
+	free(cfg->sync_channel);
+	free(cfg->sync_name);
 	free(cfg->fake_answer);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -381,6 +394,12 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->metrics_file;
 	case OPT_ALLOW_FILE:
 		return &cfg->allow_file;
+	case OPT_SYNC:
+		return &cfg->sync_url;
+	case OPT_SYNC_CHANNEL:
+		return &cfg->sync_channel;
+	case OPT_SYNC_NAME:
+		return &cfg->sync_name;
 	case OPT_FAKE_ANSWER:
 		return &cfg->fake_answer;
 	default:
@@ -424,6 +443,39 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->fake_answer_timeout;
 	default:
 		return NULL;
+	}
+}
+
+/* The strings that have a form of their own. */
+static int
+check_string(enum mx_option_id id, const char *value, char *err,
+    size_t errlen)
+{
+	struct sync_url url;
+
+	switch (id) {
+	case OPT_SYNC:
+		if (strcmp(value, "none") == 0)
+			return 0;
+		return sync_url_parse(value, &url, err, errlen);
+	case OPT_SYNC_CHANNEL:
+	case OPT_SYNC_NAME:
+		if (!sync_name_valid(value)) {
+			seterr(err, errlen, "'%s': 1 to %d letters, digits "
+			    "and - . _ :", value, SYNC_NAME_MAX);
+			return -1;
+		}
+		return 0;
+	case OPT_FAKE_ANSWER:
+		if (strcmp(value, "rst") != 0 && strcmp(value, "421") != 0 &&
+		    strcmp(value, "450") != 0) {
+			seterr(err, errlen, "'%s' is not rst, 421 or 450",
+			    value);
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -475,12 +527,8 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 		}
 		break;
 	case OPT_TYPE_STRING:
-		if (opt->id == OPT_FAKE_ANSWER && strcmp(value, "rst") != 0 &&
-		    strcmp(value, "421") != 0 && strcmp(value, "450") != 0) {
-			seterr(err, errlen, "'%s' is not rst, 421 or 450",
-			    value);
+		if (check_string(opt->id, value, err, errlen) == -1)
 			return -1;
-		}
 		if (replace_string(string_field(cfg, opt->id), value) == -1)
 			goto nomem;
 		break;

@@ -52,6 +52,9 @@ enum mx_option_id {
 	OPT_ALLOW,
 	OPT_ALLOW_FILE,
 	OPT_OBSERVE,
+	OPT_SYNC,
+	OPT_SYNC_CHANNEL,
+	OPT_SYNC_NAME,
 	OPT_FAKE_ANSWER,
 	OPT_FAKE_ANSWER_CONNECTIONS,
 	OPT_FAKE_ANSWER_PER_SOURCE,
@@ -119,6 +122,9 @@ struct mx_config {
 	size_t			 nallow;
 	size_t			 nallow_given;	/* of those, by allow */
 	char			*allow_file;
+	char			*sync_url;	/* NULL or "none": no sync */
+	char			*sync_channel;
+	char			*sync_name;	/* NULL: the host name */
 	char			*fake_answer;	/* rst, 421 or 450 */
 	bool			 observe;
 	bool			 to_stdout;

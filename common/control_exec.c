@@ -431,6 +431,7 @@ add(struct mxd *d, const struct ctl_request *req, struct ctl_out *out,
 	}
 	if (d->port->flush != NULL)
 		d->port->flush(d);
+	mxd_sync_note(d, &key, mxd_now());
 	addr_format(&key, a, sizeof(a));
 	log_info("control: %s %s for %llds", res == WL_ADDED ? "added" :
 	    "renewed", a, secs);
@@ -453,6 +454,7 @@ delete(struct mxd *d, const struct ctl_request *req, struct ctl_out *out,
 		seterr(err, errlen, "not whitelisted");
 		return -1;
 	}
+	mxd_sync_deleted(d, &key);
 	addr_format(&key, a, sizeof(a));
 	log_info("control: deleted %s", a);
 	done(out, req->json, "deleted", a);

@@ -385,6 +385,7 @@ on_siblings(void *arg, const struct resolver_result *res)
 		    MX_ORIGIN_SIBLING) != WL_ADDED)
 			continue;
 		d->stats.rdns_siblings++;
+		mxd_sync_note(d, &key, mxd_now());
 		if (log_debug_enabled())
 			log_debug("whitelist sibling %s of %s (%s)",
 			    addr_format(&key, a, sizeof(a)),
@@ -446,6 +447,23 @@ mxd_report(struct mxd *d, enum mx_action action, const struct mx_addr *src,
 		report_note(d->report, action, src, now);
 }
 
+/*
+ * A sender whitelisted or renewed here, by a fake-MX hit or a real-MX
+ * pass: the other gates hear of it (coalesced: daemon_sync.c).
+ */
+static void
+mxd_share(struct mxd *d, enum mx_action action, const struct mx_addr *src,
+    int64_t now)
+{
+	struct mx_addr key;
+
+	if (d->sync == NULL || (action != MX_WHITELIST &&
+	    action != MX_REFRESH && action != MX_PASS))
+		return;
+	policy_key(&d->policy, src, &key);
+	mxd_sync_note(d, &key, now);
+}
+
 /* Decide, log the decision when debugging, and look for siblings. */
 enum mx_action
 mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
@@ -460,6 +478,7 @@ mxd_decide(struct mxd *d, const struct pkt_info *pkt, int64_t now)
 		    addr_format(&pkt->dst, dst, sizeof(dst)));
 	mxd_report(d, action, &pkt->src, now, wb);
 	mxd_find_siblings(d, action, &pkt->src, now);
+	mxd_share(d, action, &pkt->src, now);
 	return action;
 }
 
@@ -476,6 +495,7 @@ mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
 
 	mxd_report(d, action, &pkt->src, now, wb);
 	mxd_find_siblings(d, action, &pkt->src, now);
+	mxd_share(d, action, &pkt->src, now);
 	return action;
 }
 
@@ -503,6 +523,7 @@ fake_peer(void *arg, const struct mx_addr *src)
 		    policy_action_name(action), addr_format(src, buf,
 		    sizeof(buf)));
 	report_note(d->report, action, src, now);
+	mxd_share(d, action, src, now);
 	mxd_find_siblings(d, action, src, now);
 }
 
@@ -743,9 +764,15 @@ int
 mxd_reload(struct mxd *d, char *err, size_t errlen)
 {
 	struct mx_config next;
+	bool sync_changed;
 
 	if (load_config(d, &next, err, errlen) == -1) {
 		log_warnx("reload failed, configuration unchanged: %s", err);
+		return -1;
+	}
+	if (mxd_sync_check(&next, err, errlen) == -1) {
+		log_warnx("reload failed, configuration unchanged: %s", err);
+		config_free(&next);
 		return -1;
 	}
 	if (d->port->reconfigure != NULL &&
@@ -781,9 +808,11 @@ mxd_reload(struct mxd *d, char *err, size_t errlen)
 		log_warnx("whitelist-prefix changes apply to new entries; "
 		    "existing ones keep their prefix until they expire");
 	resolver_changes(d, &next);
+	sync_changed = mxd_sync_changed(&d->cfg, &next);
 	config_free(&d->cfg);
 	d->cfg = next;
 	mxd_point_policy(d);
+	mxd_sync_reloaded(d, sync_changed);
 	if (mxd_allow_load(d) == -1)
 		log_warnx("reload: no memory for the new allow list; the old "
 		    "one stays");
@@ -1054,6 +1083,9 @@ poll_timeout(const struct mxd *d, int64_t now)
 	    mxd_allow_resolves(d) && d->allow_res == NULL &&
 	    d->allow_next < next)
 		next = d->allow_next;
+	/* Entries the other gates have not heard of: try again. */
+	if (d->sync != NULL && d->sync_behind && d->sync_next_catchup < next)
+		next = d->sync_next_catchup;
 	if (next == WL_NEVER)
 		return -1;
 	if (next <= now)
@@ -1066,15 +1098,15 @@ static void
 event_loop(struct mxd *d)
 {
 	/*
-	 * The port, signals, the resolver, the control socket's, then the
-	 * fake MX's listeners and connections.
+	 * The port, signals, the resolver, sync, the control socket's, then
+	 * the fake MX's listeners and connections.
 	 */
 	struct pollfd *pfd;
 	size_t nctl, nfake, fake_at;
 	int timeout;
 	char err[512];
 
-	if ((pfd = calloc(3 + 1 + CTL_CLIENTS_MAX +
+	if ((pfd = calloc(4 + 1 + CTL_CLIENTS_MAX +
 	    fakemx_nfds_max(d->fakemx), sizeof(*pfd))) == NULL)
 		fatal("poll");
 
@@ -1083,6 +1115,7 @@ event_loop(struct mxd *d)
 	pfd[1].fd = signal_pipe[0];
 	pfd[1].events = POLLIN;
 	pfd[2].events = POLLIN;
+	pfd[3].events = POLLIN;
 	while (!got_quit) {
 		int64_t now = mxd_now();
 
@@ -1096,9 +1129,12 @@ event_loop(struct mxd *d)
 		/* The resolver may come and go on reload. */
 		pfd[2].fd = d->resolver ? resolver_fd(d->resolver) : -1;
 		pfd[2].revents = 0;
+		/* And sync, on reload too. */
+		pfd[3].fd = mxd_sync_fd(d);
+		pfd[3].revents = 0;
 		nctl = d->control == NULL ? 0 :
-		    control_pollfds(d->control, pfd + 3, 1 + CTL_CLIENTS_MAX);
-		fake_at = 3 + nctl;
+		    control_pollfds(d->control, pfd + 4, 1 + CTL_CLIENTS_MAX);
+		fake_at = 4 + nctl;
 		nfake = d->fakemx == NULL ? 0 : fakemx_pollfds(d->fakemx,
 		    pfd + fake_at, fakemx_nfds_max(d->fakemx));
 		timeout = poll_timeout(d, now);
@@ -1112,6 +1148,8 @@ event_loop(struct mxd *d)
 		}
 		if (pfd[1].revents & POLLIN)
 			drain_signal_pipe();
+		/* Its counters too, for the statistics below. */
+		mxd_sync_input(d, mxd_now(), pfd[3].revents & POLLIN);
 		if (got_reload) {
 			got_reload = 0;
 			(void)mxd_reload(d, err, sizeof(err));
@@ -1130,7 +1168,7 @@ event_loop(struct mxd *d)
 			fakemx_serve(d->fakemx, pfd + fake_at, nfake);
 		/* Last: a command sees the packets that came with it. */
 		if (d->control != NULL)
-			control_serve(d->control, pfd + 3, nctl);
+			control_serve(d->control, pfd + 4, nctl);
 	}
 	free(pfd);
 }
@@ -1184,6 +1222,12 @@ mxd_configure(struct mxd *d, const struct mx_port *port, int argc,
 	if (config_load(&d->cfg, &d->cmdline, port->id, err, sizeof(err)) ==
 	    -1) {
 		fprintf(stderr, "%s: %s\n", d->progname, err);
+		*status = 1;
+		return false;
+	}
+	if (mxd_sync_check(&d->cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", d->progname, err);
+		config_free(&d->cfg);
 		*status = 1;
 		return false;
 	}
@@ -1283,6 +1327,8 @@ mxd_run(struct mxd *d)
 	if (port->confine != NULL)
 		port->confine(d);
 	mxd_resolver_start(d);
+	/* Its thread, like the resolver's, after every fork. */
+	mxd_sync_start(d);
 	d->next_save = mxd_now() + d->cfg.state_interval;
 	mxd_metrics_save(d);
 
@@ -1294,6 +1340,7 @@ mxd_run(struct mxd *d)
 	stats_log(&d->stats, wl_count(d->wl), mxd_allow_entries(d));
 	mxd_state_save(d);
 	mxd_metrics_save(d);
+	mxd_sync_stop(d);
 	port->stop(d);
 	/* After a privilege drop the unlink may fail: the next run replaces it. */
 	control_close(d->control, true);

@@ -30,6 +30,8 @@ struct tried;
 struct ctl_out;
 struct mxd;
 struct pflog_info;
+struct sync;
+struct sync_event;
 
 struct mx_port {
 	const char	*name;
@@ -97,6 +99,13 @@ struct mx_port {
 	 * d->allow is the new one (optional).
 	 */
 	void	(*allow_changed)(struct mxd *);
+	/*
+	 * A socket to the sync server, connected or connecting, with its
+	 * send and receive timeouts set, for a port whose daemon may not
+	 * open one itself (pf's confined engine: its parent does); -1 with
+	 * err set.  Optional: without it, the sync thread connects.
+	 */
+	int	(*sync_connect)(struct mxd *, char *, size_t);
 };
 
 struct mxd {
@@ -139,6 +148,13 @@ struct mxd {
 	struct allow_resolve	*allow_res;	/* its names, being resolved */
 	int64_t			 allow_next;	/* when to resolve them again */
 	struct whitelist	*observed;	/* observe: senders logged */
+	/* Sharing the whitelist (daemon_sync.c); sync NULL: not shared. */
+	struct sync		*sync;
+	struct whitelist	*shared;	/* expiry the others know */
+	uint64_t		 sync_connections; /* seen by the loop */
+	bool			 sync_behind;	/* some entries not sent */
+	int64_t			 sync_next_catchup;
+	char			*sync_gate;	/* this gate's name */
 	struct fakemx		*fakemx;	/* fake-answer 421/450; NULL */
 	struct tried		*tried;		/* who the fake MX answered */
 };
@@ -177,6 +193,18 @@ void		mxd_resolver_collect(struct mxd *, int64_t);
 int		mxd_allow_load(struct mxd *);
 void		mxd_allow_tick(struct mxd *, int64_t);
 void		mxd_allow_free(struct mxd *);
+int		mxd_sync_check(const struct mx_config *, char *, size_t);
+void		mxd_sync_start(struct mxd *);
+void		mxd_sync_stop(struct mxd *);
+bool		mxd_sync_changed(const struct mx_config *,
+		    const struct mx_config *);
+void		mxd_sync_reloaded(struct mxd *, bool);
+int		mxd_sync_fd(const struct mxd *);
+void		mxd_sync_input(struct mxd *, int64_t, bool);
+void		mxd_sync_note(struct mxd *, const struct mx_addr *, int64_t);
+void		mxd_sync_deleted(struct mxd *, const struct mx_addr *);
+size_t		mxd_sync_apply(struct mxd *, const struct sync_event *, size_t,
+		    int64_t);
 void		mxd_fakemx_open(struct mxd *, uint16_t);
 
 #endif

@@ -190,6 +190,8 @@ policy_origin_name(uint32_t origin)
 		return "manual";
 	case MX_ORIGIN_RESTORED:
 		return "restored";
+	case MX_ORIGIN_SYNC:
+		return "sync";
 	}
 	return "unknown";
 }

@@ -40,7 +40,8 @@ enum mx_origin {
 	MX_ORIGIN_FAKE = 0,	/* a connection attempt to a fake MX */
 	MX_ORIGIN_SIBLING,	/* an address of a sender's name (rDNS) */
 	MX_ORIGIN_MANUAL,	/* the control socket's "add" */
-	MX_ORIGIN_RESTORED	/* the state file, or the pf table at start */
+	MX_ORIGIN_RESTORED,	/* the state file, or the pf table at start */
+	MX_ORIGIN_SYNC		/* another gate, through the sync server */
 };
 
 const char	*policy_origin_name(uint32_t);

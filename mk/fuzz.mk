@@ -11,7 +11,7 @@
 #    once found, tests/fuzz/crashes/NAME).
 
 FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control \
-	       fuzz_smtp
+	       fuzz_sync fuzz_smtp
 UNIT_TESTS  += $(FUZZ_TARGETS)
 
 FUZZ_CC	    ?= clang

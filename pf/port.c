@@ -31,6 +31,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +80,7 @@ struct pf_state {
 	int64_t			 drops_checked;
 	struct allow_net	*allowed;	/* the allow list in the table */
 	size_t			 nallowed;
+	struct sync_target	 sync;		/* without privsep: tests */
 };
 
 static void	allow_sync(struct mxd *, struct pf_state *, bool);
@@ -337,6 +339,7 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
     pid_t resolver)
 {
 	struct parent par;
+	char err[512];
 	int rc;
 
 	capture_close(st->cap);
@@ -350,16 +353,30 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	par.srv.request_max = st->limits.request_max;
 	par.srv.config_path = config_path(&d->cmdline);
 	par.srv.config_required = d->cmdline.config_file != NULL;
+	/* Once: the parent may not reach the resolver's files later. */
+	if (sync_target_resolve(d->cfg.sync_url, &par.srv.sync, err,
+	    sizeof(err)) == -1)
+		fatalx("sync: %s", err);
 	state_writer_init(&st->writer, state_file(d));
 	if (state_file(d) != NULL)
 		par.srv.sw = &st->writer;
 	metrics_writer_init(&st->metrics, metrics_file(d));
 	if (metrics_file(d) != NULL)
 		par.srv.mw = &st->metrics;
-	if (st->confine)
+	if (st->confine) {
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d), &st->metrics,
-		    metrics_file(d), d->cfg.allow_file);
+		    metrics_file(d), d->cfg.allow_file,
+		    par.srv.sync.addr.ss_family == AF_UNIX ?
+		    ((struct sockaddr_un *)&par.srv.sync.addr)->sun_path :
+		    NULL);
+#ifdef __OpenBSD__
+		/* unveil(2) has fixed it ("": none); reloads free cfg's. */
+		if ((par.allow_fixed = strdup(d->cfg.allow_file != NULL ?
+		    d->cfg.allow_file : "")) == NULL)
+			fatal("strdup");
+#endif
+	}
 	log_info("privileged parent: engine process %ld, resolver process %ld",
 	    (long)engine, (long)resolver);
 	rc = parent_run(&par);
@@ -895,6 +912,29 @@ pf_reconfigure(struct mxd *d, struct mx_config *next)
 	return 0;
 }
 
+/*
+ * A socket to the sync server for the engine's sync thread: the engine
+ * may open none (pledge, Capsicum), so the parent connects, to the
+ * server of the configuration it read at start, and hands it over.
+ * Without privilege separation (tests) the same, here.
+ */
+static int
+pf_sync_connect(struct mxd *d, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	int32_t error;
+	int fd;
+
+	if (st->ps != NULL)
+		return privsep_sync_connect(st->ps, err, errlen);
+	if (st->sync.len == 0 && sync_target_resolve(d->cfg.sync_url,
+	    &st->sync, err, errlen) == -1)
+		return -1;
+	if ((fd = sync_target_dial(&st->sync, &error)) == -1)
+		seterr(err, errlen, "%s", strerror(error));
+	return fd;
+}
+
 const struct mx_port pf_port = {
 	.name = "pf",
 	.id = MX_PORT_PF,
@@ -916,4 +956,5 @@ const struct mx_port pf_port = {
 	.metrics_open = pf_metrics_open,
 	.metrics_close = pf_metrics_close,
 	.allow_changed = pf_allow_changed,
+	.sync_connect = pf_sync_connect,
 };

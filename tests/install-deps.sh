@@ -5,10 +5,10 @@ set -eu
 
 # What uses them:
 #   build (make, make bench): build-essential pkg-config
-#     libnetfilter-queue-dev libmnl-dev libpcap-dev
+#     libnetfilter-queue-dev libmnl-dev libpcap-dev libhiredis-dev (sync)
 #   integration tests, make demo, make bench (tests/lib/netns.sh):
 #     iproute2 iptables nftables socat procps; rdns.sh: dnsmasq-base;
-#     control.sh: python3
+#     control.sh: python3; sync.sh, make bench: redis-server redis-tools
 #     reports.sh: python3-prometheus-client (tests/tools/promcheck.py)
 #   scripted checks (tests/scripts/): tcpdump mandoc shellcheck bmake
 #     valgrind systemd (systemd-analyze) man-db, clang libclang-rt-14-dev
@@ -26,7 +26,8 @@ set -eu
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
 libpcap-dev iptables nftables iproute2 tcpdump socat dnsmasq-base mandoc
 shellcheck bmake libclang-rt-14-dev valgrind procps systemd man-db
-debhelper dpkg-dev lintian python3 python3-prometheus-client"
+debhelper dpkg-dev lintian python3 python3-prometheus-client
+libhiredis-dev redis-server redis-tools"
 
 MTA_PACKAGES="postfix exim4-daemon-light exim4-base libidn12"
 MTA_DIR=$(cd "$(dirname "$0")/.." && pwd)/build/mta

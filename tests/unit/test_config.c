@@ -230,10 +230,11 @@ sample_value(const struct mx_option *opt, char *buf, size_t len)
 		snprintf(buf, len, "%lld", opt->max);
 		return buf;
 	case OPT_TYPE_STRING:
-		/* A choice among a few words: one of them. */
+		/* A URL, or a choice among a few words: forms of their own. */
 		if (opt->id == OPT_FAKE_ANSWER)
 			return "450";
-		return "sample";
+		return opt->id == OPT_SYNC ? "redis://192.0.2.7:6380/2" :
+		    "sample";
 	case OPT_TYPE_BOOL:
 		/* The opposite of the default, so setting it shows. */
 		return str_is(opt->default_value, "yes") ? "no" : "yes";

@@ -671,6 +671,122 @@ test_allow(void)
 	unlink(allowf);
 }
 
+/*
+ * One request to the control socket: the whole answer (up to "end") in
+ * answer, or false if the daemon could not be reached or did not finish
+ * within WAIT_TENTHS.
+ */
+static bool
+ask(const char *request, char *answer, size_t len)
+{
+	struct sockaddr_un sun;
+	struct pollfd pfd;
+	size_t have = 0;
+	ssize_t n;
+	int fd, i;
+
+	answer[0] = '\0';
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(ctlsock) >= sizeof(sun.sun_path))
+		return false;
+	memcpy(sun.sun_path, ctlsock, strlen(ctlsock));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return false;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < WAIT_TENTHS && have + 1 < len; i++) {
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		if ((n = read(fd, answer + have, len - have - 1)) <= 0)
+			break;
+		have += (size_t)n;
+		answer[have] = '\0';
+	}
+	close(fd);
+	return strstr(answer, "end\n") != NULL;
+}
+
+/*
+ * The control socket's reload on pf: the engine cannot open the
+ * allow-file, so the parent reads and checks both files when the engine
+ * asks, as on SIGHUP; a broken file's error, with its line, goes back to
+ * the client, and the old list stays.
+ */
+static void
+test_allow_control(void)
+{
+	char allowf[160], conftext[512], answer[2048];
+	pid_t pid;
+	int status;
+
+	reset_files();
+	snprintf(allowf, sizeof(allowf), "%s/allow", dir);
+	write_file(allowf, "203.0.113.1\n");
+	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-white\n"
+	    "allow-file %s\n", allowf);
+	write_conf(conftext);
+	pid = start_daemon();
+	CHECK(logged("privileged parent: engine process "),
+	    OS ": control reload: the daemon starts with an allow-file");
+
+	write_file(allowf, "203.0.113.5\n");
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, "error") == NULL &&
+	    strstr(answer, "reloaded") != NULL,
+	    OS ": control reload: a changed allow-file is read (%s)", answer);
+	CHECK(ask("show allow\n", answer, sizeof(answer)) &&
+	    strstr(answer, "203.0.113.5") != NULL &&
+	    strstr(answer, "203.0.113.1") == NULL,
+	    OS ": control reload: show allow lists the new entry only (%s)",
+	    answer);
+
+	write_file(allowf, "203.0.113.6\nnot an entry!\n");
+	snprintf(conftext, sizeof(conftext), "error: %s:2: ", allowf);
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, conftext) != NULL,
+	    OS ": control reload: a broken allow-file is refused with its "
+	    "file and line (%s)", answer);
+	CHECK(ask("show allow\n", answer, sizeof(answer)) &&
+	    strstr(answer, "203.0.113.5") != NULL &&
+	    strstr(answer, "203.0.113.6") == NULL,
+	    OS ": control reload: and the old list stays (%s)", answer);
+
+	unlink(allowf);
+	snprintf(conftext, sizeof(conftext), "error: %s: ", allowf);
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, conftext) != NULL &&
+	    strstr(answer, "No such file") != NULL,
+	    OS ": control reload: a missing allow-file is named, with why "
+	    "(%s)", answer);
+
+	/* The parent took nothing of the refused ones: SIGHUP still works. */
+	write_file(allowf, "203.0.113.2\n");
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, "error") == NULL,
+	    OS ": control reload: a repaired allow-file is read (%s)",
+	    answer);
+
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": control reload: the daemon exits 0 (%#x)", status);
+	CHECK(file_has(tables, "mx-white 203.0.113.2") &&
+	    !file_has(tables, "203.0.113.1") &&
+	    !file_has(tables, "203.0.113.5") &&
+	    !file_has(tables, "203.0.113.6") && file_has(tables, "bad 0"),
+	    OS ": control reload: the table holds the last good allow-file's "
+	    "entry only");
+	unlink(allowf);
+}
+
 /* Poll for the nth line with text in the log, at most tenths. */
 static bool
 logged_times(const char *text, int n, int tenths)
@@ -1009,6 +1125,9 @@ main(void)
 #endif
 	failed = t_failed;
 	test_allow();
+	show_log(failed);
+	failed = t_failed;
+	test_allow_control();
 	show_log(failed);
 	failed = t_failed;
 	test_allow_names();
