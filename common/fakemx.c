@@ -68,6 +68,7 @@ struct fakemx {
 	/* pollfd index - nlisten -> slot, as fakemx_pollfds() filled them. */
 	size_t			*slot_of;
 	bool			 listening;	/* listeners in the last pollfds */
+	size_t			 first;		/* the listener served first */
 };
 
 static int64_t
@@ -510,9 +511,18 @@ fakemx_serve(struct fakemx *fm, const struct pollfd *pfd, size_t n)
 		    (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			readable(fm, c);
 	}
-	for (i = 0; i < fm->nlisten && i < n; i++)
-		if (fm->listening && (pfd[i].revents & POLLIN))
-			accept_some(fm, fm->listen[i], now);
+	/*
+	 * A batch is shared by the listeners: start with another one each
+	 * time, so that a flood on one address cannot starve the others.
+	 */
+	for (i = 0; i < fm->nlisten && fm->nlisten <= n; i++) {
+		size_t l = (fm->first + i) % fm->nlisten;
+
+		if (fm->listening && (pfd[l].revents & POLLIN))
+			accept_some(fm, fm->listen[l], now);
+	}
+	if (fm->nlisten > 0)
+		fm->first = (fm->first + 1) % fm->nlisten;
 	answer_batch(fm, now);
 	for (i = 0; i < fm->lim.connections; i++) {
 		c = &fm->conns[i];
