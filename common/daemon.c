@@ -773,6 +773,14 @@ save_state_by_port(struct mxd *d, char *err, size_t errlen)
 	return d->port->state_close(d, true, err, errlen);
 }
 
+/* The firewall's view of the whitelist into the core's (mx_port.sync). */
+void
+mxd_sync(struct mxd *d)
+{
+	if (d->port->sync != NULL)
+		d->port->sync(d);
+}
+
 void
 mxd_state_save(struct mxd *d)
 {
@@ -782,6 +790,7 @@ mxd_state_save(struct mxd *d)
 
 	if (d->state_path == NULL || !d->saves_state)
 		return;
+	mxd_sync(d);
 	if (d->port->state_open != NULL)
 		rc = save_state_by_port(d, err, sizeof(err));
 	else
@@ -914,6 +923,9 @@ event_loop(struct mxd *d)
 	while (!got_quit) {
 		int64_t now = mxd_now();
 
+		/* The firewall may have renewed what is due here. */
+		if (wl_next_expiry(d->wl) <= now)
+			mxd_sync(d);
 		wl_expire(d->wl, now);
 		mxd_allow_tick(d, now);
 		if (now >= d->next_save) {
