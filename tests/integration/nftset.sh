@@ -79,7 +79,7 @@ for o in json.load(sys.stdin)["nftables"]:
 
 # wl_seconds ADDRESS: seconds left in show whitelist.
 wl_seconds() {
-	ctl show whitelist "$1"
+	ctl show whitelist "$1" >&2
 	echo "$OUT" | awk '{ print $2 }'
 }
 
@@ -141,3 +141,198 @@ line=$(stats_line)
 echo "# $line"
 check "the statistics count the fake-MX hits and the drops" \
     contains_re "$line" 'fake-mx hits 2,.*blocked [1-9]'
+
+# --- SIGKILL: the kernel alone ---
+kill -9 "$MXPID"
+wait_until 50 gone "$MXPID"
+check "after SIGKILL the table is still there" \
+    in_server sh -c "nft list table inet $TABLE >/dev/null"
+probe 198.51.100.12 1500 connect "$REAL4"
+check "the daemon killed: a direct client is still dropped" [ "$RC" -eq 2 ]
+probe 198.51.100.13 3000 mta "$FAKE4" "$REAL4"
+check "the daemon killed: a falling-back client is still delivered" \
+    [ "$RC" -eq 0 ]
+check "by the kernel alone, which whitelisted it" set_has wl4 198.51.100.13
+probe 2001:db8:1::13 3000 mta "$FAKE6" "$REAL6"
+check "the daemon killed: the same over IPv6" [ "$RC" -eq 0 ]
+probe 198.51.100.10 1500 connect "$REAL4"
+check "the daemon killed: a whitelisted sender goes on passing" [ "$RC" -eq 0 ]
+
+# --- restart: adoption ---
+sleep 2
+start_mxallowd -d
+check "a restart adopts the elements" log_has "4 entries adopted (2 IPv4, 2 IPv6)"
+secs=$(wl_seconds 198.51.100.13)
+check "the kernel's entry is in show whitelist, with its time left ($secs s)" \
+    [ -n "$secs" ] && [ "$secs" -ge 50 ] && [ "$secs" -le 59 ]
+ctl show whitelist 198.51.100.13
+check "marked restored" contains "$OUT" " restored "
+probe 198.51.100.13 1500 connect "$REAL4"
+check "and it still passes" [ "$RC" -eq 0 ]
+
+# --- the control socket ---
+ctl add 198.51.100.14 300
+check "mxallowctl add puts the sender into the kernel's set" \
+    set_has wl4 198.51.100.14
+e=$(expires_in wl4 198.51.100.14)
+check "with its time ($e s)" [ -n "$e" ] && [ "$e" -ge 295 ] && [ "$e" -le 300 ]
+probe 198.51.100.14 1500 connect "$REAL4"
+check "the added sender passes the real MX" [ "$RC" -eq 0 ]
+ctl delete 198.51.100.14
+if set_has wl4 198.51.100.14; then
+	not_ok "mxallowctl delete takes it out of the set"
+else
+	ok "mxallowctl delete takes it out of the set"
+fi
+probe 198.51.100.14 1500 connect "$REAL4"
+check "and the deleted sender is dropped again" [ "$RC" -eq 2 ]
+ctl add 2001:db8:1::14
+check "an IPv6 entry goes into wl6" set_has wl6 2001:db8:1::14
+
+# --- SIGHUP with other MX addresses ---
+n4=$(set_count wl4)
+n6=$(set_count wl6)
+sed -i "s/^fake-mailserver $FAKE4\$/fake-mailserver $FAKE4B/" "$CONF"
+kill -HUP "$MXPID"
+wait_until 50 log_has "configuration reloaded"
+check "SIGHUP with other MX addresses keeps the sets' elements ($n4, $n6)" \
+    [ "$(set_count wl4)" = "$n4" ] && [ "$(set_count wl6)" = "$n6" ]
+probe 198.51.100.15 3000 mta "$FAKE4B" "$REAL4"
+check "the new fake MX address whitelists" [ "$RC" -eq 0 ]
+check "in the kernel" set_has wl4 198.51.100.15
+probe 198.51.100.16 3000 mta "$FAKE4" "$REAL4"
+check "the old one no longer does" [ "$RC" -ne 0 ]
+probe 198.51.100.10 1500 connect "$REAL4"
+check "an entry of before the reload still passes" [ "$RC" -eq 0 ]
+
+# --- the state file reads the kernel's view ---
+stop_mxallowd
+check "a stopped daemon leaves the table" \
+    in_server sh -c "nft list table inet $TABLE >/dev/null"
+check "and wrote the state file" [ -s "$TMP/state/whitelist" ]
+probe 198.51.100.16 1500 connect "$REAL4"
+check "stopped: a direct client is still dropped" [ "$RC" -eq 2 ]
+
+# --- expiry and renewal on use, in the kernel ---
+in_server nft delete table inet "$TABLE"
+rm -f "$TMP/state/whitelist"
+write_nft_config 4
+start_mxallowd -d
+probe 198.51.100.17 3000 mta "$FAKE4" "$REAL4"
+check "whitelist-time 4: a retrying client is delivered" [ "$RC" -eq 0 ]
+i=0
+ok_all=true
+while [ $i -lt 4 ]; do
+	sleep 1.5
+	probe 198.51.100.17 1500 connect "$REAL4"
+	[ "$RC" -eq 0 ] || ok_all=false
+	i=$((i + 1))
+done
+check "used every 1.5 s, it passes for 6 s: the kernel renews it" $ok_all
+sleep 1.2
+secs=$(wl_seconds 198.51.100.17)
+check "show whitelist reads the renewal back ($secs s left, 4 at most)" \
+    [ -n "$secs" ] && [ "$secs" -ge 1 ] && [ "$secs" -le 4 ]
+sleep 4.5
+probe 198.51.100.17 1500 connect "$REAL4"
+check "unused for whitelist-time, it is dropped (expired in the kernel)" \
+    [ "$RC" -eq 2 ]
+ctl show whitelist 198.51.100.17
+check "and gone from show whitelist" [ "$RC" -eq 1 ]
+
+# --- prefixes, the allow list, siblings ---
+HOSTS=$TMP/hosts
+{
+	echo "198.51.100.10 pool.mail.example.test"
+	echo "198.51.100.18 pool.mail.example.test"
+	echo "2001:db8:1::18 pool.mail.example.test"
+} >"$HOSTS"
+chmod 755 "$TMP"
+chmod 644 "$HOSTS"
+in_server ip addr add "$DNS_ADDR/32" dev lo
+ip netns exec "$NS_S" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --no-resolv --no-hosts --no-poll --bind-interfaces \
+    --listen-address="$DNS_ADDR" --pid-file= --addn-hosts="$HOSTS" \
+    --local=/100.51.198.in-addr.arpa/ --local=/example.test/ 2>/dev/null &
+PIDS="$PIDS $!"
+wait_until 50 sh -c "ip netns exec $NS_S ss -Hlun | grep -q $DNS_ADDR:53"
+stop_mxallowd
+write_nft_config 60 "allow 198.51.100.19" "allow 2001:db8:1::19"
+start_mxallowd -d
+probe 198.51.100.19 1500 connect "$REAL4"
+check "an allowed sender passes without a fake-MX hit" [ "$RC" -eq 0 ]
+probe 2001:db8:1::19 1500 connect "$REAL6"
+check "IPv6 too" [ "$RC" -eq 0 ]
+check "from the allow sets" in_server sh -c \
+    "nft list set inet $TABLE allow4 | grep -q 198.51.100.19"
+probe 198.51.100.10 3000 mta "$FAKE4" "$REAL4"
+wait_until 50 set_has wl4 198.51.100.18
+check "a fake-MX hit whitelists its sender's reverse-DNS siblings in the kernel" \
+    set_has wl4 198.51.100.18
+wait_until 50 set_has wl6 2001:db8:1::18
+check "of both families" set_has wl6 2001:db8:1::18
+probe 198.51.100.18 1500 connect "$REAL4"
+check "the sibling passes the real MX directly" [ "$RC" -eq 0 ]
+ctl show whitelist 198.51.100.18
+check "show whitelist says sibling" contains "$OUT" " sibling "
+
+stop_mxallowd
+in_server nft delete table inet "$TABLE"
+write_nft_config 60 "whitelist-prefix4 24" "whitelist-prefix6 64" \
+    "no-rdns-whitelist"
+start_mxallowd -d
+probe 198.51.100.11 3000 mta "$FAKE4" "$REAL4"
+check "prefixes: a retrying client is delivered" [ "$RC" -eq 0 ]
+check "its /24 enters the set" set_has wl4 198.51.100.0
+probe 198.51.100.12 1500 connect "$REAL4"
+check "a neighbour in the /24 passes directly" [ "$RC" -eq 0 ]
+probe 2001:db8:1::11 3000 mta "$FAKE6" "$REAL6"
+check "its /64 enters wl6" set_has wl6 2001:db8:1::
+probe 2001:db8:1::12 1500 connect "$REAL6"
+check "an IPv6 neighbour in the /64 passes directly" [ "$RC" -eq 0 ]
+ctl show whitelist
+check "show whitelist gives the networks" \
+    contains_re "$OUT" '^198\.51\.100\.0/24 [0-9]+ fake'
+
+# --- a full set ---
+stop_mxallowd
+in_server nft delete table inet "$TABLE"
+rm -f "$TMP/state/whitelist"
+write_nft_config 60 "max-entries 2" "no-rdns-whitelist"
+start_mxallowd -d
+probe 198.51.100.10 3000 mta "$FAKE4" "$REAL4"
+sleep 1
+probe 198.51.100.11 3000 mta "$FAKE4" "$REAL4"
+probe 198.51.100.12 4000 mta "$FAKE4" "$REAL4"
+check "a set full at max-entries: a new retrying client is delivered" \
+    [ "$RC" -eq 0 ]
+check "the daemon made room: it is in the set" set_has wl4 198.51.100.12
+check "in place of the entry closest to expiry" \
+    sh -c "! ip netns exec $NS_S nft list set inet $TABLE wl4 | grep -q '198.51.100.10 '"
+line=$(stats_line)
+check "counted as an eviction" contains_re "$line" "evictions 1,"
+kill -9 "$MXPID"
+wait_until 50 gone "$MXPID"
+probe 198.51.100.13 3000 mta "$FAKE4" "$REAL4"
+check "full and no daemon: a new sender's fallback fails (documented)" \
+    [ "$RC" -ne 0 ]
+probe 198.51.100.11 1500 connect "$REAL4"
+check "while the listed ones go on passing" [ "$RC" -eq 0 ]
+
+# --- another max-entries: the sets are made anew, elements kept ---
+write_nft_config 60 "max-entries 50" "no-rdns-whitelist"
+start_mxallowd -d
+check "max-entries changed: the sets are made anew" log_has "made anew"
+check "with the elements" set_has wl4 198.51.100.11
+check "at the new size" in_server sh -c \
+    "nft list set inet $TABLE wl4 | grep -q 'size 50$'"
+
+# --- --remove-table ---
+stop_mxallowd
+out=$(in_server "$MXALLOWD" -c "$CONF" --remove-table 2>&1)
+check "--remove-table removes the table" \
+    sh -c "! ip netns exec $NS_S nft list table inet $TABLE >/dev/null 2>&1"
+echo "# $out"
+probe 198.51.100.16 1500 connect "$REAL4"
+check "and the gate with it" [ "$RC" -eq 0 ]
+finish
