@@ -327,6 +327,31 @@ check "with the elements" set_has wl4 198.51.100.11
 check "at the new size" in_server sh -c \
     "nft list set inet $TABLE wl4 | grep -q 'size 50$'"
 
+# --- CAP_NET_ADMIN only: as nobody ---
+stop_mxallowd
+chmod 711 "$TMP"
+write_nft_config 60 "max-entries 50" "no-rdns-whitelist" "user nobody" \
+    "state-file none"
+start_mxallowd -d
+check "runs as nobody" in_server sh -c \
+    "grep -q '^Uid:.65534' /proc/$MXPID/status"
+check "with CAP_NET_ADMIN alone" in_server sh -c \
+    "grep -q '^CapEff:.0000000000001000' /proc/$MXPID/status"
+ctl add 198.51.100.15
+check "as nobody it still feeds the set" set_has wl4 198.51.100.15
+probe 198.51.100.16 3000 mta "$FAKE4" "$REAL4"
+check "and hears the kernel's news" wait_until 30 log_has "whitelist 198.51.100.16"
+ctl show whitelist 198.51.100.11
+check "and reads the sets back" [ "$RC" -eq 0 ]
+sed -i "s/^fake-mailserver $FAKE4B\$/fake-mailserver $FAKE4/" "$CONF"
+sed -i "s/^max-entries 50\$/max-entries 60/" "$CONF"
+kill -HUP "$MXPID"
+wait_until 50 log_has "configuration reloaded"
+check "and reloads its ruleset, sets made anew, elements kept" \
+    set_has wl4 198.51.100.15
+check "at the new size" in_server sh -c \
+    "nft list set inet $TABLE wl4 | grep -q 'size 60$'"
+
 # --- --remove-table ---
 stop_mxallowd
 out=$(in_server "$MXALLOWD" -c "$CONF" --remove-table 2>&1)
