@@ -50,6 +50,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
+#include <libnftnl/object.h>
 #include <libnftnl/set.h>
 #include <nftables/libnftables.h>
 
@@ -88,6 +89,8 @@ struct nftb {
 	bool			 batching;
 	int64_t			 synced;	/* when the sets were read */
 	int64_t			 allow_fixed;	/* last allow list repair */
+	/* The named counters as last read: passes the kernel made alone. */
+	uint64_t		 passed, allowed;
 	char			*buf;
 	struct log_ratelimit	 warn_error;
 	struct log_ratelimit	 warn_overflow;
@@ -205,6 +208,63 @@ set_size(struct nftb *b, const char *name, uint32_t *size)
 	nftnl_set_free(s);
 	err = request(b, nlh, size_cb, size);
 	return err;
+}
+
+static int
+counter_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	uint64_t *pkts = arg;
+	struct nftnl_obj *o;
+
+	if ((o = nftnl_obj_alloc()) == NULL)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_is_set(o, NFTNL_OBJ_CTR_PKTS))
+		*pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+/* A named counter's packets; 0 when it cannot be read. */
+static uint64_t
+counter_packets(struct nftb *b, const char *name)
+{
+	char req[1024];
+	struct nftnl_obj *o;
+	struct nlmsghdr *nlh;
+	uint64_t pkts = 0;
+
+	if ((o = nftnl_obj_alloc()) == NULL)
+		return 0;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, b->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETOBJ, NFPROTO_INET,
+	    NLM_F_ACK, ++b->seq);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	(void)request(b, nlh, counter_cb, &pkts);
+	return pkts;
+}
+
+/*
+ * The kernel's passes since the last look, into the statistics: SYNs of
+ * whitelisted and of allowed senders to a real MX are accepted without a
+ * word to the daemon.  A counter that went back (reset) starts afresh.
+ */
+static void
+read_counters(struct mxd *d, struct nftb *b, bool count)
+{
+	uint64_t passed = counter_packets(b, NFT_COUNTER_PASSED);
+	uint64_t allowed = counter_packets(b, NFT_COUNTER_ALLOWED);
+
+	if (count && passed >= b->passed && allowed >= b->allowed) {
+		d->stats.accepted += (passed - b->passed) +
+		    (allowed - b->allowed);
+		d->stats.allowed += allowed - b->allowed;
+	}
+	b->passed = passed;
+	b->allowed = allowed;
 }
 
 /* What a walk over a set's elements does with each. */
@@ -558,6 +618,7 @@ nft_sync(struct mxd *d)
 		return;
 	b->synced = now;
 	commit_changes(d, b);
+	read_counters(d, b, true);
 	memset(&s, 0, sizeof(s));
 	s.d = d;
 	if ((s.seen = wl_create(0, mxd_random_seed(), NULL, NULL)) == NULL)
@@ -934,6 +995,8 @@ nft_start(struct mxd *d)
 		fatalx("nftables: cannot load the ruleset of table %s (see "
 		    "mxallowd --backend nftables --print-ruleset)", b->table);
 	b->synced = mxd_now();
+	/* Passes of an earlier run are not this one's. */
+	read_counters(d, b, false);
 	log_info("nftables table %s loaded; reading NFLOG group %u",
 	    b->table, b->group);
 }

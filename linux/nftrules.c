@@ -108,15 +108,16 @@ family_rules(FILE *fp, const char *t, const struct mx_config *cfg, bool v4)
 		return;
 	fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t, ip);
 	addr_set(fp, &cfg->real, v4);
-	fprintf(fp, " %s saddr @%s accept\n", ip,
-	    v4 ? NFT_SET_ALLOW4 : NFT_SET_ALLOW6);
+	fprintf(fp, " %s saddr @%s counter name \"" NFT_COUNTER_ALLOWED
+	    "\" accept\n", ip, v4 ? NFT_SET_ALLOW4 : NFT_SET_ALLOW6);
 	fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t, ip);
 	addr_set(fp, &cfg->real, v4);
 	fputc(' ', fp);
 	source_key(fp, v4, bits);
 	fprintf(fp, " @%s update @%s { ", wl, wl);
 	source_key(fp, v4, bits);
-	fprintf(fp, " timeout %llds } accept\n", cfg->whitelist_time);
+	fprintf(fp, " timeout %llds } counter name \"" NFT_COUNTER_PASSED
+	    "\" accept\n", cfg->whitelist_time);
 	fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t, ip);
 	addr_set(fp, &cfg->real, v4);
 	if (cfg->observe)
@@ -183,6 +184,8 @@ nftrules_build(const struct mx_config *cfg, const struct mx_allow *al,
 	    "flags interval; auto-merge; }\n", t);
 	fprintf(fp, "add set inet %s " NFT_SET_ALLOW6 " { type ipv6_addr; "
 	    "flags interval; auto-merge; }\n", t);
+	fprintf(fp, "add counter inet %s " NFT_COUNTER_PASSED "\n"
+	    "add counter inet %s " NFT_COUNTER_ALLOWED "\n", t, t);
 	fprintf(fp, "flush set inet %s " NFT_SET_ALLOW4 "\n", t);
 	fprintf(fp, "flush set inet %s " NFT_SET_ALLOW6 "\n", t);
 	allow_elements(fp, t, al, true);

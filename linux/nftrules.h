@@ -20,6 +20,12 @@
 #define NFT_SET_ALLOW6	"allow6"
 #define NFT_CHAIN_HOOK	"input"
 #define NFT_CHAIN_MX	"mx"
+/*
+ * Named counters of what the kernel passes without telling the daemon:
+ * SYNs of whitelisted senders and of allowed ones to a real MX.
+ */
+#define NFT_COUNTER_PASSED	"passed"
+#define NFT_COUNTER_ALLOWED	"allowed"
 
 /*
  * The NFLOG prefixes of the rules, which tell the daemon what the kernel

@@ -141,6 +141,11 @@ line=$(stats_line)
 echo "# $line"
 check "the statistics count the fake-MX hits and the drops" \
     contains_re "$line" 'fake-mx hits 2,.*blocked [1-9]'
+probe 198.51.100.10 1500 connect "$REAL4"
+sleep 1.1
+ctl show stats
+check "and, read from the table's counters, the kernel's passes" \
+    contains_re "$OUT" '^accepted: 3$'
 
 # --- SIGKILL: the kernel alone ---
 kill -9 "$MXPID"
@@ -265,6 +270,9 @@ probe 2001:db8:1::19 1500 connect "$REAL6"
 check "IPv6 too" [ "$RC" -eq 0 ]
 check "from the allow sets" in_server sh -c \
     "nft list set inet $TABLE allow4 | grep -q 198.51.100.19"
+sleep 1.1
+ctl show stats
+check "counted as allowed" contains_re "$OUT" '^allowed: 2$'
 probe 198.51.100.10 3000 mta "$FAKE4" "$REAL4"
 wait_until 50 set_has wl4 198.51.100.18
 check "a fake-MX hit whitelists its sender's reverse-DNS siblings in the kernel" \

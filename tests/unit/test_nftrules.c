@@ -80,15 +80,20 @@ test_ipv4_only(void)
 	CHECK(has(t, "mx ip daddr { 192.0.2.10 } log prefix \"mxallowd full\" "
 	    "group 7 accept\n"), "a fake-MX SYN the full set refused is "
 	    "logged apart and accepted");
-	CHECK(has(t, "mx ip daddr { 192.0.2.20 } ip saddr @allow4 accept\n"),
-	    "the allow list passes the real MX");
+	CHECK(has(t, "mx ip daddr { 192.0.2.20 } ip saddr @allow4 counter name "
+	    "\"allowed\" accept\n"), "the allow list passes the real MX, "
+	    "counted");
 	CHECK(has(t, "mx ip daddr { 192.0.2.20 } ip saddr @wl4 update @wl4 { "
-	    "ip saddr timeout 90s } accept\n"), "a listed sender's SYN to the "
-	    "real MX renews it and passes");
+	    "ip saddr timeout 90s } counter name \"passed\" accept\n"),
+	    "a listed sender's SYN to the real MX renews it and passes, "
+	    "counted");
+	CHECK(has(t, "add counter inet mxtest passed\n") &&
+	    has(t, "add counter inet mxtest allowed\n"), "the named counters "
+	    "are added (kept if there)");
 	CHECK(has(t, "mx ip daddr { 192.0.2.20 } log prefix \"mxallowd "
 	    "block\" group 7 drop\n"), "every other SYN to the real MX is "
 	    "logged and dropped");
-	CHECK(strstr(t, "@allow4 accept") < strstr(t, "@wl4 update @wl4") &&
+	CHECK(strstr(t, "@allow4 counter") < strstr(t, "@wl4 update @wl4") &&
 	    strstr(t, "@wl4 update @wl4") < strstr(t, "block"),
 	    "allow list, then the set, then the drop");
 	CHECK(!has(t, "ip6 daddr"), "no IPv6 rules without IPv6 MX "
