@@ -50,8 +50,12 @@ main(int argc, char *argv[])
 		return status;
 	if (d.cfg.replay != NULL)
 		return replay_run(&d);
-	if (d.cfg.print_ruleset)
-		return print_ruleset(&d);
+	if (d.cfg.print_ruleset) {
+		status = print_ruleset(&d);
+		config_free(&d.cfg);
+		config_free(&d.cmdline);
+		return status;
+	}
 	if (config_nftables(&d.cfg)) {
 #ifdef HAVE_NFTABLES
 		if (d.cfg.remove_table)
