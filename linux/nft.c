@@ -64,10 +64,17 @@
 
 #define COPY_RANGE	128
 #define RCVBUF_BYTES	(8 * 1024 * 1024)
-#define RECV_BYTES	(64 * 1024)
+#define RECV_BYTES	(160 * 1024)	/* more than LOG_BUFSIZ */
 #define RECV_ROUNDS	64	/* datagrams per wake-up, so signals get in */
-#define LOG_QTHRESH	16	/* messages the kernel may gather ... */
-#define LOG_TIMEOUT	1	/* ... for at most this many 1/100 s */
+/*
+ * The kernel gathers logged packets into one netlink message of up to
+ * LOG_BUFSIZ bytes, LOG_QTHRESH packets at most, for at most LOG_TIMEOUT
+ * hundredths of a second: under a flood, one message (and one wake-up of
+ * the daemon) carries hundreds of packets instead of a few.
+ */
+#define LOG_QTHRESH	512
+#define LOG_BUFSIZ	131072
+#define LOG_TIMEOUT	1
 #define CHANGE_BATCH	512	/* elements per transaction */
 
 struct change {
@@ -89,8 +96,8 @@ struct nftb {
 	bool			 batching;
 	int64_t			 synced;	/* when the sets were read */
 	int64_t			 allow_fixed;	/* last allow list repair */
-	/* The named counters as last read: passes the kernel made alone. */
-	uint64_t		 passed, allowed;
+	/* The named counters as last read (counter_names). */
+	uint64_t		 counted[5];
 	char			*buf;
 	struct log_ratelimit	 warn_error;
 	struct log_ratelimit	 warn_overflow;
@@ -247,24 +254,37 @@ counter_packets(struct nftb *b, const char *name)
 	return pkts;
 }
 
+/* What the kernel does without a word to the daemon, counted instead. */
+static const char *const counter_names[] = { NFT_COUNTER_PASSED,
+    NFT_COUNTER_ALLOWED, NFT_COUNTER_FAKE_UNLOGGED,
+    NFT_COUNTER_FULL_UNLOGGED, NFT_COUNTER_BLOCK_UNLOGGED };
+
 /*
- * The kernel's passes since the last look, into the statistics: SYNs of
- * whitelisted and of allowed senders to a real MX are accepted without a
- * word to the daemon.  A counter that went back (reset) starts afresh.
+ * The counters since the last look, into the statistics: SYNs of
+ * whitelisted and allowed senders to a real MX, and what went past the
+ * log's rate limit.  A counter that went back (reset) starts afresh.
  */
 static void
 read_counters(struct mxd *d, struct nftb *b, bool count)
 {
-	uint64_t passed = counter_packets(b, NFT_COUNTER_PASSED);
-	uint64_t allowed = counter_packets(b, NFT_COUNTER_ALLOWED);
+	uint64_t now[5], delta[5];
+	size_t i;
 
-	if (count && passed >= b->passed && allowed >= b->allowed) {
-		d->stats.accepted += (passed - b->passed) +
-		    (allowed - b->allowed);
-		d->stats.allowed += allowed - b->allowed;
+	for (i = 0; i < 5; i++) {
+		now[i] = counter_packets(b, counter_names[i]);
+		delta[i] = now[i] >= b->counted[i] ? now[i] - b->counted[i] : 0;
+		b->counted[i] = now[i];
 	}
-	b->passed = passed;
-	b->allowed = allowed;
+	if (!count)
+		return;
+	d->stats.accepted += delta[0] + delta[1];
+	d->stats.allowed += delta[1];
+	d->stats.fake_hits += delta[2] + delta[3];
+	if (d->cfg.observe) {
+		d->stats.would_block += delta[4];
+		d->stats.accepted += delta[4];
+	} else
+		d->stats.blocked += delta[4];
 }
 
 /* What a walk over a set's elements does with each. */
@@ -733,6 +753,7 @@ log_bind(struct nftb *b)
 	nlh = log_config_header(buf, b->group);
 	mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
 	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(LOG_QTHRESH));
+	mnl_attr_put_u32(nlh, NFULA_CFG_NLBUFSIZ, htonl(LOG_BUFSIZ));
 	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(LOG_TIMEOUT));
 	if (log_configure(b, nlh) == -1)
 		fatal("configure NFLOG group %u", b->group);

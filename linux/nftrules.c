@@ -4,12 +4,15 @@
  *
  *	input	a base chain on the input hook: SYNs to port 25 go to mx
  *	mx	to a fake MX: the sender (its network, with a prefix) enters
- *		its family's set for whitelist-time or is renewed, the SYN
- *		is logged to NFLOG and accepted (the kernel answers with a
- *		RST); if the set is full the add fails and the next rule
- *		logs and accepts it all the same.  To a real MX: the allow
- *		list passes, a set member is renewed and passes, anybody
- *		else is logged and dropped (observe: logged and passed).
+ *		its family's set for whitelist-time or is renewed, and the
+ *		SYN goes to fake; if the set is full the add fails and the
+ *		next rule sends it to full.  To a real MX: the allow list
+ *		passes, a set member is renewed and passes, anybody else
+ *		goes to block.
+ *	fake, full, block
+ *		log to NFLOG (at most NFT_LOG_RATE a second each; beyond,
+ *		only a counter counts) and accept (fake, full: the kernel
+ *		answers with a RST) or drop (block; observe: accept).
  *
  * The whitelist sets are dynamic hash sets with timeouts: the packet path
  * can add and renew only in those (a set with "flags interval" cannot be
@@ -87,7 +90,6 @@ family_rules(FILE *fp, const char *t, const struct mx_config *cfg, bool v4)
 	const char *wl = v4 ? NFT_SET_WL4 : NFT_SET_WL6;
 	unsigned bits = (unsigned)(v4 ? cfg->whitelist_prefix4 :
 	    cfg->whitelist_prefix6);
-	long long g = cfg->nflog_group;
 
 	if (has_family(&cfg->fake, v4)) {
 		fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t,
@@ -95,14 +97,13 @@ family_rules(FILE *fp, const char *t, const struct mx_config *cfg, bool v4)
 		addr_set(fp, &cfg->fake, v4);
 		fprintf(fp, " update @%s { ", wl);
 		source_key(fp, v4, bits);
-		fprintf(fp, " timeout %llds } log prefix \"" NFT_LOG_FAKE
-		    "\" group %lld accept\n", cfg->whitelist_time, g);
+		fprintf(fp, " timeout %llds } goto " NFT_CHAIN_FAKE "\n",
+		    cfg->whitelist_time);
 		/* Reached only when the set is full: the add failed. */
 		fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t,
 		    ip);
 		addr_set(fp, &cfg->fake, v4);
-		fprintf(fp, " log prefix \"" NFT_LOG_FULL "\" group %lld "
-		    "accept\n", g);
+		fprintf(fp, " goto " NFT_CHAIN_FULL "\n");
 	}
 	if (!has_family(&cfg->real, v4))
 		return;
@@ -120,12 +121,22 @@ family_rules(FILE *fp, const char *t, const struct mx_config *cfg, bool v4)
 	    "\" accept\n", cfg->whitelist_time);
 	fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t, ip);
 	addr_set(fp, &cfg->real, v4);
-	if (cfg->observe)
-		fprintf(fp, " log prefix \"" NFT_LOG_OBSERVE "\" group %lld "
-		    "accept\n", g);
-	else
-		fprintf(fp, " log prefix \"" NFT_LOG_BLOCK "\" group %lld "
-		    "drop\n", g);
+	fprintf(fp, " goto " NFT_CHAIN_BLOCK "\n");
+}
+
+/*
+ * A chain that logs what reaches it, NFT_LOG_RATE a second at most, and
+ * counts the rest unlogged; both get the same verdict.
+ */
+static void
+log_chain(FILE *fp, const char *t, const char *chain, const char *prefix,
+    const char *counter, const char *verdict, long long group)
+{
+	fprintf(fp, "add rule inet %s %s limit rate %d/second burst %d "
+	    "packets log prefix \"%s\" group %lld %s\n", t, chain,
+	    NFT_LOG_RATE, NFT_LOG_RATE, prefix, group, verdict);
+	fprintf(fp, "add rule inet %s %s counter name \"%s\" %s\n", t, chain,
+	    counter, verdict);
 }
 
 /* The allow list's networks of one family, as set elements. */
@@ -156,9 +167,14 @@ char *
 nftrules_build(const struct mx_config *cfg, const struct mx_allow *al,
     bool recreate)
 {
+	static const char *chains[] = { NFT_CHAIN_FAKE, NFT_CHAIN_FULL,
+	    NFT_CHAIN_BLOCK };
+	static const char *counters[] = { NFT_COUNTER_PASSED,
+	    NFT_COUNTER_ALLOWED, NFT_COUNTER_FAKE_UNLOGGED,
+	    NFT_COUNTER_FULL_UNLOGGED, NFT_COUNTER_BLOCK_UNLOGGED };
 	const char *t = cfg->nft_table != NULL ? cfg->nft_table : "mxallowd";
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *fp;
 
 	if ((fp = open_memstream(&text, &len)) == NULL)
@@ -171,8 +187,12 @@ nftrules_build(const struct mx_config *cfg, const struct mx_allow *al,
 	fprintf(fp, "add chain inet %s " NFT_CHAIN_HOOK " { type filter hook "
 	    "input priority %d; policy accept; }\n", t, NFT_PRIORITY);
 	fprintf(fp, "add chain inet %s " NFT_CHAIN_MX "\n", t);
+	for (i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
+		fprintf(fp, "add chain inet %s %s\n", t, chains[i]);
 	fprintf(fp, "flush chain inet %s " NFT_CHAIN_HOOK "\n", t);
 	fprintf(fp, "flush chain inet %s " NFT_CHAIN_MX "\n", t);
+	for (i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
+		fprintf(fp, "flush chain inet %s %s\n", t, chains[i]);
 	if (recreate)
 		fprintf(fp, "delete set inet %s " NFT_SET_WL4 "\n"
 		    "delete set inet %s " NFT_SET_WL6 "\n", t, t);
@@ -184,8 +204,8 @@ nftrules_build(const struct mx_config *cfg, const struct mx_allow *al,
 	    "flags interval; auto-merge; }\n", t);
 	fprintf(fp, "add set inet %s " NFT_SET_ALLOW6 " { type ipv6_addr; "
 	    "flags interval; auto-merge; }\n", t);
-	fprintf(fp, "add counter inet %s " NFT_COUNTER_PASSED "\n"
-	    "add counter inet %s " NFT_COUNTER_ALLOWED "\n", t, t);
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		fprintf(fp, "add counter inet %s %s\n", t, counters[i]);
 	fprintf(fp, "flush set inet %s " NFT_SET_ALLOW4 "\n", t);
 	fprintf(fp, "flush set inet %s " NFT_SET_ALLOW6 "\n", t);
 	allow_elements(fp, t, al, true);
@@ -194,6 +214,13 @@ nftrules_build(const struct mx_config *cfg, const struct mx_allow *al,
 	    "tcp flags & (syn | ack) == syn jump " NFT_CHAIN_MX "\n", t);
 	family_rules(fp, t, cfg, true);
 	family_rules(fp, t, cfg, false);
+	log_chain(fp, t, NFT_CHAIN_FAKE, NFT_LOG_FAKE,
+	    NFT_COUNTER_FAKE_UNLOGGED, "accept", cfg->nflog_group);
+	log_chain(fp, t, NFT_CHAIN_FULL, NFT_LOG_FULL,
+	    NFT_COUNTER_FULL_UNLOGGED, "accept", cfg->nflog_group);
+	log_chain(fp, t, NFT_CHAIN_BLOCK, cfg->observe ? NFT_LOG_OBSERVE :
+	    NFT_LOG_BLOCK, NFT_COUNTER_BLOCK_UNLOGGED, cfg->observe ?
+	    "accept" : "drop", cfg->nflog_group);
 	if (fclose(fp) != 0) {
 		free(text);
 		return NULL;

@@ -26,6 +26,19 @@
  */
 #define NFT_COUNTER_PASSED	"passed"
 #define NFT_COUNTER_ALLOWED	"allowed"
+/*
+ * The NFLOG messages are limited to NFT_LOG_RATE a second for each kind
+ * (fake, full, block): under a flood, most of all from forged sources,
+ * neither the kernel nor the daemon spend more on them, and the rest is
+ * only counted, in these counters.
+ */
+#define NFT_LOG_RATE		1000
+#define NFT_CHAIN_FAKE		"fake"
+#define NFT_CHAIN_FULL		"full"
+#define NFT_CHAIN_BLOCK		"block"
+#define NFT_COUNTER_FAKE_UNLOGGED	"fake_unlogged"
+#define NFT_COUNTER_FULL_UNLOGGED	"full_unlogged"
+#define NFT_COUNTER_BLOCK_UNLOGGED	"block_unlogged"
 
 /*
  * The NFLOG prefixes of the rules, which tell the daemon what the kernel

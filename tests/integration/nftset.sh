@@ -19,6 +19,8 @@
 #  - --remove-table removes the table.
 . "$(dirname "$0")/../lib/netns.sh"
 need nft python3 timeout dnsmasq
+need_file "$ROOT/build/tools/synflood" "make tests"
+SYNFLOOD=$ROOT/build/tools/synflood
 MXALLOWCTL=${MXALLOWCTL:-$ROOT/build/mxallowctl}
 need_file "$MXALLOWCTL" "make"
 SOCK=$TMP/ctl.sock
@@ -146,6 +148,24 @@ sleep 1.1
 ctl show stats
 check "and, read from the table's counters, the kernel's passes" \
     contains_re "$OUT" '^accepted: 3$'
+
+# A flood of forged SYNs to the real MX: the kernel logs 1000 a second at
+# most, and counts every one.
+before=$(echo "$OUT" | sed -n 's/^blocked: //p')
+logged=$(grep -c "block .* -> $REAL4" "$LOG")
+in_server ip route add 203.0.113.0/24 dev vs
+in_client "$SYNFLOOD" -d "$REAL4" -n 20000 -k 250 | sed 's/^/# /'
+sleep 1.1
+ctl show stats
+after=$(echo "$OUT" | sed -n 's/^blocked: //p')
+check "20000 forged SYNs to the real MX are all counted blocked ($before, $after)" \
+    [ "$((after - before))" -eq 20000 ]
+nlog=$(($(grep -c "block .* -> $REAL4" "$LOG") - logged))
+check "of which NFLOG brought the first 1000 or so ($nlog)" \
+    [ "$nlog" -ge 1000 ] && [ "$nlog" -le 4000 ]
+ctl show blocked
+check "show blocked lists the forged senders it heard of" \
+    contains "$OUT" "203.0.113."
 
 # --- SIGKILL: the kernel alone ---
 kill -9 "$MXPID"

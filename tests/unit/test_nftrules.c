@@ -74,12 +74,17 @@ test_ipv4_only(void)
 	CHECK(has(t, "input tcp dport 25 tcp flags & (syn | ack) == syn jump "
 	    "mx\n"), "only SYNs to port 25 reach the chain mx");
 	CHECK(has(t, "mx ip daddr { 192.0.2.10 } update @wl4 { ip saddr "
-	    "timeout 90s } log prefix \"mxallowd fake\" group 7 accept\n"),
+	    "timeout 90s } goto fake\n") && has(t, "add rule inet mxtest fake "
+	    "limit rate 1000/second burst 1000 packets log prefix \"mxallowd "
+	    "fake\" group 7 accept\n") && has(t, "add rule inet mxtest fake "
+	    "counter name \"fake_unlogged\" accept\n"),
 	    "a fake-MX SYN adds or renews its sender for whitelist-time, "
-	    "is logged to nflog-group and accepted");
-	CHECK(has(t, "mx ip daddr { 192.0.2.10 } log prefix \"mxallowd full\" "
-	    "group 7 accept\n"), "a fake-MX SYN the full set refused is "
-	    "logged apart and accepted");
+	    "is logged to nflog-group (or past the rate only counted) and "
+	    "accepted");
+	CHECK(has(t, "mx ip daddr { 192.0.2.10 } goto full\n") &&
+	    has(t, "full limit rate 1000/second burst 1000 packets log prefix "
+	    "\"mxallowd full\" group 7 accept\n"), "a fake-MX SYN the full "
+	    "set refused is logged apart and accepted");
 	CHECK(has(t, "mx ip daddr { 192.0.2.20 } ip saddr @allow4 counter name "
 	    "\"allowed\" accept\n"), "the allow list passes the real MX, "
 	    "counted");
@@ -90,11 +95,13 @@ test_ipv4_only(void)
 	CHECK(has(t, "add counter inet mxtest passed\n") &&
 	    has(t, "add counter inet mxtest allowed\n"), "the named counters "
 	    "are added (kept if there)");
-	CHECK(has(t, "mx ip daddr { 192.0.2.20 } log prefix \"mxallowd "
-	    "block\" group 7 drop\n"), "every other SYN to the real MX is "
-	    "logged and dropped");
+	CHECK(has(t, "mx ip daddr { 192.0.2.20 } goto block\n") &&
+	    has(t, "block limit rate 1000/second burst 1000 packets log prefix "
+	    "\"mxallowd block\" group 7 drop\n") && has(t, "block counter "
+	    "name \"block_unlogged\" drop\n"), "every other SYN to the real "
+	    "MX is logged (or counted) and dropped");
 	CHECK(strstr(t, "@allow4 counter") < strstr(t, "@wl4 update @wl4") &&
-	    strstr(t, "@wl4 update @wl4") < strstr(t, "block"),
+	    strstr(t, "@wl4 update @wl4") < strstr(t, "goto block"),
 	    "allow list, then the set, then the drop");
 	CHECK(!has(t, "ip6 daddr"), "no IPv6 rules without IPv6 MX "
 	    "addresses");
@@ -129,11 +136,12 @@ test_prefixes_v6_observe(void)
 	    "@wl6 { ip6 saddr & ffff:ffff:ffff:ff00:: timeout 90s }"),
 	    "IPv6: every fake MX address, the source masked to 56 bits");
 	CHECK(count(t, "log prefix \"mxallowd observe\" group 7 accept\n")
-	    == 2 && !has(t, "drop"), "observe: what would be dropped is "
-	    "logged and passed, in both families");
-	CHECK(has(t, "flush chain inet mxtest mx\ndelete set inet mxtest wl4\n"
-	    "delete set inet mxtest wl6\nadd set"), "recreate: the sets are "
-	    "deleted after the chains that use them are emptied");
+	    == 1 && count(t, "goto block\n") == 2 && !has(t, "drop"),
+	    "observe: what would be dropped, in both families, is logged "
+	    "and passed");
+	CHECK(has(t, "flush chain inet mxtest block\ndelete set inet mxtest "
+	    "wl4\ndelete set inet mxtest wl6\nadd set"), "recreate: the sets "
+	    "are deleted after the chains that use them are emptied");
 	free(t);
 	config_free(&cfg);
 }
