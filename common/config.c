@@ -1079,7 +1079,8 @@ config_usage(FILE *out, const char *progname, unsigned port)
 	size_t i;
 
 	fprintf(out, "usage: %s [options] -f address -r address%s\n",
-	    progname, (port & MX_PORT_LINUX) ? " -n number" : "");
+	    progname, (port & MX_PORT_LINUX) ?
+	    " [-n number | --backend nftables]" : "");
 	fprintf(out, "mxallowd %s: whitelist MTAs that fall back from a fake "
 	    "MX to the real one\n\n", MXALLOWD_VERSION);
 	for (i = 0; i < OPT_COUNT; i++) {
