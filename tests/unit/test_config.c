@@ -1033,7 +1033,8 @@ test_usage(void)
 	config_usage(fp, "mxallowd", L);
 	fclose(fp);
 	CHECK(has_text(text, "usage: mxallowd [options] -f address -r address "
-	    "[-n number | --backend nftables]\n") && has_text(text, "-f, --fake-mailserver address") &&
+	    "[-n number | --backend nftables]\n") &&
+	    has_text(text, "-f, --fake-mailserver address") &&
 	    has_text(text, "--max-entries number") &&
 	    has_text(text, "(default: 3600)") &&
 	    !has_text(text, "--pflog-interface") && !has_text(text, "--table"),
