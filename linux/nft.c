@@ -447,10 +447,13 @@ apply_ruleset(struct mxd *d, struct nftb *b, const struct mx_config *cfg)
 	e6 = set_size(b, NFT_SET_WL6, &size6);
 	recreate = e4 == 0 && e6 == 0 && (size4 != (uint32_t)cfg->max_entries ||
 	    size6 != (uint32_t)cfg->max_entries);
-	if ((e4 == 0) != (e6 == 0))
-		fatalx("nftables table %s has only one of the sets %s and %s: "
-		    "remove it (mxallowd --backend nftables --remove-table)",
-		    b->table, NFT_SET_WL4, NFT_SET_WL6);
+	/* One set lost: "add set" makes it; the other keeps its size. */
+	if ((e4 == 0) != (e6 == 0) && (e4 == 0 ? size4 : size6) !=
+	    (uint32_t)cfg->max_entries)
+		log_warnx("nftables table %s lacks a set and the other is not "
+		    "of max-entries %lld: remove the table to resize it "
+		    "(mxallowd --backend nftables --remove-table)", b->table,
+		    cfg->max_entries);
 	if ((rules = nftrules_build(cfg, d->allow, recreate)) == NULL)
 		fatal("nftables ruleset");
 	if ((fp = open_memstream(&text, &len)) == NULL)
@@ -560,7 +563,9 @@ commit_kind(struct mxd *d, struct nftb *b, size_t from, size_t to, bool add)
 			continue;
 		if ((text = changes_text(d, b, i, i + 1, add)) == NULL)
 			fatal("nftables changes");
-		(void)run(d, b, text, !add);
+		/* A set full of what we do not know of: look at it soon. */
+		if (run(d, b, text, !add) == -1 && add)
+			b->synced = 0;
 		free(text);
 	}
 }
