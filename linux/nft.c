@@ -29,8 +29,9 @@
  *
  * The core's view follows the kernel's: before entries expire in the
  * core, before the state file is written and before the control socket
- * shows the whitelist, the sets are read back (libnftnl) at most once a
- * second, and each kernel element's remaining time renews the core's
+ * shows the whitelist, the sets are read back (libnftnl; at most once a
+ * second, less often for large sets), and each kernel element's
+ * remaining time renews the core's
  * entry, kernel elements the core lacks enter it, and core entries the
  * kernel no longer has leave it.
  */
