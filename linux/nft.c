@@ -31,9 +31,8 @@
  * core, before the state file is written and before the control socket
  * shows the whitelist, the sets are read back (libnftnl; at most once a
  * second, less often for large sets), and each kernel element's
- * remaining time renews the core's
- * entry, kernel elements the core lacks enter it, and core entries the
- * kernel no longer has leave it.
+ * remaining time renews the core's entry, kernel elements the core lacks
+ * enter it, and core entries the kernel no longer has leave it.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
