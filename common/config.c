@@ -15,6 +15,7 @@
 #include "allow.h"
 #include "config.h"
 #include "resolver.h"
+#include "sync_event.h"
 #include "version.h"
 #include "log.h"
 
@@ -142,6 +143,27 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_REMOVE_TABLE, "remove-table", 0, OPT_TYPE_FLAG,
 	  MX_PORT_LINUX | MX_BACKEND_NFTABLES, true, NULL, NULL, 0, 0,
 	  "remove the nftables table (and its whitelist), and exit" },
+	{ OPT_SYNC, "sync", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "url", "none", 0, 0,
+	  "share the whitelist through this Redis or Valkey server" },
+	{ OPT_SYNC_CHANNEL, "sync-channel", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "name", "mxallowd", 0, 0,
+	  "the channel, and the prefix of the keys, of the shared whitelist" },
+	{ OPT_SYNC_NAME, "sync-name", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "name", NULL, 0, 0,
+	  "this gate's name among those sharing (unset: the host name)" },
+	{ OPT_FAKE_ANSWER, "fake-answer", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "rst|421|450", "rst", 0, 0,
+	  "what a fake MX does: refuse (rst) or answer SMTP itself" },
+	{ OPT_FAKE_ANSWER_CONNECTIONS, "fake-answer-connections", 0,
+	  OPT_TYPE_NUMBER, MX_PORT_ALL, false, "number", "256", 1, 4096,
+	  "most connections the answering fake MX holds at once" },
+	{ OPT_FAKE_ANSWER_PER_SOURCE, "fake-answer-per-source", 0,
+	  OPT_TYPE_NUMBER, MX_PORT_ALL, false, "number", "4", 1, 4096,
+	  "most connections it holds from one source address" },
+	{ OPT_FAKE_ANSWER_TIMEOUT, "fake-answer-timeout", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "seconds", "10", 1, 300,
+	  "longest a connection to the answering fake MX may last" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -180,6 +202,9 @@ config_init(struct mx_config *cfg)
 	cfg->whitelist_prefix6 = 128;
 	cfg->suspect_hits = 3;
 	cfg->nflog_group = 25;
+	cfg->fake_answer_connections = 256;
+	cfg->fake_answer_per_source = 4;
+	cfg->fake_answer_timeout = 10;
 }
 
 static void
@@ -229,6 +254,10 @@ config_free(struct mx_config *cfg)
 	free(cfg->allow_file);
 	free(cfg->backend);
 	free(cfg->nft_table);
+	free(cfg->sync_url);
+	free(cfg->sync_channel);
+	free(cfg->sync_name);
+	free(cfg->fake_answer);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -243,6 +272,19 @@ static const struct {
 	{ OPT_USER,		"_mxallowd" },
 	{ OPT_STATE_FILE,	"/var/db/mxallowd.state" },
 };
+
+/* fake-answer, checked when it was set; unset (a bare config) is rst. */
+enum fake_answer
+config_fake_answer(const struct mx_config *cfg)
+{
+	if (cfg->fake_answer == NULL)
+		return FAKE_ANSWER_RST;
+	if (strcmp(cfg->fake_answer, "421") == 0)
+		return FAKE_ANSWER_421;
+	if (strcmp(cfg->fake_answer, "450") == 0)
+		return FAKE_ANSWER_450;
+	return FAKE_ANSWER_RST;
+}
 
 /* An option's default on the given port. */
 const char *
@@ -378,6 +420,14 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->backend;
 	case OPT_NFT_TABLE:
 		return &cfg->nft_table;
+	case OPT_SYNC:
+		return &cfg->sync_url;
+	case OPT_SYNC_CHANNEL:
+		return &cfg->sync_channel;
+	case OPT_SYNC_NAME:
+		return &cfg->sync_name;
+	case OPT_FAKE_ANSWER:
+		return &cfg->fake_answer;
 	default:
 		return NULL;
 	}
@@ -413,8 +463,47 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->suspect_hits;
 	case OPT_NFLOG_GROUP:
 		return &cfg->nflog_group;
+	case OPT_FAKE_ANSWER_CONNECTIONS:
+		return &cfg->fake_answer_connections;
+	case OPT_FAKE_ANSWER_PER_SOURCE:
+		return &cfg->fake_answer_per_source;
+	case OPT_FAKE_ANSWER_TIMEOUT:
+		return &cfg->fake_answer_timeout;
 	default:
 		return NULL;
+	}
+}
+
+/* The strings that have a form of their own. */
+static int
+check_string(enum mx_option_id id, const char *value, char *err,
+    size_t errlen)
+{
+	struct sync_url url;
+
+	switch (id) {
+	case OPT_SYNC:
+		if (strcmp(value, "none") == 0)
+			return 0;
+		return sync_url_parse(value, &url, err, errlen);
+	case OPT_SYNC_CHANNEL:
+	case OPT_SYNC_NAME:
+		if (!sync_name_valid(value)) {
+			seterr(err, errlen, "'%s': 1 to %d letters, digits "
+			    "and - . _ :", value, SYNC_NAME_MAX);
+			return -1;
+		}
+		return 0;
+	case OPT_FAKE_ANSWER:
+		if (strcmp(value, "rst") != 0 && strcmp(value, "421") != 0 &&
+		    strcmp(value, "450") != 0) {
+			seterr(err, errlen, "'%s' is not rst, 421 or 450",
+			    value);
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -466,6 +555,8 @@ config_set(struct mx_config *cfg, const struct mx_option *opt,
 		}
 		break;
 	case OPT_TYPE_STRING:
+		if (check_string(opt->id, value, err, errlen) == -1)
+			return -1;
 		if (replace_string(string_field(cfg, opt->id), value) == -1)
 			goto nomem;
 		break;

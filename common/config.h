@@ -64,6 +64,13 @@ enum mx_option_id {
 	OPT_NFLOG_GROUP,
 	OPT_PRINT_RULESET,
 	OPT_REMOVE_TABLE,
+	OPT_SYNC,
+	OPT_SYNC_CHANNEL,
+	OPT_SYNC_NAME,
+	OPT_FAKE_ANSWER,
+	OPT_FAKE_ANSWER_CONNECTIONS,
+	OPT_FAKE_ANSWER_PER_SOURCE,
+	OPT_FAKE_ANSWER_TIMEOUT,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -109,6 +116,9 @@ struct mx_config {
 	long long		 whitelist_prefix6;
 	long long		 suspect_hits;
 	long long		 nflog_group;
+	long long		 fake_answer_connections;
+	long long		 fake_answer_per_source;
+	long long		 fake_answer_timeout;
 	char			*pflog_interface;
 	char			*pcap_filter;
 	char			*pidfile;
@@ -127,6 +137,10 @@ struct mx_config {
 	char			*allow_file;
 	char			*backend;	/* nfqueue or nftables */
 	char			*nft_table;
+	char			*sync_url;	/* NULL or "none": no sync */
+	char			*sync_channel;
+	char			*sync_name;	/* NULL: the host name */
+	char			*fake_answer;	/* rst, 421 or 450 */
 	bool			 observe;
 	bool			 to_stdout;
 	bool			 quiet;
@@ -140,6 +154,18 @@ struct mx_config {
 };
 
 #define CONFIG_DEFAULT_FILE	"/etc/mxallowd.conf"
+
+/*
+ * What the fake MX does with a connection (fake-answer): nothing, so that
+ * the kernel (pf: the rule) refuses it with a RST and a SYN whitelists its
+ * source; or mxallowd answers on port 25 itself (fakemx.h) and whitelists
+ * only peers that completed the handshake.
+ */
+enum fake_answer {
+	FAKE_ANSWER_RST,
+	FAKE_ANSWER_421,
+	FAKE_ANSWER_450
+};
 
 enum config_args_result {
 	CONFIG_ARGS_OK,
@@ -175,5 +201,6 @@ void	config_usage(FILE *, const char *, unsigned);
 const struct mx_option *config_option(const char *);
 const char *config_default(const struct mx_option *, unsigned);
 bool	config_nftables(const struct mx_config *);
+enum fake_answer config_fake_answer(const struct mx_config *);
 
 #endif

@@ -25,9 +25,13 @@
 #include "whitelist.h"
 
 struct control;
+struct fakemx;
+struct tried;
 struct ctl_out;
 struct mxd;
 struct pflog_info;
+struct sync;
+struct sync_event;
 
 struct mx_port {
 	const char	*name;
@@ -56,7 +60,7 @@ struct mx_port {
 	 * written and before the control socket shows or changes the
 	 * whitelist.  The port decides how often it really looks.
 	 */
-	void	(*sync)(struct mxd *);
+	void	(*readback)(struct mxd *);
 	/*
 	 * Return -1 (and log why) to refuse a reloaded configuration.  It
 	 * may lower what the firewall cannot hold (max-entries).
@@ -103,6 +107,13 @@ struct mx_port {
 	 * d->allow is the new one (optional).
 	 */
 	void	(*allow_changed)(struct mxd *);
+	/*
+	 * A socket to the sync server, connected or connecting, with its
+	 * send and receive timeouts set, for a port whose daemon may not
+	 * open one itself (pf's confined engine: its parent does); -1 with
+	 * err set.  Optional: without it, the sync thread connects.
+	 */
+	int	(*sync_connect)(struct mxd *, char *, size_t);
 };
 
 struct mxd {
@@ -145,7 +156,18 @@ struct mxd {
 	struct allow_resolve	*allow_res;	/* its names, being resolved */
 	int64_t			 allow_next;	/* when to resolve them again */
 	struct whitelist	*observed;	/* observe: senders logged */
+	/* Sharing the whitelist (daemon_sync.c); sync NULL: not shared. */
+	struct sync		*sync;
+	struct whitelist	*shared;	/* expiry the others know */
+	uint64_t		 sync_connections; /* seen by the loop */
+	bool			 sync_behind;	/* some entries not sent */
+	int64_t			 sync_next_catchup;
+	char			*sync_gate;	/* this gate's name */
+	struct fakemx		*fakemx;	/* fake-answer 421/450; NULL */
+	struct tried		*tried;		/* who the fake MX answered */
 };
+
+extern uint16_t	mxd_fake_port;
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
 		    char **, int *);
@@ -169,7 +191,7 @@ uint64_t	mxd_random_seed(void);
 bool		mxd_state_enabled(const struct mx_config *);
 void		mxd_state_load(struct mxd *);
 void		mxd_state_save(struct mxd *);
-void		mxd_sync(struct mxd *);
+void		mxd_readback(struct mxd *);
 bool		mxd_metrics_enabled(const struct mx_config *);
 void		mxd_metrics_open(struct mxd *);
 void		mxd_metrics_save(struct mxd *);
@@ -180,5 +202,18 @@ void		mxd_resolver_collect(struct mxd *, int64_t);
 int		mxd_allow_load(struct mxd *);
 void		mxd_allow_tick(struct mxd *, int64_t);
 void		mxd_allow_free(struct mxd *);
+int		mxd_sync_check(const struct mx_config *, char *, size_t);
+void		mxd_sync_start(struct mxd *);
+void		mxd_sync_stop(struct mxd *);
+bool		mxd_sync_changed(const struct mx_config *,
+		    const struct mx_config *);
+void		mxd_sync_reloaded(struct mxd *, bool);
+int		mxd_sync_fd(const struct mxd *);
+void		mxd_sync_input(struct mxd *, int64_t, bool);
+void		mxd_sync_note(struct mxd *, const struct mx_addr *, int64_t);
+void		mxd_sync_deleted(struct mxd *, const struct mx_addr *);
+size_t		mxd_sync_apply(struct mxd *, const struct sync_event *, size_t,
+		    int64_t);
+void		mxd_fakemx_open(struct mxd *, uint16_t);
 
 #endif

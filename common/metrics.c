@@ -42,6 +42,21 @@ static const struct {
 	{ "allowed", "Real-MX connection attempts of allowed senders." },
 	{ "would_block", "Observe mode: real-MX connection attempts that "
 	    "would have been blocked." },
+	{ "sync_sent", "Whitelist events published to the other gates." },
+	{ "sync_received", "Other gates' whitelist events taken." },
+	{ "sync_dropped", "Whitelist events not sent or not taken: a queue "
+	    "or the whitelist was full." },
+	{ "sync_errors", "Sync events refused, and errors of the sync "
+	    "server." },
+	{ "sync_connected", "1 while connected to the sync server, else 0." },
+	{ "fake_answered", "Connections the answering fake MX whitelisted "
+	    "and answered." },
+	{ "fake_refused", "Connections the answering fake MX refused: over "
+	    "a limit, or accept failed." },
+	{ "fake_timeouts", "Connections to the answering fake MX that ran "
+	    "out of time." },
+	{ "fake_bad_lines", "Lines to the answering fake MX longer than SMTP "
+	    "allows." },
 	{ "allow_entries", "Addresses and networks in the allow list now." },
 };
 
@@ -61,6 +76,8 @@ is_gauge(const char *key)
 {
 	size_t n = strlen(key), s = strlen("_entries");
 
+	if (strcmp(key, "sync_connected") == 0)
+		return true;
 	return n > s && strcmp(key + n - s, "_entries") == 0;
 }
 

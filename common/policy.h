@@ -40,7 +40,8 @@ enum mx_origin {
 	MX_ORIGIN_FAKE = 0,	/* a connection attempt to a fake MX */
 	MX_ORIGIN_SIBLING,	/* an address of a sender's name (rDNS) */
 	MX_ORIGIN_MANUAL,	/* the control socket's "add" */
-	MX_ORIGIN_RESTORED	/* the state file, or the pf table at start */
+	MX_ORIGIN_RESTORED,	/* the state file, or the pf table at start */
+	MX_ORIGIN_SYNC		/* another gate, through the sync server */
 };
 
 const char	*policy_origin_name(uint32_t);
@@ -61,6 +62,12 @@ struct mx_policy {
 	 */
 	bool		 observe;
 	struct whitelist *observed;
+	/*
+	 * fake-answer 421 or 450: the fake MX answers, and whitelists a peer
+	 * once the handshake is complete (policy_answered()); a SYN to it,
+	 * which anybody can forge, whitelists nobody and passes.
+	 */
+	bool		 fake_answers;
 };
 
 void		policy_key(const struct mx_policy *, const struct mx_addr *,
@@ -70,6 +77,8 @@ enum mx_action	policy_decide(const struct mx_policy *, const struct pkt_info *,
 enum mx_action	policy_decide_after(const struct mx_policy *,
 		    const struct pkt_info *, enum mx_fw_done, int64_t,
 		    enum mx_action *);
+enum mx_action	policy_answered(const struct mx_policy *, const struct mx_addr *,
+		    int64_t);
 const char	*policy_action_name(enum mx_action);
 
 #endif

@@ -27,13 +27,24 @@ struct mx_stats {
 	uint64_t	rdns_siblings;	/* addresses whitelisted through a name */
 	uint64_t	allowed;	/* of accepted: senders on the allow list */
 	uint64_t	would_block;	/* observe: SYNs that would be blocked */
+	uint64_t	sync_sent;	/* events published to the other gates */
+	uint64_t	sync_received;	/* their events taken into the whitelist */
+	uint64_t	sync_dropped;	/* events not sent or not taken: full */
+	uint64_t	sync_errors;	/* events refused, server errors */
+	uint64_t	sync_connected;	/* 1 while connected to the server */
+	/* The answering fake MX (fake-answer 421, 450): */
+	uint64_t	fake_answered;	/* connections whitelisted and answered */
+	uint64_t	fake_refused;	/* over a limit: 421 at once, or accept failed */
+	uint64_t	fake_timeouts;	/* connections that ran out of time */
+	uint64_t	fake_bad_lines;	/* lines longer than SMTP allows */
 };
 
 /*
- * The counters of the statistics line, in its order, and two gauges: the
- * whitelist's size (among them) and the allow list's (last).
+ * The counters of the statistics line, in its order, and three gauges:
+ * the whitelist's size and sync-connected (among them) and the allow
+ * list's size (last).
  */
-#define STATS_FIELDS	19
+#define STATS_FIELDS	28
 
 struct stats_field {
 	const char	*label;		/* as in the statistics line */

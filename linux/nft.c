@@ -19,7 +19,7 @@
  * dropped SYNs to the real MX (counted and reported; a sender the core
  * holds as whitelisted goes into the set again).  A real-MX SYN the set
  * lets through is not logged: the kernel renews the element, and the
- * daemon learns of it when it reads the sets back (nft_sync()).
+ * daemon learns of it when it reads the sets back (nft_readback()).
  *
  * Every other change of the whitelist (siblings, the control socket's
  * add and delete, restored entries, evictions) is queued and leaves in
@@ -588,7 +588,7 @@ commit_changes(struct mxd *d, struct nftb *b)
 
 /* --- the core's view follows the kernel's --- */
 
-struct sync {
+struct readback {
 	struct mxd		*d;
 	struct whitelist	*seen;
 	struct mx_addr		*gone;
@@ -597,9 +597,9 @@ struct sync {
 };
 
 static void
-sync_one(void *arg, const struct mx_addr *key, int64_t expires)
+readback_one(void *arg, const struct mx_addr *key, int64_t expires)
 {
-	struct sync *s = arg;
+	struct readback *s = arg;
 	int64_t now = mxd_now(), cur;
 	uint32_t origin;
 
@@ -621,9 +621,9 @@ sync_one(void *arg, const struct mx_addr *key, int64_t expires)
 }
 
 static void
-sync_gone(void *arg, const struct mx_addr *key, int64_t expires)
+readback_gone(void *arg, const struct mx_addr *key, int64_t expires)
 {
-	struct sync *s = arg;
+	struct readback *s = arg;
 
 	(void)expires;
 	if (!wl_contains(s->seen, key, mxd_now()))
@@ -639,10 +639,10 @@ sync_gone(void *arg, const struct mx_addr *key, int64_t expires)
  * tenth of its time on it.
  */
 static void
-nft_sync(struct mxd *d)
+nft_readback(struct mxd *d)
 {
 	struct nftb *b = d->port_state;
-	struct sync s;
+	struct readback s;
 	struct timespec t0, t1;
 	size_t i, n4 = 0, n6 = 0;
 	int64_t now = mxd_now(), ms;
@@ -659,8 +659,8 @@ nft_sync(struct mxd *d)
 	if ((s.seen = wl_create(0, mxd_random_seed(), NULL, NULL)) == NULL)
 		goto nomem;
 	b->quiet = true;
-	e4 = walk_set(b, true, sync_one, &s, &n4);
-	e6 = walk_set(b, false, sync_one, &s, &n6);
+	e4 = walk_set(b, true, readback_one, &s, &n4);
+	e6 = walk_set(b, false, readback_one, &s, &n6);
 	if (e4 != 0 || e6 != 0) {
 		/* Without a full view, nothing may leave the core. */
 		b->quiet = false;
@@ -677,7 +677,7 @@ nft_sync(struct mxd *d)
 		wl_destroy(s.seen);
 		goto nomem;
 	}
-	wl_foreach(d->wl, sync_gone, &s);
+	wl_foreach(d->wl, readback_gone, &s);
 	for (i = 0; i < s.ngone; i++)
 		(void)wl_remove(d->wl, &s.gone[i]);
 	b->quiet = false;
@@ -1082,7 +1082,7 @@ nft_reconfigure(struct mxd *d, struct mx_config *next)
 	commit_changes(d, b);
 	/* Sets made anew take the core's entries: the kernel's, fresh. */
 	b->synced = 0;
-	nft_sync(d);
+	nft_readback(d);
 	if (apply_ruleset(d, b, next) == -1) {
 		log_warnx("nftables: the new ruleset was refused; the old one "
 		    "stays");
@@ -1151,7 +1151,7 @@ const struct mx_port nft_port = {
 	.added = nft_added,
 	.removed = nft_removed,
 	.flush = nft_flush,
-	.sync = nft_sync,
+	.readback = nft_readback,
 	.reconfigure = nft_reconfigure,
 	.stop = nft_stop,
 	.peer_cred = linux_peer_cred,

@@ -11,6 +11,7 @@ TOOLS	   += optdump
 # (COMMON_OBJ cannot be named here: the GNUmakefile defines it after the
 # fragments are read, so in a prerequisite list it would still be empty.)
 $(O)/tools/optdump: $(O)/tests/tools/optdump.o $(O)/common/config.o \
-		    $(O)/common/addr.o $(O)/common/log.o $(O)/common/allow.o
+		    $(O)/common/addr.o $(O)/common/log.o $(O)/common/allow.o \
+		    $(O)/common/sync_event.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -pthread

@@ -1,6 +1,7 @@
 # Fuzzing: libFuzzer targets (tests/fuzz/fuzz_*.c) for the packet parser,
 # the pflog header and link layers, the config parser, the state-file
-# reader and the control request parser, each built twice:
+# reader, the control request parser and the answering fake MX's SMTP
+# command parser, each built twice:
 #
 #  - make fuzz: $(O)/fuzz/NAME, with clang, libFuzzer, ASan and UBSan;
 #    tests/scripts/fuzz.sh runs each for a bounded time;
@@ -9,7 +10,8 @@
 #    replays the committed inputs (tests/fuzz/corpus/NAME, and every crash
 #    once found, tests/fuzz/crashes/NAME).
 
-FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control
+FUZZ_TARGETS = fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control \
+	       fuzz_sync fuzz_smtp
 UNIT_TESTS  += $(FUZZ_TARGETS)
 
 FUZZ_CC	    ?= clang

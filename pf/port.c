@@ -31,6 +31,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,7 @@
 #include "capture.h"
 #include "control.h"
 #include "daemon.h"
+#include "fakemx.h"
 #include "log.h"
 #include "metrics.h"
 #include "parent.h"
@@ -78,6 +80,7 @@ struct pf_state {
 	int64_t			 drops_checked;
 	struct allow_net	*allowed;	/* the allow list in the table */
 	size_t			 nallowed;
+	struct sync_target	 sync;		/* without privsep: tests */
 };
 
 static void	allow_sync(struct mxd *, struct pf_state *, bool);
@@ -336,6 +339,7 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
     pid_t resolver)
 {
 	struct parent par;
+	char err[512];
 	int rc;
 
 	capture_close(st->cap);
@@ -349,16 +353,30 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	par.srv.request_max = st->limits.request_max;
 	par.srv.config_path = config_path(&d->cmdline);
 	par.srv.config_required = d->cmdline.config_file != NULL;
+	/* Once: the parent may not reach the resolver's files later. */
+	if (sync_target_resolve(d->cfg.sync_url, &par.srv.sync, err,
+	    sizeof(err)) == -1)
+		fatalx("sync: %s", err);
 	state_writer_init(&st->writer, state_file(d));
 	if (state_file(d) != NULL)
 		par.srv.sw = &st->writer;
 	metrics_writer_init(&st->metrics, metrics_file(d));
 	if (metrics_file(d) != NULL)
 		par.srv.mw = &st->metrics;
-	if (st->confine)
+	if (st->confine) {
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d), &st->metrics,
-		    metrics_file(d), d->cfg.allow_file);
+		    metrics_file(d), d->cfg.allow_file,
+		    par.srv.sync.addr.ss_family == AF_UNIX ?
+		    ((struct sockaddr_un *)&par.srv.sync.addr)->sun_path :
+		    NULL);
+#ifdef __OpenBSD__
+		/* unveil(2) has fixed it ("": none); reloads free cfg's. */
+		if ((par.allow_fixed = strdup(d->cfg.allow_file != NULL ?
+		    d->cfg.allow_file : "")) == NULL)
+			fatal("strdup");
+#endif
+	}
 	log_info("privileged parent: engine process %ld, resolver process %ld",
 	    (long)engine, (long)resolver);
 	rc = parent_run(&par);
@@ -403,6 +421,8 @@ split(struct mxd *d, struct pf_state *st)
 		capture_close(st->cap);
 		control_close(d->control, false);
 		d->control = NULL;
+		fakemx_close(d->fakemx);
+		d->fakemx = NULL;
 		resolver_main(st, lookups[1], names[1],
 		    d->resolver_seed ^ 0x9e3779b97f4a7c15ULL);
 	}
@@ -417,6 +437,9 @@ split(struct mxd *d, struct pf_state *st)
 		/* The engine serves the control socket; the file stays. */
 		control_close(d->control, false);
 		d->control = NULL;
+		/* And the fake MX, in the process that owns the whitelist. */
+		fakemx_close(d->fakemx);
+		d->fakemx = NULL;
 		parent_main(d, st, channel[0], engine, resolver);
 	}
 	/*
@@ -479,6 +502,28 @@ pf_start(struct mxd *d)
 }
 
 /*
+ * The answering fake MX's listeners stay with the engine, which owns the
+ * whitelist: a peer's table entry goes to the parent and is in pf before
+ * the engine answers it (pf_flush() waits for the parent's answer).
+ */
+static void
+keep_fake_mx(struct mxd *d, struct privsep_keep *keep)
+{
+	int fds[PRIVSEP_KEEP_MAX];
+	size_t i, n;
+
+	if (d->fakemx == NULL)
+		return;
+	n = fakemx_listeners(d->fakemx, fds, PRIVSEP_KEEP_MAX);
+	if (n + keep->count + 3 > PRIVSEP_KEEP_MAX)
+		fatalx("fake-answer: at most %d fake MX addresses on the pf "
+		    "port", PRIVSEP_KEEP_MAX - (int)keep->count - 3);
+	for (i = 0; i < n; i++)
+		privsep_keep_fd(keep, fds[i], PRIVSEP_KEEP_INET_LISTENER);
+	keep->extra = fakemx_fds_max(d->fakemx);
+}
+
+/*
  * Split and confine the engine.  Not in start: the core calls daemon(3),
  * which forks, and writes the pidfile after start, and the three
  * processes come after both (the parent is the daemon the pidfile names).
@@ -505,6 +550,7 @@ pf_confine(struct mxd *d)
 	if (d->control != NULL)
 		privsep_keep_fd(&keep, control_fd(d->control),
 		    PRIVSEP_KEEP_LISTENER);
+	keep_fake_mx(d, &keep);
 	privsep_keep_fd(&keep, STDIN_FILENO, PRIVSEP_KEEP_IDLE);
 	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
 	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);
@@ -866,6 +912,29 @@ pf_reconfigure(struct mxd *d, struct mx_config *next)
 	return 0;
 }
 
+/*
+ * A socket to the sync server for the engine's sync thread: the engine
+ * may open none (pledge, Capsicum), so the parent connects, to the
+ * server of the configuration it read at start, and hands it over.
+ * Without privilege separation (tests) the same, here.
+ */
+static int
+pf_sync_connect(struct mxd *d, char *err, size_t errlen)
+{
+	struct pf_state *st = d->port_state;
+	int32_t error;
+	int fd;
+
+	if (st->ps != NULL)
+		return privsep_sync_connect(st->ps, err, errlen);
+	if (st->sync.len == 0 && sync_target_resolve(d->cfg.sync_url,
+	    &st->sync, err, errlen) == -1)
+		return -1;
+	if ((fd = sync_target_dial(&st->sync, &error)) == -1)
+		seterr(err, errlen, "%s", strerror(error));
+	return fd;
+}
+
 const struct mx_port pf_port = {
 	.name = "pf",
 	.id = MX_PORT_PF,
@@ -887,4 +956,5 @@ const struct mx_port pf_port = {
 	.metrics_open = pf_metrics_open,
 	.metrics_close = pf_metrics_close,
 	.allow_changed = pf_allow_changed,
+	.sync_connect = pf_sync_connect,
 };

@@ -58,7 +58,12 @@
  *	RLIMIT_FSIZE to the largest state file max-entries can make, all it
  *	ever writes.  OpenBSD: unveil("/", ""), then pledge("stdio bpf
  *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter;
- *	"recvfd" for the state and configuration files' descriptors).
+ *	"recvfd" for the state and configuration files' descriptors), with
+ *	"unix" for the control socket and "inet" for the answering fake
+ *	MX's listeners (fake-answer 421, 450), bound on port 25 by root
+ *	before the split and kept by the engine alone: it owns the
+ *	whitelist, and answers a peer only once the parent has put the
+ *	peer's entry in the table.
  *	FreeBSD: every descriptor it keeps is limited first (the capture to
  *	read, wait and the one ioctl BIOCGSTATS; sockets and the signal
  *	pipe to read, write and wait; standard output and error to write),
@@ -86,11 +91,14 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,6 +125,7 @@
 #include "log.h"
 #include "path.h"
 #include "privsep.h"
+#include "sync_event.h"
 #include "table.h"
 
 struct privsep {
@@ -156,6 +165,7 @@ privsep_check_request(const void *buf, size_t len, const char *table,
 	case PRIVSEP_OP_METRICS_KEEP:
 	case PRIVSEP_OP_METRICS_DISCARD:
 	case PRIVSEP_OP_ALLOW_OPEN:
+	case PRIVSEP_OP_SYNC_CONNECT:
 		break;
 	default:
 		snprintf(why, whylen, "unknown operation %u", req->op);
@@ -310,13 +320,20 @@ config_open(struct privsep_server *srv, int32_t *error)
 		*error = EPERM;
 		return -1;
 	}
-	/* The file the parent read and checked on SIGHUP, if it did. */
+	/*
+	 * The file the parent read and checked on SIGHUP, if it did; if
+	 * not (a reload by the control socket), it does so now.
+	 */
+	if (srv->config_fd == PRIVSEP_CONFIG_BY_PATH && srv->check != NULL)
+		srv->check(srv->check_arg);
 	fd = srv->config_fd;
 	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
 	/* Not checked: neither is an allow-file it names. */
-	if (fd == PRIVSEP_CONFIG_BY_PATH && srv->allow_fd >= 0) {
-		close(srv->allow_fd);
+	if (fd == PRIVSEP_CONFIG_BY_PATH) {
+		if (srv->allow_fd >= 0)
+			close(srv->allow_fd);
 		srv->allow_fd = -1;
+		srv->allow_error = 0;
 	}
 	if (fd == PRIVSEP_CONFIG_NONE) {
 		*error = ENOENT;
@@ -337,8 +354,9 @@ config_open(struct privsep_server *srv, int32_t *error)
 
 /*
  * The allow-file for the engine's reload, read-only: only the one the
- * parent read and checked on SIGHUP with the configuration file, once.
- * The engine never names a file: it cannot have the parent open another.
+ * parent opened with the configuration file it checked, once (or why it
+ * could not).  The engine never names a file: it cannot have the parent
+ * open another.
  */
 static int
 allow_open(struct privsep_server *srv, int32_t *error)
@@ -347,7 +365,8 @@ allow_open(struct privsep_server *srv, int32_t *error)
 
 	srv->allow_fd = -1;
 	if (fd < 0) {
-		*error = EPERM;
+		*error = srv->allow_error != 0 ? srv->allow_error : EPERM;
+		srv->allow_error = 0;
 		return -1;
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1) {
@@ -486,6 +505,9 @@ serve_request(struct privsep_server *srv, const struct pft_request *req,
 	case PRIVSEP_OP_TABLE_MOVE:
 		rep->error = move_table(srv, req->table, &rep->changed);
 		break;
+	case PRIVSEP_OP_SYNC_CONNECT:
+		*fd = sync_target_dial(&srv->sync, &rep->error);
+		break;
 	default:
 		rep->error = pfk_exec(srv->pffd, req, &changed);
 		rep->changed = changed;
@@ -582,7 +604,7 @@ privsep_serve(int sock, int pffd, const char *table, struct state_writer *sw)
 void
 privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
     const char *config, const char *state_file, const struct state_writer *mw,
-    const char *metrics_file, const char *allow_file)
+    const char *metrics_file, const char *allow_file, const char *sync_socket)
 {
 #if defined(__OpenBSD__)
 	char dir[1024];
@@ -596,6 +618,9 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 		fatal("unveil %s", config);
 	if (allow_file != NULL && unveil(allow_file, "r") == -1)
 		fatal("unveil %s", allow_file);
+	/* connect(2) to a unix socket needs write permission on it. */
+	if (sync_socket != NULL && unveil(sync_socket, "rw") == -1)
+		fatal("unveil %s", sync_socket);
 	if (sw->dirfd != -1 && path_split(state_file, dir, sizeof(dir)) !=
 	    NULL && unveil(dir, "rwc") == -1)
 		fatal("unveil %s", dir);
@@ -612,6 +637,7 @@ privsep_confine_parent(const char *pidfile, const struct state_writer *sw,
 	(void)mw;
 	(void)metrics_file;
 	(void)allow_file;
+	(void)sync_socket;
 #endif
 }
 
@@ -761,7 +787,13 @@ privsep_allow_open(struct privsep *ps, const char *path, char *err,
 	error = state_request(ps, PRIVSEP_OP_ALLOW_OPEN, &fd);
 	if (error == EPERM) {
 		seterr(err, errlen, "%s: not read by the privileged process "
-		    "(a reload by SIGHUP reads it)", path);
+		    "(no reload checked it)", path);
+		return NULL;
+	}
+	if (error == ENOTSUP) {
+		seterr(err, errlen, "%s: the privileged process may read only "
+		    "the allow-file named at start (unveil): restart to name "
+		    "another", path);
 		return NULL;
 	}
 	if (error != 0) {
@@ -857,6 +889,101 @@ privsep_metrics_close(struct privsep *ps, bool keep, char *err,
 {
 	return temp_close(ps, PRIVSEP_OP_METRICS_KEEP,
 	    PRIVSEP_OP_METRICS_DISCARD, keep, err, errlen);
+}
+
+/*
+ * A socket to the sync server from the parent: the descriptor, connected
+ * or connecting, or -1 and err.
+ */
+int
+privsep_sync_connect(struct privsep *ps, char *err, size_t errlen)
+{
+	int fd = -1, error;
+
+	if ((error = state_request(ps, PRIVSEP_OP_SYNC_CONNECT, &fd)) != 0) {
+		snprintf(err, errlen, "%s", error == EPERM ? "no sync server "
+		    "configured at start" : strerror(error));
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The sync option's server as an address, once, at start: a unix socket,
+ * or the first address of the host.  Its name is not looked up again:
+ * the parent may not reach the resolver's files later.
+ */
+int
+sync_target_resolve(const char *url, struct sync_target *t, char *err,
+    size_t errlen)
+{
+	struct sync_url u;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&t->addr;
+	struct addrinfo hints, *res;
+	char port[16];
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (url == NULL || strcmp(url, "none") == 0)
+		return 0;
+	if (sync_url_parse(url, &u, err, errlen) == -1)
+		return -1;
+	if (u.is_unix) {
+		if (strlen(u.path) >= sizeof(sun->sun_path)) {
+			seterr(err, errlen, "%s: path too long", u.path);
+			return -1;
+		}
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, u.path, strlen(u.path));
+		t->len = sizeof(*sun);
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", u.port);
+	if ((rc = getaddrinfo(u.host, port, &hints, &res)) != 0) {
+		seterr(err, errlen, "%s: %s", u.host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+	t->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * Open a socket to it, without waiting for the connection (the engine's
+ * thread waits, not the parent): the descriptor, or -1 and *error set.
+ * Reads and writes on it time out after 2 s, so that a silent server
+ * holds the engine's sync thread no longer.
+ */
+int
+sync_target_dial(const struct sync_target *t, int32_t *error)
+{
+	struct timeval tv = { 2, 0 };
+	int fd;
+
+	if (t->len == 0) {
+		*error = EPERM;
+		return -1;
+	}
+	if ((fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1) {
+		*error = errno;
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    (connect(fd, (const struct sockaddr *)&t->addr, t->len) == -1 &&
+	    errno != EINPROGRESS)) {
+		*error = errno;
+		close(fd);
+		return -1;
+	}
+	*error = 0;
+	return fd;
 }
 
 /* Close the channel: the serving side sees the end of the file. */
@@ -955,6 +1082,18 @@ limit_kept(const struct privsep_keep *keep)
 			if (cap_rights_limit(fd, &rights) == -1)
 				fatal("cap_rights_limit control socket");
 			break;
+		case PRIVSEP_KEEP_INET_LISTENER:
+			/*
+			 * The answering fake MX: accept(2), and on the
+			 * accepted sockets, which inherit these rights,
+			 * recv(2), send(2), fcntl(2) for O_NONBLOCK and
+			 * FD_CLOEXEC, shutdown(2).  No connect(2), no bind(2).
+			 */
+			cap_rights_init(&rights, CAP_ACCEPT, CAP_EVENT,
+			    CAP_READ, CAP_WRITE, CAP_FCNTL, CAP_SHUTDOWN);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit fake MX listener");
+			break;
 		case PRIVSEP_KEEP_OUTPUT:
 			cap_rights_init(&rights, CAP_WRITE, CAP_FSTAT);
 			if (cap_rights_limit(fd, &rights) == -1)
@@ -967,6 +1106,35 @@ limit_kept(const struct privsep_keep *keep)
 			break;
 		}
 	}
+}
+#endif
+
+/* The engine's pledge(2) promises, for what it keeps. */
+const char *
+privsep_engine_promises(const struct privsep_keep *keep)
+{
+	bool unix_ = privsep_keeps(keep, PRIVSEP_KEEP_LISTENER);
+	bool inet = privsep_keeps(keep, PRIVSEP_KEEP_INET_LISTENER);
+
+	if (unix_ && inet)
+		return "stdio unix inet bpf recvfd";
+	if (inet)
+		return "stdio inet bpf recvfd";
+	if (unix_)
+		return "stdio unix bpf recvfd";
+	return "stdio bpf recvfd";
+}
+
+#if defined(__OpenBSD__)
+/* The same, as the log line says it. */
+static const char *
+privsep_engine_pledged(const struct privsep_keep *keep)
+{
+	static char how[64];
+
+	snprintf(how, sizeof(how), ", pledge \"%s\"",
+	    privsep_engine_promises(keep));
+	return how;
 }
 #endif
 
@@ -1096,8 +1264,9 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 	 * files the parent hands out.
 	 */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)(highest_kept(keep) + 1 +
-	    PRIVSEP_FDS_RECEIVED +
-	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0));
+	    PRIVSEP_FDS_RECEIVED + PRIVSEP_FDS_SYNC +
+	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0) +
+	    keep->extra);
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		/* Lowering never fails on a kernel; a tool (valgrind) may. */
 		if (getrlimit(RLIMIT_NOFILE, &hard) == -1)
@@ -1111,16 +1280,15 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 		fatal("unveil /");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	/* accept(2) and getpeereid(3) on the control socket need "unix". */
-	if (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER)) {
-		how = ", pledge \"stdio unix bpf recvfd\"";
-		if (pledge("stdio unix bpf recvfd", NULL) == -1)
-			fatal("pledge");
-	} else {
-		how = ", pledge \"stdio bpf recvfd\"";
-		if (pledge("stdio bpf recvfd", NULL) == -1)
-			fatal("pledge");
-	}
+	/*
+	 * accept(2) and getpeereid(3) on the control socket need "unix";
+	 * accept(2) on the answering fake MX's sockets needs "inet" (what it
+	 * does with the accepted ones, recv, send, fcntl, is "stdio").
+	 */
+	how = privsep_engine_promises(keep);
+	if (pledge(how, NULL) == -1)
+		fatal("pledge");
+	how = privsep_engine_pledged(keep);
 #elif defined(__FreeBSD__)
 	privsep_limit(keep);
 	how = ", capability mode";

@@ -7,6 +7,7 @@
 #define MX_PF_PRIVSEP_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,9 +35,24 @@ enum privsep_op {
 	PRIVSEP_OP_METRICS_OPEN,	/* a temporary metrics file */
 	PRIVSEP_OP_METRICS_KEEP,	/* rename it over the metrics file */
 	PRIVSEP_OP_METRICS_DISCARD,	/* remove it */
-	PRIVSEP_OP_ALLOW_OPEN		/* the allow-file, to read: only the
-					   one the parent checked */
+	PRIVSEP_OP_ALLOW_OPEN,		/* the allow-file, to read: only the
+					   one the parent opened */
+	PRIVSEP_OP_SYNC_CONNECT		/* a socket to the sync server: only
+					   the one configured at start */
 };
+
+/*
+ * The sync server (the sync option), resolved once at start: the parent
+ * connects to it for the confined engine, which may open no socket.
+ */
+struct sync_target {
+	struct sockaddr_storage	 addr;
+	socklen_t		 len;		/* 0: none configured */
+};
+
+int	sync_target_resolve(const char *, struct sync_target *, char *,
+	    size_t);
+int	sync_target_dial(const struct sync_target *, int32_t *);
 
 /* privsep_server's config_fd when it holds no descriptor. */
 #define PRIVSEP_CONFIG_BY_PATH	(-2)	/* open config_path when asked */
@@ -60,6 +76,16 @@ struct privsep_server {
 	int			 config_fd;	/* checked, to give next; or: */
 	int			 allow_fd;	/* the allow-file checked with
 						   it, to give next; -1 */
+	int			 allow_error;	/* or why it could not be
+						   opened (errno); 0 */
+	/*
+	 * A reload the engine starts itself (the control socket's): the
+	 * parent reads and checks the files first, as on SIGHUP, and
+	 * leaves config_fd and allow_fd set.  NULL: open by path.
+	 */
+	void			(*check)(void *);
+	void			*check_arg;
+	struct sync_target	 sync;		/* where SYNC_CONNECT goes */
 	struct log_ratelimit	 warn;
 };
 
@@ -84,13 +110,17 @@ enum privsep_keep_kind {
 	PRIVSEP_KEEP_CAPTURE,		/* the bpf descriptor */
 	PRIVSEP_KEEP_CHANNEL,		/* a socket or pipe to talk through */
 	PRIVSEP_KEEP_LISTENER,		/* the control socket: accepts */
+	PRIVSEP_KEEP_INET_LISTENER,	/* the answering fake MX: accepts */
 	PRIVSEP_KEEP_OUTPUT,		/* standard output and error */
 	PRIVSEP_KEEP_IDLE		/* open, unused: standard input */
 };
 
-#define PRIVSEP_KEEP_MAX	16
+/* Room for the fake MX's listeners (fake-answer 421, 450) too. */
+#define PRIVSEP_KEEP_MAX	48
 /* Descriptors the engine may hold at once beyond those it keeps. */
 #define PRIVSEP_FDS_RECEIVED	4
+/* And those of sharing the whitelist: two connections, two pipes. */
+#define PRIVSEP_FDS_SYNC	6
 
 struct privsep_keep {
 	struct {
@@ -98,6 +128,8 @@ struct privsep_keep {
 		enum privsep_keep_kind	kind;
 	}	fds[PRIVSEP_KEEP_MAX];
 	size_t	count;
+	/* Descriptors it may open on top: the fake MX's connections. */
+	size_t	extra;
 };
 
 struct privsep	*privsep_connect(int, const char *);
@@ -116,6 +148,7 @@ int		 privsep_serve(int, int, const char *, struct state_writer *);
 int		 privsep_state_open(struct privsep *, char *, size_t);
 int		 privsep_state_close(struct privsep *, bool, char *, size_t);
 int		 privsep_metrics_open(struct privsep *, char *, size_t);
+int		 privsep_sync_connect(struct privsep *, char *, size_t);
 int		 privsep_metrics_close(struct privsep *, bool, char *, size_t);
 int		 privsep_lookup_user(const char *, struct privsep_user *,
 		    char *, size_t);
@@ -127,10 +160,12 @@ void		 privsep_drop(const struct privsep_user *,
 		    const struct privsep_keep *, uint64_t);
 void		 privsep_drop_resolver(const struct privsep_user *);
 void		 privsep_limit(const struct privsep_keep *);
+const char	*privsep_engine_promises(const struct privsep_keep *);
 void		 privsep_close_others(const struct privsep_keep *);
 void		 privsep_confine_parent(const char *,
 		    const struct state_writer *, const char *, const char *,
-		    const struct state_writer *, const char *, const char *);
+		    const struct state_writer *, const char *, const char *,
+		    const char *);
 int		 privsep_fd(const struct privsep *);
 int		 privsep_move_entries(int, const char *, const char *, uint64_t,
 		    size_t *);

@@ -25,6 +25,7 @@ need_package() {
 	timeout|stat) echo coreutils ;;
 	userdel|groupdel) echo passwd ;;
 	python3) echo python3 ;;
+	redis-cli) echo redis-tools ;;
 	prometheus_client) echo python3-prometheus-client ;;
 	*) echo "$1" ;;
 	esac

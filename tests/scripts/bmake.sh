@@ -12,12 +12,12 @@ need bmake
 obj=$(mktemp -d)
 out=$(mktemp)
 tmp=$(mktemp -d)
-trap 'rm -rf "$obj" "$out" "$out.install" "$out.uninstall" "$out.mk" "$tmp"' EXIT
+trap 'rm -rf "$obj" "$out" "$out.sync" "$out.install" "$out.uninstall" "$out.mk" "$tmp"' EXIT
 . tests/tap.sh
 
 bmake -n -f BSDmakefile O="$obj" >"$out" 2>&1
 check "bmake -n -f BSDmakefile parses and runs" test $? -eq 0
-for src in common/*.c pf/*.c; do
+for src in common/*.c common/sync/none.c pf/*.c; do
 	obj_file="$obj/${src%.c}.o"
 	check "compiles $src" \
 	    grep -q -- "-c -o $obj_file $src\$" "$out"
@@ -44,13 +44,21 @@ case "$ctl" in
 *"-Wall -Wextra -Werror"*) ok "builds mxallowctl with -Wall -Wextra -Werror" ;;
 *) not_ok "builds mxallowctl with -Wall -Wextra -Werror" ;;
 esac
-for src in common/*.c pf/*.c; do
+for src in common/*.c common/sync/none.c pf/*.c; do
 	case "$link" in
 	*" $obj/${src%.c}.o"*) ;;
 	*) not_ok "links ${src%.c}.o"; continue ;;
 	esac
 	ok "links ${src%.c}.o"
 done
+
+check "without SYNC=yes, no hiredis" sh -c "! grep -q hiredis '$out'"
+bmake -n -f BSDmakefile O="$obj" SYNC=yes >"$out.sync" 2>&1
+check "SYNC=yes compiles common/sync/redis.c instead of none.c" sh -c \
+    "grep -q -- '-c -o $obj/common/sync/redis.o common/sync/redis.c\$' \
+    '$out.sync' && ! grep -q 'sync/none' '$out.sync'"
+check "SYNC=yes links with -lhiredis" sh -c \
+    "grep -- '-o $obj/mxallowd ' '$out.sync' | grep -q -- ' -lhiredis'"
 
 bmake -n -f BSDmakefile install O="$obj" DESTDIR=/stage PREFIX=/opt/mx \
     >"$out.install" 2>&1

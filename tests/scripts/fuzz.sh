@@ -15,7 +15,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/need.sh
 need "${FUZZ_CC:-clang}"
 
-TARGETS="fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control"
+TARGETS="fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control
+fuzz_sync fuzz_smtp"
 FUZZ_TIME=${FUZZ_TIME:-20}
 FUZZ_CC=${FUZZ_CC:-clang}
 ARTIFACTS=build/fuzz/artifacts

@@ -2,8 +2,8 @@
 """promcheck.py FILE [STATISTICS-LINE]: parse a metrics file with the
 Prometheus text-format parser (prometheus_client.parser); every family
 must have a HELP text and be a counter or a gauge with one sample, and
-the gauges mxallowd_whitelist_entries and mxallowd_allow_entries must be
-there, as gauges.  With
+the gauges mxallowd_whitelist_entries, mxallowd_allow_entries and
+mxallowd_sync_connected must be there, as gauges.  With
 a statistics line ("fake-mx hits 2, whitelisted 2, ..."), every counter
 of it must equal its metric.  Prints what is wrong; exit status 0 or 1."""
 import sys
@@ -22,7 +22,8 @@ def main():
             bad.append("%s: %d samples" % (fam.name, len(fam.samples)))
         for s in fam.samples:
             values[s.name] = int(s.value)
-    for gauge in ("mxallowd_whitelist_entries", "mxallowd_allow_entries"):
+    for gauge in ("mxallowd_whitelist_entries", "mxallowd_allow_entries",
+                  "mxallowd_sync_connected"):
         if types.get(gauge) != "gauge":
             bad.append("%s: %s, not a gauge" % (gauge, types.get(gauge)))
     if len(sys.argv) > 2:
@@ -30,8 +31,8 @@ def main():
         for field in line.split(", "):
             label, _, value = field.rpartition(" ")
             key = label.replace("-", "_").replace(" ", "_")
-            name = "mxallowd_" + key + ("" if key.endswith("_entries")
-                                        else "_total")
+            gauge = key.endswith("_entries") or key == "sync_connected"
+            name = "mxallowd_" + key + ("" if gauge else "_total")
             if values.get(name) != int(value):
                 bad.append("%s: %s in the file, %s logged" %
                            (name, values.get(name), value))

@@ -232,7 +232,11 @@ sample_value(const struct mx_option *opt, char *buf, size_t len)
 		snprintf(buf, len, "%lld", opt->max);
 		return buf;
 	case OPT_TYPE_STRING:
-		return "sample";
+		/* A URL, or a choice among a few words: forms of their own. */
+		if (opt->id == OPT_FAKE_ANSWER)
+			return "450";
+		return opt->id == OPT_SYNC ? "redis://192.0.2.7:6380/2" :
+		    "sample";
 	case OPT_TYPE_BOOL:
 		/* The opposite of the default, so setting it shows. */
 		return str_is(opt->default_value, "yes") ? "no" : "yes";
@@ -1123,6 +1127,51 @@ test_load_stream(void)
 	config_free(&cmd);
 }
 
+/* fake-answer and its limits (issue 17). */
+static void
+test_fake_answer(void)
+{
+	struct mx_config cfg;
+
+	config_init(&cfg);
+	CHECK(config_fake_answer(&cfg) == FAKE_ANSWER_RST &&
+	    cfg.fake_answer_connections == 256 &&
+	    cfg.fake_answer_per_source == 4 && cfg.fake_answer_timeout == 10,
+	    "fake-answer: rst by default, limits 256, 4, 10 s");
+	config_free(&cfg);
+	CHECK(parse_text(&cfg, MX_PORT_LINUX, "fake-answer 421\n") == 0 &&
+	    config_fake_answer(&cfg) == FAKE_ANSWER_421,
+	    "fake-answer 421 in the file");
+	config_free(&cfg);
+	CHECK(parse_text(&cfg, MX_PORT_PF, "fake-answer=450\n"
+	    "fake-answer-connections 4096\nfake-answer-per-source 1\n"
+	    "fake-answer-timeout 300\n") == 0 &&
+	    config_fake_answer(&cfg) == FAKE_ANSWER_450 &&
+	    cfg.fake_answer_connections == 4096 &&
+	    cfg.fake_answer_per_source == 1 && cfg.fake_answer_timeout == 300,
+	    "fake-answer 450 and its limits on the pf port");
+	config_free(&cfg);
+	CHECK(parse_text(&cfg, MX_PORT_LINUX, "fake-answer rst\n") == 0 &&
+	    config_fake_answer(&cfg) == FAKE_ANSWER_RST,
+	    "fake-answer rst");
+	config_free(&cfg);
+	CHECK(file_fail(MX_PORT_LINUX, "\nfake-answer 452\n", 2,
+	    "fake-answer: '452' is not rst, 421 or 450"),
+	    "fake-answer refuses another code, with file:line");
+	CHECK(file_fail(MX_PORT_LINUX, "fake-answer RST\n", 1,
+	    "fake-answer: 'RST' is not rst, 421 or 450"),
+	    "fake-answer is case-sensitive, as the other words are");
+	CHECK(file_fail(MX_PORT_LINUX, "fake-answer-timeout 0\n", 1,
+	    "fake-answer-timeout: '0' is not a whole number from 1 to 300"),
+	    "fake-answer-timeout: at least a second");
+	CHECK(file_fail(MX_PORT_LINUX, "fake-answer-connections 4097\n", 1,
+	    "fake-answer-connections: '4097' is not a whole number from 1 "
+	    "to 4096"), "fake-answer-connections: at most 4096");
+	CHECK(args_fail(MX_PORT_LINUX, (const char *[]){ "--fake-answer",
+	    "550", NULL }, "--fake-answer: '550' is not rst, 421 or 450"),
+	    "--fake-answer checks its value");
+}
+
 #define ALLOW_TEXT	"# partners\n\n  192.0.2.7  \n198.51.100.0/24 # a pool\n" \
 			"mx.example.org\n"
 
@@ -1239,6 +1288,7 @@ main(void)
 	test_default_path();
 	test_usage();
 	test_allow_options();
+	test_fake_answer();
 	remove_tmpdir();
 	CHECK(access(tmpdir, F_OK) == -1, "the temporary directory is gone");
 	return T_DONE();

@@ -91,7 +91,7 @@ test_format(void)
 		}
 	}
 	CHECK(ok && helps == STATS_FIELDS && types == STATS_FIELDS &&
-	    samples == STATS_FIELDS && gauges == 2,
+	    samples == STATS_FIELDS && gauges == 3,
 	    "%d metrics, each: # HELP, # TYPE, one sample of that name", helps);
 	CHECK(metrics_format(small, sizeof(small), &s, 0, 0) == -1,
 	    "too small a buffer: -1");

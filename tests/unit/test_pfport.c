@@ -29,6 +29,7 @@
 #include "pflog.h"
 #include "port.h"
 #include "state.h"
+#include "sync.h"
 #include "table.h"
 #include "t.h"
 
@@ -401,10 +402,98 @@ control(const char *line, char *text, size_t len)
 	return rc;
 }
 
+/* The same, with every line of the answer. */
+static int
+control_all(const char *line, char *text, size_t len)
+{
+	struct ctl_out out;
+	char err[256];
+	int rc;
+
+	memset(&out, 0, sizeof(out));
+	err[0] = '\0';
+	rc = mxd_control(&d, line, strlen(line), &out, err, sizeof(err));
+	snprintf(text, len, "%.*s%s", (int)out.len, out.buf ? out.buf : "",
+	    err);
+	free(out.buf);
+	return rc;
+}
+
+/* Lines of text that start with start and hold every one of parts. */
+static int
+lines_with(const char *text, const char *start, const char *const *parts)
+{
+	const char *p = text, *nl;
+	char line[512];
+	size_t i;
+	int n = 0;
+	bool all;
+
+	for (; *p != '\0'; p = *nl == '\0' ? nl : nl + 1) {
+		nl = p + strcspn(p, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (strncmp(line, start, strlen(start)) != 0)
+			continue;
+		for (all = true, i = 0; parts[i] != NULL; i++)
+			all = all && strstr(line, parts[i]) != NULL;
+		n += all;
+	}
+	return n;
+}
+
 /*
  * The control socket's commands reach the table through the port's
  * hooks, as the whitelist's own changes do.
  */
+/*
+ * show whitelist without an address: every live entry, one line each,
+ * with its prefix, seconds left, origin and last use; in JSON, one
+ * object per entry with the same fields.
+ */
+static void
+check_listing(void)
+{
+	static const char *const manual4[] = { " manual ", NULL };
+	static const char *const fake4[] = { " fake ", NULL };
+	static const char *const json6[] = { "\"prefix\":128,",
+	    "\"origin\":\"manual\"", "\"last_use\":", NULL };
+	static const char *const json4[] = { "\"prefix\":32,",
+	    "\"origin\":\"fake\"", "\"seconds\":", NULL };
+	char text[4096], want[64];
+	const char *p;
+	long long left;
+	int lines = 0;
+
+	CHECK(control_all("show whitelist", text, sizeof(text)) == 0 &&
+	    lines_with(text, "198.18.0.78/32 ", manual4) == 1 &&
+	    lines_with(text, "2001:db8:77::1/128 ", manual4) == 1 &&
+	    lines_with(text, "192.0.2.61/32 ", fake4) == 1,
+	    OS ": show whitelist lists every entry with its origin (%s)",
+	    text);
+	for (p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	CHECK(lines == (int)wl_count(d.wl) && lines >= 3,
+	    OS ": one line per entry (%d of %zu)", lines, wl_count(d.wl));
+	p = strstr(text, "192.0.2.61/32 ");
+	left = p != NULL ? strtoll(p + strlen("192.0.2.61/32 "), NULL, 10) :
+	    -1;
+	CHECK(left > d.cfg.whitelist_time - 5 && left <= d.cfg.whitelist_time,
+	    OS ": with the seconds it has left (%lld of %lld)", left,
+	    (long long)d.cfg.whitelist_time);
+	CHECK(control_all("json show whitelist", text, sizeof(text)) == 0 &&
+	    lines_with(text, "{\"address\":\"2001:db8:77::1\",", json6) ==
+	    1 && lines_with(text, "{\"address\":\"192.0.2.61\",", json4) ==
+	    1, OS ": and in JSON (%s)", text);
+	snprintf(want, sizeof(want), "192.0.2.61/32 ");
+	CHECK(control("show whitelist 192.0.2.61", text, sizeof(text)) == 0 &&
+	    strncmp(text, want, strlen(want)) == 0 &&
+	    strstr(text, " fake ") != NULL,
+	    OS ": one address: the entry that covers it (%s)", text);
+	CHECK(control("show whitelist 192.0.2.62", text, sizeof(text)) == -1 &&
+	    strcmp(text, "not whitelisted") == 0,
+	    OS ": or that it is not whitelisted (%s)", text);
+}
+
 static void
 test_control_commands(void)
 {
@@ -433,6 +522,9 @@ test_control_commands(void)
 	    control("add 198.18.0.78", text, sizeof(text)) == 0 &&
 	    fake_pf_contains(TABLE, 6, "2001:db8:77::1", 128),
 	    OS ": two more added");
+	syn("192.0.2.61", FAKE_MX, PFLOG_ACTION_PASS);
+	pf_port.input(&d);
+	check_listing();
 	CHECK(control("flush", text, sizeof(text)) == -1 &&
 	    in_wl("198.18.0.78"), OS ": flush without force refused");
 	CHECK(control("flush force", text, sizeof(text)) == 0 &&
@@ -522,6 +614,109 @@ test_allow_table(void)
 	    fake_pf_bad == 0, OS ": and goes with its whitelist entry (%s)",
 	    fake_pf_why);
 	mxd_allow_free(&d);
+	teardown_core();
+	fake_pf_reset(TABLE);
+}
+
+/*
+ * Sharing the whitelist: the other gates' entries (checked events, as the
+ * sync engine hands them over) reach pf's table through the engine's
+ * whitelist, in batched requests; a deletion takes one out; max-entries
+ * and the prefix bound them.
+ */
+static void
+test_sync_table(void)
+{
+	static const char *const extra[] = { "--state-file", "none", "-t",
+	    "600", "--max-entries", "1000", NULL };
+	static struct sync_event ev[600];
+	struct mx_addr a;
+	char text[64];
+	int64_t now, expires, wall = sync_wall_ms();
+	uint32_t origin;
+	size_t i, n, adds;
+
+	fake_pf_reset(TABLE);
+	setup_core_with(extra);
+	pf_port.start(&d);
+	now = mxd_now();
+	for (i = 0; i < 600; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].op = SYNC_ADD;
+		snprintf(text, sizeof(text), "2001:db8:77::%zx", i + 1);
+		addr_parse(text, &ev[i].addr);
+		ev[i].prefix = 128;
+		ev[i].ms = wall + 300000;
+		snprintf(ev[i].gate, sizeof(ev[i].gate), "gate-b");
+	}
+	fake_pf_clear_calls();
+	n = mxd_sync_apply(&d, ev, 600, now);
+	adds = fake_pf_ncmd(DIOCRADDADDRS);
+	CHECK(n == 600 && wl_count(d.wl) == 600 &&
+	    fake_pf_count(TABLE) == 600 && fake_pf_bad == 0,
+	    OS ": 600 synced entries enter the whitelist and the table (%s)",
+	    fake_pf_why);
+	CHECK(adds == (600 + PFT_BATCH - 1) / PFT_BATCH,
+	    OS ": in %zu batched requests", adds);
+	CHECK(wl_lookup(d.wl, &ev[0].addr, now, &expires, &origin) &&
+	    origin == MX_ORIGIN_SYNC && expires >= now + 299 &&
+	    expires <= now + 301 && d.stats.sync_received == 600,
+	    OS ": with origin sync and their expiry");
+	/* A longer expiry wins; a shorter one changes nothing. */
+	ev[0].ms = wall + 500000;
+	ev[1].ms = wall + 100000;
+	fake_pf_clear_calls();
+	(void)mxd_sync_apply(&d, ev, 2, now);
+	CHECK(wl_lookup(d.wl, &ev[0].addr, now, &expires, &origin) &&
+	    expires >= now + 499 && wl_lookup(d.wl, &ev[1].addr, now,
+	    &expires, &origin) && expires >= now + 299 &&
+	    fake_pf_ncmd(DIOCRADDADDRS) == 0,
+	    OS ": the longer expiry wins, and pf hears nothing new");
+	/* Expiry beyond whitelist-time is cut to it. */
+	ev[2].ms = wall + 900000;
+	(void)mxd_sync_apply(&d, &ev[2], 1, now);
+	CHECK(wl_lookup(d.wl, &ev[2].addr, now, &expires, &origin) &&
+	    expires <= now + 600, OS ": no longer than whitelist-time");
+	/* A deletion. */
+	ev[3].op = SYNC_DELETE;
+	ev[3].ms = wall;
+	fake_pf_clear_calls();
+	n = mxd_sync_apply(&d, &ev[3], 1, now);
+	CHECK(n == 1 && !wl_contains(d.wl, &ev[3].addr, now) &&
+	    !fake_pf_contains(TABLE, 6, "2001:db8:77::4", 128) &&
+	    fake_pf_ncmd(DIOCRDELADDRS) == 1 && fake_pf_count(TABLE) == 599,
+	    OS ": a deletion takes the entry out of the table, in one "
+	    "request");
+	/* Another gate's key of another prefix matches none here. */
+	memset(&ev[4], 0, sizeof(ev[4]));
+	ev[4].op = SYNC_ADD;
+	addr_parse("2001:db8:78::", &ev[4].addr);
+	ev[4].prefix = 64;
+	ev[4].ms = wall + 60000;
+	snprintf(ev[4].gate, sizeof(ev[4].gate), "gate-c");
+	CHECK(mxd_sync_apply(&d, &ev[4], 1, now) == 0 &&
+	    d.stats.sync_dropped == 1 && fake_pf_count(TABLE) == 599,
+	    OS ": a key of another prefix is dropped and counted");
+	/* max-entries: the others never push out our own. */
+	addr_parse("192.0.2.99", &a);
+	for (i = 0; wl_count(d.wl) < 1000; i++) {
+		snprintf(text, sizeof(text), "2001:db8:79::%zx", i + 1);
+		addr_parse(text, &a);
+		wl_insert(d.wl, &a, now + 60);
+	}
+	memset(&ev[5], 0, sizeof(ev[5]));
+	ev[5].op = SYNC_ADD;
+	addr_parse("2001:db8:7a::1", &ev[5].addr);
+	ev[5].prefix = 128;
+	ev[5].ms = wall + 60000;
+	snprintf(ev[5].gate, sizeof(ev[5].gate), "gate-b");
+	CHECK(mxd_sync_apply(&d, &ev[5], 1, now) == 0 &&
+	    !wl_contains(d.wl, &ev[5].addr, now) && d.stats.evictions == 0 &&
+	    d.stats.sync_dropped == 2,
+	    OS ": a full whitelist takes no more synced entries, and evicts "
+	    "none of its own");
+	CHECK(fake_pf_bad == 0, OS ": every request was well formed (%s)",
+	    fake_pf_why);
 	teardown_core();
 	fake_pf_reset(TABLE);
 }
@@ -737,6 +932,7 @@ main(void)
 	test_start_limits();
 	test_refused_adoption();
 	test_allow_table();
+	test_sync_table();
 	fake_pf_reset(NULL);
 	unlink(state_path);
 	snprintf(state_path, sizeof(state_path), "%s/db", state_dir);

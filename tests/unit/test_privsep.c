@@ -8,8 +8,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <net/pfvar.h>
 
 #include <dirent.h>
@@ -99,7 +102,7 @@ test_checks(void)
 	CHECK(rc == -1, OS ": state file request for another table refused "
 	    "(%s)", why);
 	req = request(PFT_OP_ADDTABLE, TABLE, 0);
-	req->op = PRIVSEP_OP_ALLOW_OPEN + 1;
+	req->op = PRIVSEP_OP_SYNC_CONNECT + 1;
 	rc = check(req, PFT_REQUEST_SIZE(0));
 	CHECK(rc == -1, OS ": operation past the last one refused (%s)",
 	    why);
@@ -748,7 +751,8 @@ test_drop_limit(void)
 		if (access("/etc/passwd", F_OK) == 0)
 			_exit(4);
 		if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur !=
-		    (rlim_t)(STDERR_FILENO + 1 + PRIVSEP_FDS_RECEIVED))
+		    (rlim_t)(STDERR_FILENO + 1 + PRIVSEP_FDS_RECEIVED +
+		    PRIVSEP_FDS_SYNC))
 			_exit(5);
 		_exit(getuid() == pw->pw_uid ? 0 : 3);
 	}
@@ -788,6 +792,19 @@ insert4(const char *table, const char *text)
  * (the parent) for the engine, and the move to a renamed table, only to
  * the one the server itself read from that file.
  */
+static int	checks;
+static char	checked_path[64];
+
+/* The parent's check, as privsep_serve_one() calls it: hands a file. */
+static void
+count_check(void *arg)
+{
+	struct privsep_server *srv = arg;
+
+	checks++;
+	srv->config_fd = open(checked_path, O_RDONLY | O_CLOEXEC);
+}
+
 static void
 test_reload_requests(void)
 {
@@ -955,6 +972,44 @@ test_reload_requests(void)
 	    "leaves no checked allow-file to give (%s)", err);
 	if (fp != NULL)
 		fclose(fp);
+
+	/* Why the parent could not open it: said once, then as before. */
+	srv.allow_error = ENOENT;
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "No such file") != NULL &&
+	    srv.allow_error == 0,
+	    OS ": the parent's reason for no allow-file reaches the engine "
+	    "(%s)", err);
+	srv.allow_error = ENOTSUP;
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "only the allow-file named at "
+	    "start") != NULL,
+	    OS ": another allow-file than at start is named as such (%s)",
+	    err);
+
+	/*
+	 * A reload the engine starts: the parent's check runs when the
+	 * configuration file is asked for, and only if no SIGHUP's check
+	 * left one.
+	 */
+	checks = 0;
+	snprintf(checked_path, sizeof(checked_path), "%s", allowf);
+	srv.check = count_check;
+	srv.check_arg = &srv;
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strcmp(line, "0.0.0.0/8\n") == 0 && checks == 1,
+	    OS ": the engine's own reload has the parent check first, and "
+	    "gets what it checked (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	srv.config_fd = open(conf, O_RDONLY | O_CLOEXEC);
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && checks == 1,
+	    OS ": after a SIGHUP's check, no second one (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	srv.check = NULL;
 	unlink(allowf);
 
 	unlink(conf);
@@ -979,12 +1034,77 @@ test_reload_requests(void)
 	fake_pf_reset(NULL);
 }
 
+/*
+ * A socket to the sync server, opened by the server (the parent) for the
+ * engine, which may open none: only to the server it resolved at start,
+ * connected or connecting, with its timeouts set.
+ */
+static void
+test_sync_connect(void)
+{
+	static struct privsep_server srv;
+	struct sockaddr_un sun;
+	struct privsep *ps;
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	char path[64], url[80], err[256];
+	pthread_t th;
+	int sv[2], lfd, fd, afd;
+
+	snprintf(path, sizeof(path), "/tmp/test_privsep_sync.%ld",
+	    (long)getpid());
+	unlink(path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, 4) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
+		CHECK(0, OS ": a listening socket and a channel");
+		return;
+	}
+	privsep_server_init(&srv, sv[1], FAKE_PF_FD, TABLE);
+	pthread_create(&th, NULL, serve_thread, &srv);
+	ps = privsep_connect(sv[0], TABLE);
+	CHECK(privsep_sync_connect(ps, err, sizeof(err)) == -1 &&
+	    strstr(err, "no sync server configured") != NULL,
+	    OS ": no sync server configured at start: refused (%s)", err);
+	snprintf(url, sizeof(url), "unix://%s", path);
+	CHECK(sync_target_resolve(url, &srv.sync, err, sizeof(err)) == 0 &&
+	    srv.sync.len > 0, OS ": the server's address, resolved (%s)", err);
+	fd = privsep_sync_connect(ps, err, sizeof(err));
+	afd = accept(lfd, NULL, NULL);
+	CHECK(fd >= 0 && afd >= 0 && write(afd, "+PONG\r\n", 7) == 7,
+	    OS ": the engine gets a socket to it, connected (%s)", err);
+	CHECK(fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) ==
+	    0 && tv.tv_sec == 2, OS ": reads on it time out after 2 s");
+	CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK),
+	    OS ": non-blocking: the engine waits for it, not the parent");
+	if (fd >= 0)
+		close(fd);
+	if (afd >= 0)
+		close(afd);
+	CHECK(sync_target_resolve("redis://192.0.2.30:6380", &srv.sync, err,
+	    sizeof(err)) == 0 && srv.sync.addr.ss_family == AF_INET &&
+	    ntohs(((struct sockaddr_in *)&srv.sync.addr)->sin_port) == 6380,
+	    OS ": a redis:// address, and its port");
+	CHECK(sync_target_resolve("none", &srv.sync, err, sizeof(err)) == 0 &&
+	    srv.sync.len == 0, OS ": none: nothing to connect to");
+	privsep_stop(ps);
+	pthread_join(th, NULL);
+	close(sv[1]);
+	close(lfd);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	log_init("test_privsep", true, LOG_LEVEL_QUIET);
 	pfk_ioctl = fake_pf_ioctl;
 	test_checks();
+	test_sync_connect();
 	test_serve();
 	test_channel();
 	test_state_file();
