@@ -380,6 +380,57 @@ check "and reloads its ruleset, sets made anew, elements kept" \
 check "at the new size" in_server sh -c \
     "nft list set inet $TABLE wl4 | grep -q 'size 60$'"
 
+# --- sync: entries shared through Redis reach the kernel's set ---
+stop_mxallowd
+if ! command -v redis-server >/dev/null 2>&1 ||
+    ! command -v redis-cli >/dev/null 2>&1 ||
+    ! ldd "$MXALLOWD" | grep -q hiredis; then
+	skip "sync: no redis-server, or mxallowd built without hiredis"
+else
+	RSOCK=$TMP/redis.sock
+	ip netns exec "$NS_S" redis-server --port 0 --unixsocket "$RSOCK" \
+	    --unixsocketperm 777 --save '' --appendonly no --dir "$TMP" \
+	    --logfile "$TMP/redis.log" &
+	PIDS="$PIDS $!"
+	wait_until 50 sh -c "redis-cli -s '$RSOCK' ping 2>/dev/null |
+	    grep -q PONG"
+	write_nft_config 60 "max-entries 60" "no-rdns-whitelist" \
+	    "sync unix://$RSOCK" "sync-name gate-a"
+	start_mxallowd -d
+	# Gate B: the NFQUEUE backend on a queue no rule feeds, same place.
+	cat >"$TMP/b.conf" <<-EOB
+	fake-mailserver $FAKE4
+	real-mailserver $REAL4
+	queue-num 26
+	whitelist-time 60
+	state-file none
+	control-socket $TMP/ctlb.sock
+	no-rdns-whitelist
+	sync unix://$RSOCK
+	sync-name gate-b
+	EOB
+	ip netns exec "$NS_S" "$MXALLOWD" -F -s -d -c "$TMP/b.conf" \
+	    >"$TMP/b.log" 2>&1 &
+	BPID=$!
+	PIDS="$PIDS $BPID"
+	wait_until 50 grep -q "started (" "$TMP/b.log"
+	sleep 0.5
+	timeout 20 "$MXALLOWCTL" -s "$TMP/ctlb.sock" add 198.51.100.17 >/dev/null
+	wait_until 50 set_has wl4 198.51.100.17
+	check "sync: an entry added at another gate reaches the kernel's set" \
+	    set_has wl4 198.51.100.17
+	probe 198.51.100.17 1500 connect "$REAL4"
+	check "and passes the real MX here without a fake-MX hit" [ "$RC" -eq 0 ]
+	probe 198.51.100.18 3000 mta "$FAKE4" "$REAL4"
+	wait_until 50 sh -c "timeout 5 '$MXALLOWCTL' -s '$TMP/ctlb.sock' \
+	    show whitelist 198.51.100.18 >/dev/null 2>&1"
+	check "sync: a fake-MX hit the kernel took here reaches the other gate" \
+	    sh -c "timeout 5 '$MXALLOWCTL' -s '$TMP/ctlb.sock' show whitelist \
+	    198.51.100.18 >/dev/null 2>&1"
+	kill "$BPID"
+	wait_until 50 gone "$BPID"
+fi
+
 # --- --remove-table ---
 stop_mxallowd
 out=$(in_server "$MXALLOWD" -c "$CONF" --remove-table 2>&1)
