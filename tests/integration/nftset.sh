@@ -380,6 +380,17 @@ check "and reloads its ruleset, sets made anew, elements kept" \
 check "at the new size" in_server sh -c \
     "nft list set inet $TABLE wl4 | grep -q 'size 60$'"
 
+# --- observe: the kernel lets everything through, logs what it would drop ---
+stop_mxallowd
+write_nft_config 60 "max-entries 60" "no-rdns-whitelist" "observe"
+start_mxallowd -d
+probe 198.51.100.19 1500 connect "$REAL4"
+check "observe: a direct client passes" [ "$RC" -eq 0 ]
+wait_until 30 log_has "would block 198.51.100.19"
+check "and is logged as would-block" log_has "would block 198.51.100.19"
+ctl show stats
+check "and counted" contains_re "$OUT" '^would-block: 1$'
+
 # --- sync: entries shared through Redis reach the kernel's set ---
 stop_mxallowd
 if ! command -v redis-server >/dev/null 2>&1 ||
