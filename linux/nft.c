@@ -29,7 +29,7 @@
  *
  * The core's view follows the kernel's: before entries expire in the
  * core, before the state file is written and before the control socket
- * shows the whitelist, the sets are read back (libnftnl; at most once a
+ * shows the whitelist, the sets are read back (libmnl; at most once a
  * second, less often for large sets), and each kernel element's
  * remaining time renews the core's entry, kernel elements the core lacks
  * enter it, and core entries the kernel no longer has leave it.
@@ -715,7 +715,7 @@ readback_gone(void *arg, const struct mx_addr *key, int64_t expires)
  * Read both sets back and make the core's whitelist what the kernel
  * holds.  At most once a second (between two reads, the core's own
  * expiry is within a second of the kernel's), and for large sets less
- * often: reading takes about 6 ms per 1000 elements, and the gap is kept
+ * often: reading takes about 3 ms per 1000 elements, and the gap is kept
  * at ten times the last reading, so that the daemon spends at most a
  * tenth of its time on it.
  */
