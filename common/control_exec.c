@@ -455,6 +455,8 @@ delete(struct mxd *d, const struct ctl_request *req, struct ctl_out *out,
 		return -1;
 	}
 	mxd_sync_deleted(d, &key);
+	if (d->port->flush != NULL)
+		d->port->flush(d);
 	addr_format(&key, a, sizeof(a));
 	log_info("control: deleted %s", a);
 	done(out, req->json, "deleted", a);
@@ -494,6 +496,8 @@ flush(struct mxd *d, bool json, struct ctl_out *out, char *err,
 	for (i = 0; i < ks.n; i++)
 		wl_remove(d->wl, &ks.k[i]);
 	free(ks.k);
+	if (d->port->flush != NULL)
+		d->port->flush(d);
 	log_info("control: flushed %zu whitelist entries", ks.n);
 	snprintf(detail, sizeof(detail), "%zu", ks.n);
 	done(out, json, "flushed", detail);
@@ -550,6 +554,18 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 		log_info("control: from %s: %.*s", who, (int)len, line);
 	else
 		log_debug("control: from %s: %.*s", who, (int)len, line);
+	switch (req.cmd) {
+	case CTL_SHOW_STATS:
+	case CTL_SHOW_WHITELIST:
+	case CTL_ADD:
+	case CTL_DELETE:
+	case CTL_FLUSH:
+		/* What the firewall renewed or expired by itself. */
+		mxd_readback(d);
+		break;
+	default:
+		break;
+	}
 	switch (req.cmd) {
 	case CTL_SHOW_STATS:
 		show_stats(d, req.json, out);

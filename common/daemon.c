@@ -966,6 +966,14 @@ save_state_by_port(struct mxd *d, char *err, size_t errlen)
 	return d->port->state_close(d, true, err, errlen);
 }
 
+/* The firewall's view of the whitelist into the core's (mx_port.readback). */
+void
+mxd_readback(struct mxd *d)
+{
+	if (d->port->readback != NULL)
+		d->port->readback(d);
+}
+
 void
 mxd_state_save(struct mxd *d)
 {
@@ -975,6 +983,7 @@ mxd_state_save(struct mxd *d)
 
 	if (d->state_path == NULL || !d->saves_state)
 		return;
+	mxd_readback(d);
 	if (d->port->state_open != NULL)
 		rc = save_state_by_port(d, err, sizeof(err));
 	else
@@ -1119,6 +1128,9 @@ event_loop(struct mxd *d)
 	while (!got_quit) {
 		int64_t now = mxd_now();
 
+		/* The firewall may have renewed what is due here. */
+		if (wl_next_expiry(d->wl) <= now)
+			mxd_readback(d);
 		wl_expire(d->wl, now);
 		mxd_allow_tick(d, now);
 		if (now >= d->next_save) {

@@ -54,6 +54,14 @@ struct mx_port {
 	/* A burst of whitelist changes outside input() is over (optional). */
 	void	(*flush)(struct mxd *);
 	/*
+	 * Bring d->wl up to the firewall's own view (optional), for a
+	 * firewall that renews and expires entries by itself (nftables'
+	 * sets): called before entries expire, before the state file is
+	 * written and before the control socket shows or changes the
+	 * whitelist.  The port decides how often it really looks.
+	 */
+	void	(*readback)(struct mxd *);
+	/*
 	 * Return -1 (and log why) to refuse a reloaded configuration.  It
 	 * may lower what the firewall cannot hold (max-entries).
 	 */
@@ -183,6 +191,7 @@ uint64_t	mxd_random_seed(void);
 bool		mxd_state_enabled(const struct mx_config *);
 void		mxd_state_load(struct mxd *);
 void		mxd_state_save(struct mxd *);
+void		mxd_readback(struct mxd *);
 bool		mxd_metrics_enabled(const struct mx_config *);
 void		mxd_metrics_open(struct mxd *);
 void		mxd_metrics_save(struct mxd *);

@@ -5,7 +5,9 @@ set -eu
 
 # What uses them:
 #   build (make, make bench): build-essential pkg-config
-#     libnetfilter-queue-dev libmnl-dev libpcap-dev libhiredis-dev (sync)
+#     libnetfilter-queue-dev libmnl-dev libpcap-dev libhiredis-dev (sync);
+#     the nftables backend (linux/nft.c, left out without them):
+#     libnftables-dev libnftnl-dev
 #   integration tests, make demo, make bench (tests/lib/netns.sh):
 #     iproute2 iptables nftables socat procps; rdns.sh: dnsmasq-base;
 #     control.sh: python3; sync.sh, make bench: redis-server redis-tools
@@ -24,6 +26,7 @@ set -eu
 #     own configuration and spool directories, in its namespaces.
 # tests/lib/need.sh names the package of every program a test needs.
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
+libnftables-dev libnftnl-dev
 libpcap-dev iptables nftables iproute2 tcpdump socat dnsmasq-base mandoc
 shellcheck bmake libclang-rt-14-dev valgrind procps systemd man-db
 debhelper dpkg-dev lintian python3 python3-prometheus-client

@@ -211,7 +211,9 @@ test_table(void)
 	    config_option("") == NULL && config_option("fake") == NULL,
 	    "config_option finds every option by name, and nothing else");
 	CHECK(clo == (1ULL << OPT_CONFIG | 1ULL << OPT_HELP |
-	    1ULL << OPT_VERSION | 1ULL << OPT_REPLAY), "config, help, version "
+	    1ULL << OPT_VERSION | 1ULL << OPT_REPLAY | 1ULL << OPT_PRINT_RULESET |
+	    1ULL << OPT_REMOVE_TABLE), "config, help, version, replay, "
+	    "print-ruleset and remove-table "
 	    "and replay are the command-line-only options");
 	CHECK(OPT_COUNT <= sizeof(cfg.given) * CHAR_BIT,
 	    "every option has a bit in 'given'");
@@ -1035,7 +1037,8 @@ test_usage(void)
 	config_usage(fp, "mxallowd", L);
 	fclose(fp);
 	CHECK(has_text(text, "usage: mxallowd [options] -f address -r address "
-	    "-n number\n") && has_text(text, "-f, --fake-mailserver address") &&
+	    "[-n number | --backend nftables]\n") &&
+	    has_text(text, "-f, --fake-mailserver address") &&
 	    has_text(text, "--max-entries number") &&
 	    has_text(text, "(default: 3600)") &&
 	    !has_text(text, "--pflog-interface") && !has_text(text, "--table"),
