@@ -31,7 +31,7 @@ SLOW=${SLOW:-4}
 FLOODS=${FLOODS:-3}
 MAX_LOAD=${MAX_LOAD:-0.7}
 WAIT_QUIET=${WAIT_QUIET:-0}
-OUT=${OUT:-bench/results/fakeanswer.txt}
+RESULTS=${RESULTS:-bench/results/fakeanswer.txt}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/fakeanswer.sh: needs root (network namespaces)" >&2
@@ -161,5 +161,5 @@ rl50=$(median $(col 3 "$rows_rst")) rl99=$(median $(col 4 "$rows_rst"))
 	echo
 	echo "$stats" | grep -E '^fake (answered|refused|timeouts)' |
 	    sed 's/^/# 450 mode, all rounds: /'
-} >"$OUT"
-cat "$OUT"
+} >"$RESULTS"
+cat "$RESULTS"

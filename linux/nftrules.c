@@ -8,7 +8,9 @@
  *		SYN goes to fake; if the set is full the add fails and the
  *		next rule sends it to full.  To a real MX: the allow list
  *		passes, a set member is renewed and passes, anybody else
- *		goes to block.
+ *		goes to block.  With fake-answer 421 or 450 a SYN to a
+ *		fake MX is only accepted: mxallowd's listener answers it
+ *		and whitelists the peer once the handshake is complete.
  *	fake, full, block
  *		log to NFLOG (at most NFT_LOG_RATE a second each; beyond,
  *		only a counter counts) and accept (fake, full: the kernel
@@ -91,7 +93,18 @@ family_rules(FILE *fp, const char *t, const struct mx_config *cfg, bool v4)
 	unsigned bits = (unsigned)(v4 ? cfg->whitelist_prefix4 :
 	    cfg->whitelist_prefix6);
 
-	if (has_family(&cfg->fake, v4)) {
+	if (has_family(&cfg->fake, v4) &&
+	    config_fake_answer(cfg) != FAKE_ANSWER_RST) {
+		/*
+		 * mxallowd answers on the fake MX itself (fake-answer): the
+		 * SYN reaches its listener, which whitelists only a peer
+		 * that completed the handshake; a forged SYN adds nothing.
+		 */
+		fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t,
+		    ip);
+		addr_set(fp, &cfg->fake, v4);
+		fprintf(fp, " accept\n");
+	} else if (has_family(&cfg->fake, v4)) {
 		fprintf(fp, "add rule inet %s " NFT_CHAIN_MX " %s daddr ", t,
 		    ip);
 		addr_set(fp, &cfg->fake, v4);

@@ -110,6 +110,49 @@ test_ipv4_only(void)
 	config_free(&cfg);
 }
 
+/*
+ * fake-answer 421 or 450: the fake MX's SYN is accepted for mxallowd's
+ * listener and adds nobody to the set (the listener whitelists a peer
+ * that completed the handshake); the real MX's rules stay.
+ */
+static void
+test_fake_answer(void)
+{
+	static const char *const modes[] = { "421", "450" };
+	struct mx_config cfg;
+	struct mx_addr a;
+	size_t i;
+	char *t;
+
+	for (i = 0; i < 2; i++) {
+		base(&cfg);
+		addr_parse("2001:db8:2::10", &a);
+		addrlist_add(&cfg.fake, &a);
+		cfg.fake_answer = strdup(modes[i]);
+		t = nftrules_build(&cfg, NULL, false);
+		CHECK(has(t, "mx ip daddr { 192.0.2.10 } accept\n") &&
+		    has(t, "mx ip6 daddr { 2001:db8:2::10 } accept\n"),
+		    "fake-answer %s: a SYN to a fake MX is accepted for the "
+		    "listener, in both families", modes[i]);
+		CHECK(!has(t, "{ 192.0.2.10 } update") &&
+		    !has(t, "goto fake") && !has(t, "goto full"),
+		    "fake-answer %s: and adds nobody to the set", modes[i]);
+		CHECK(has(t, "mx ip daddr { 192.0.2.20 } ip saddr @wl4 update "
+		    "@wl4") && has(t, "mx ip daddr { 192.0.2.20 } goto block\n"),
+		    "fake-answer %s: the real MX's rules stay", modes[i]);
+		free(t);
+		config_free(&cfg);
+	}
+	base(&cfg);
+	cfg.fake_answer = strdup("rst");
+	t = nftrules_build(&cfg, NULL, false);
+	CHECK(has(t, "mx ip daddr { 192.0.2.10 } update @wl4") &&
+	    !has(t, "{ 192.0.2.10 } accept"),
+	    "fake-answer rst: the kernel's own whitelisting, as before");
+	free(t);
+	config_free(&cfg);
+}
+
 static void
 test_prefixes_v6_observe(void)
 {
@@ -247,6 +290,7 @@ main(void)
 {
 	test_ipv4_only();
 	test_prefixes_v6_observe();
+	test_fake_answer();
 	test_allow();
 	test_config();
 	return T_DONE();
