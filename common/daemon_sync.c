@@ -359,6 +359,12 @@ mxd_sync_input(struct mxd *d, int64_t now, bool readable)
 
 	if (d->sync == NULL)
 		return;
+	/*
+	 * First what woke us, which drains the pipe; then the flags the
+	 * thread set before it wrote to the pipe: none is missed.
+	 */
+	if (readable && (n = sync_take(d->sync, ev, TAKE_BATCH)) > 0)
+		(void)mxd_sync_apply(d, ev, n, now);
 	sync_counters(d->sync, &c);
 	d->stats.sync_sent = c.sent;
 	d->stats.sync_errors = c.errors;
@@ -375,8 +381,6 @@ mxd_sync_input(struct mxd *d, int64_t now, bool readable)
 		d->sync_behind = true;
 		d->sync_next_catchup = 0;
 	}
-	if (readable && (n = sync_take(d->sync, ev, TAKE_BATCH)) > 0)
-		(void)mxd_sync_apply(d, ev, n, now);
 	if (c.connected && d->sync_behind && now >= d->sync_next_catchup)
 		catch_up(d, now);
 }

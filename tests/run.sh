@@ -7,7 +7,8 @@
 #    (build/asan/tests/*) and ThreadSanitizer (build/tsan/tests/*);
 #  - scripted checks that need no root: tests/scripts/*.sh;
 #  - integration tests in network namespaces (root): tests/integration/*.sh,
-#    and the reverse-DNS one again with the daemon built with ThreadSanitizer.
+#    and the reverse-DNS and sync ones again with the daemon built with
+#    ThreadSanitizer.
 # A test that exits non-zero without reporting a failure counts as one.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -59,6 +60,10 @@ if [ "$(id -u)" -eq 0 ]; then
 		run_one "rdns.sh under ThreadSanitizer" env \
 		    MXALLOWD="$PWD/build/tsan/mxallowd" \
 		    TSAN_OPTIONS="halt_on_error=1" sh tests/integration/rdns.sh
+		# And the sync thread, with a real redis-server.
+		run_one "sync.sh under ThreadSanitizer" env \
+		    MXALLOWD="$PWD/build/tsan/mxallowd" SYNC_FLOOD=20000 \
+		    TSAN_OPTIONS="halt_on_error=1" sh tests/integration/sync.sh
 	fi
 else
 	echo "not ok - integration tests need root (network namespaces)"

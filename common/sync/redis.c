@@ -31,6 +31,8 @@
 #define BATCH		256
 #define SCAN_COUNT	"1000"
 #define CONNECT_TIMEOUT	2
+/* The owner answers between packets; it may be starting up still. */
+#define OWNER_TIMEOUT	10
 
 bool
 sync_backend_available(void)
@@ -84,7 +86,7 @@ owner_socket(struct sync *s, char *err, size_t errlen)
 	socklen_t len = sizeof(int);
 	int fd, e = 0, fl;
 
-	if ((fd = sync_io_fd(s, CONNECT_TIMEOUT * 1000, err, errlen)) == -1)
+	if ((fd = sync_io_fd(s, OWNER_TIMEOUT * 1000, err, errlen)) == -1)
 		return NULL;
 	pfd.fd = fd;
 	pfd.events = POLLOUT;

@@ -260,13 +260,28 @@ probe 198.51.100.13 2000 connect "$REALB"
 check "the sender passes the restarted B on its first SYN" \
     [ "$RC" -eq 0 ] && [ "$(probe_ms "$REALB")" -lt 900 ]
 
+# --- a reload to another channel: B restarts its sync, apart ---
+sed 's/^sync-channel mxallowd$/sync-channel elsewhere/' "$CONFB" \
+    >"$CONFB.new" && cat "$CONFB.new" >"$CONFB"
+ctlb reload | sed 's/^/# B: /'
+check "reloaded B connects on its new channel" wait_until 50 \
+    logb_has "channel elsewhere, as gate-b"
+probe 198.51.100.16 2000 mta "$FAKE4" "$REAL4"
+sleep 1
+check "A's whitelisting no longer reaches B" unlisted b 198.51.100.16
+sed 's/^sync-channel elsewhere$/sync-channel mxallowd/' "$CONFB" \
+    >"$CONFB.new" && cat "$CONFB.new" >"$CONFB"
+ctlb reload | sed 's/^/# B: /'
+check "back on the shared channel, B loads it from the store" \
+    wait_until 50 listed b 198.51.100.16 sync
+
 # --- hostile events: counted and ignored ---
 errs=$(counter b sync-errors)
 recv=$(counter b sync-received)
 now_ms=$(($(date +%s) * 1000))
 rcli publish mxallowd "garbage" >/dev/null
 big=$(head -c 3000 /dev/zero | tr '\0' 'x')
-rcli publish mxallowd "mxallowd/1 gate-x add 198.51.100.16/32 $big" \
+rcli publish mxallowd "mxallowd/1 gate-x add 198.51.100.19/32 $big" \
     >/dev/null
 rcli publish mxallowd "mxallowd/1 gate-x add 198.51.100.17/32 \
 $((now_ms + 864000000))" >/dev/null
@@ -279,7 +294,7 @@ check "garbage, oversized and future-dated events: 3 errors counted" \
     sed -n 's/^sync-errors: //p') -eq $((errs + 3)) ]"
 check "the oversized and the future-dated senders are not whitelisted" \
     sh -c "! ip netns exec $NS_B '$MXALLOWCTL' -s '$TMP/ctlb.sock' \
-    show whitelist 198.51.100.16 2>/dev/null && ! ip netns exec $NS_B \
+    show whitelist 198.51.100.19 2>/dev/null && ! ip netns exec $NS_B \
     '$MXALLOWCTL' -s '$TMP/ctlb.sock' show whitelist 198.51.100.17 \
     2>/dev/null"
 check "a key of another prefix is dropped, not taken" \

@@ -24,12 +24,14 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1095,6 +1097,286 @@ test_syslog_restart(void)
 	unlink(syslog_path);
 }
 
+/*
+ * A stand-in for redis-server, in a thread of the test: it speaks as much
+ * of the protocol as the sync engine uses (SUBSCRIBE, SCAN, MGET,
+ * PUBLISH, SET, DEL), holds one stored entry, remembers what it was told,
+ * and pushes a message to the subscriber when the test asks.
+ */
+struct fake_redis {
+	int		 lfd;
+	int		 ctl[2];	/* the test's messages to push */
+	int		 conns[4];
+	char		 buf[4][4096];
+	size_t		 have[4];
+	int		 sub;		/* the subscribed connection; -1 */
+	char		 stored[128];	/* the value of the one key */
+	char		 told[8192];	/* PUBLISH and SET lines, in order */
+	pthread_mutex_t	 lock;
+	pthread_t	 thread;
+};
+
+static struct fake_redis fr;
+
+static void
+fr_bulk(int fd, const char *s)
+{
+	char head[32];
+
+	snprintf(head, sizeof(head), "$%zu\r\n", strlen(s));
+	(void)!write(fd, head, strlen(head));
+	(void)!write(fd, s, strlen(s));
+	(void)!write(fd, "\r\n", 2);
+}
+
+/* One command, argv[0..argc), from connection i. */
+static void
+fr_command(int i, int argc, char **argv)
+{
+	int fd = fr.conns[i], k;
+
+	if (argc >= 2 && strcasecmp(argv[0], "SUBSCRIBE") == 0) {
+		fr.sub = i;
+		(void)!write(fd, "*3\r\n", 4);
+		fr_bulk(fd, "subscribe");
+		fr_bulk(fd, argv[1]);
+		(void)!write(fd, ":1\r\n", 4);
+	} else if (strcasecmp(argv[0], "SCAN") == 0) {
+		(void)!write(fd, "*2\r\n", 4);
+		fr_bulk(fd, "0");
+		(void)!write(fd, "*1\r\n", 4);
+		fr_bulk(fd, "mxallowd:203.0.113.5/32");
+	} else if (strcasecmp(argv[0], "MGET") == 0) {
+		dprintf(fd, "*%d\r\n", argc - 1);
+		for (k = 1; k < argc; k++)
+			if (strcmp(argv[k], "mxallowd:203.0.113.5/32") == 0)
+				fr_bulk(fd, fr.stored);
+			else
+				(void)!write(fd, "$-1\r\n", 5);
+	} else if (argc == 3 && strcasecmp(argv[0], "PUBLISH") == 0) {
+		pthread_mutex_lock(&fr.lock);
+		snprintf(fr.told + strlen(fr.told), sizeof(fr.told) -
+		    strlen(fr.told), "PUBLISH %s %s\n", argv[1], argv[2]);
+		pthread_mutex_unlock(&fr.lock);
+		(void)!write(fd, ":0\r\n", 4);
+	} else if (argc >= 3 && strcasecmp(argv[0], "SET") == 0) {
+		pthread_mutex_lock(&fr.lock);
+		snprintf(fr.told + strlen(fr.told), sizeof(fr.told) -
+		    strlen(fr.told), "SET %s %s %s\n", argv[1], argv[2],
+		    argc > 3 ? argv[3] : "");
+		pthread_mutex_unlock(&fr.lock);
+		(void)!write(fd, "+OK\r\n", 5);
+	} else if (strcasecmp(argv[0], "DEL") == 0)
+		(void)!write(fd, ":1\r\n", 4);
+	else
+		(void)!write(fd, "-ERR unknown\r\n", 14);
+}
+
+/* The complete commands in connection i's buffer; the rest waits. */
+static void
+fr_parse(int i)
+{
+	char *p = fr.buf[i], *end = fr.buf[i] + fr.have[i], *argv[16], *nl;
+	int argc, n, k;
+	long len;
+
+	for (;;) {
+		char *q = p;
+
+		if (q >= end || *q != '*' || (nl = memchr(q, '\n', (size_t)(end -
+		    q))) == NULL)
+			break;
+		n = atoi(q + 1);
+		q = nl + 1;
+		for (argc = 0, k = 0; k < n && k < 16; k++) {
+			if (q >= end || *q != '$' || (nl = memchr(q, '\n',
+			    (size_t)(end - q))) == NULL)
+				break;
+			len = atol(q + 1);
+			q = nl + 1;
+			if (end - q < len + 2)
+				break;
+			q[len] = '\0';
+			argv[argc++] = q;
+			q += len + 2;
+		}
+		if (argc != n)
+			break;
+		fr_command(i, argc, argv);
+		p = q;
+	}
+	fr.have[i] = (size_t)(end - p);
+	memmove(fr.buf[i], p, fr.have[i]);
+}
+
+static void *
+fr_run(void *arg)
+{
+	struct pollfd pfd[6];
+	char msg[256];
+	ssize_t n;
+	int i;
+
+	(void)arg;
+	for (;;) {
+		pfd[0].fd = fr.lfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = fr.ctl[0];
+		pfd[1].events = POLLIN;
+		for (i = 0; i < 4; i++) {
+			pfd[2 + i].fd = fr.conns[i];
+			pfd[2 + i].events = POLLIN;
+		}
+		if (poll(pfd, 6, 1000) == -1)
+			continue;
+		if (pfd[0].revents & POLLIN)
+			for (i = 0; i < 4; i++)
+				if (fr.conns[i] == -1) {
+					fr.conns[i] = accept(fr.lfd, NULL,
+					    NULL);
+					fr.have[i] = 0;
+					break;
+				}
+		/* The test's end closed (POLLHUP on a pipe): done. */
+		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+			if ((n = read(fr.ctl[0], msg, sizeof(msg) - 1)) <= 0)
+				break;
+			msg[n] = '\0';
+			if (fr.sub != -1) {
+				(void)!write(fr.conns[fr.sub], "*3\r\n", 4);
+				fr_bulk(fr.conns[fr.sub], "message");
+				fr_bulk(fr.conns[fr.sub], "mxallowd");
+				fr_bulk(fr.conns[fr.sub], msg);
+			}
+		}
+		for (i = 0; i < 4; i++) {
+			if (fr.conns[i] == -1 || !(pfd[2 + i].revents &
+			    (POLLIN | POLLHUP)))
+				continue;
+			n = read(fr.conns[i], fr.buf[i] + fr.have[i],
+			    sizeof(fr.buf[i]) - 1 - fr.have[i]);
+			if (n <= 0) {
+				close(fr.conns[i]);
+				fr.conns[i] = -1;
+				if (fr.sub == i)
+					fr.sub = -1;
+				continue;
+			}
+			fr.have[i] += (size_t)n;
+			fr_parse(i);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		if (fr.conns[i] != -1)
+			close(fr.conns[i]);
+	return NULL;
+}
+
+static bool
+fr_told(const char *text)
+{
+	bool yes;
+	int i;
+
+	for (i = 0; i < WAIT_TENTHS; i++) {
+		pthread_mutex_lock(&fr.lock);
+		yes = strstr(fr.told, text) != NULL;
+		pthread_mutex_unlock(&fr.lock);
+		if (yes)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sharing the whitelist on pf: the engine may open no socket, so its
+ * connections come from the parent (SYNC_CONNECT); the stored entry and a
+ * published one reach pf's table through the parent, and the engine's
+ * own whitelisting is published and stored.
+ */
+static void
+test_sync(void)
+{
+	struct sockaddr_un sun;
+	char sock[160], conftext[512], msg[128];
+	pid_t pid;
+	int status, i;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.sub = -1;
+	for (i = 0; i < 4; i++)
+		fr.conns[i] = -1;
+	pthread_mutex_init(&fr.lock, NULL);
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof(sun.sun_path)) {
+		CHECK(0, OS ": %s: too long for a socket", sock);
+		return;
+	}
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	snprintf(fr.stored, sizeof(fr.stored), "mxallowd/1 gate-x add "
+	    "203.0.113.5/32 %lld", wall_ms() + 300000);
+	if ((fr.lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(fr.lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fr.lfd, 4) == -1 || pipe(fr.ctl) == -1) {
+		CHECK(0, OS ": the stand-in for redis-server listens");
+		return;
+	}
+	reset_files();
+	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\ntable mx-white\n"
+	    "whitelist-time 600\nsync unix://%s\nsync-name gate-pf\n", sock);
+	write_conf(conftext);
+	pid = start_daemon();
+	pthread_create(&fr.thread, NULL, fr_run, NULL);
+	/* Up to 30 s: three processes and a thread, slower under TSan. */
+	CHECK((logged("sync: connected to unix://") ||
+	    logged("sync: connected to unix://") ||
+	    logged("sync: connected to unix://")) &&
+	    logged("sync: 1 stored entries read"),
+	    OS ": the engine's sync thread connects through the parent, and "
+	    "reads the store");
+	syn("198.51.100.1", FAKE_MX, PFLOG_ACTION_PASS);
+	CHECK(fr_told("PUBLISH mxallowd mxallowd/1 gate-pf add "
+	    "198.51.100.1/32 ") && fr_told("SET mxallowd:198.51.100.1/32 "
+	    "mxallowd/1 gate-pf add 198.51.100.1/32 "),
+	    OS ": a fake-MX hit at the engine is published and stored");
+	snprintf(msg, sizeof(msg), "mxallowd/1 gate-x add 203.0.113.6/32 %lld",
+	    wall_ms() + 300000);
+	(void)!write(fr.ctl[1], msg, strlen(msg));
+	CHECK(logged("sync: gate-x whitelisted 203.0.113.6"),
+	    OS ": another gate's event is taken");
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": the daemon exits 0 (%#x)", status);
+	CHECK(file_has(tables, "mx-white 203.0.113.5") &&
+	    file_has(tables, "mx-white 203.0.113.6") &&
+	    file_has(tables, "mx-white 198.51.100.1") &&
+	    file_has(tables, "bad 0"),
+	    OS ": the stored and the published entries reached pf's table "
+	    "through the parent, beside the engine's own");
+	CHECK(!file_has(logfile, "deciding alone"),
+	    OS ": no outage on the way");
+	close(fr.ctl[1]);
+	pthread_join(fr.thread, NULL);
+	close(fr.ctl[0]);
+	close(fr.lfd);
+	unlink(sock);
+	pthread_mutex_destroy(&fr.lock);
+}
+
 int
 main(void)
 {
@@ -1140,6 +1422,9 @@ main(void)
 	show_log(failed);
 	failed = t_failed;
 	test_killed("resolver");
+	show_log(failed);
+	failed = t_failed;
+	test_sync();
 	show_log(failed);
 	test_syslog_restart();
 	reset_files();
