@@ -16,6 +16,9 @@
 #  - a set full at max-entries: the daemon evicts the entry closest to
 #    expiry and whitelists the new sender; a changed max-entries remakes
 #    the sets with their elements;
+#  - fake-answer 421: the fake MX's SYNs are accepted and add nobody
+#    (forged SYNs whitelist nothing); mxallowd's answer puts the peer in
+#    the set before the real MX sees it;
 #  - --remove-table removes the table.
 . "$(dirname "$0")/../lib/netns.sh"
 need nft python3 timeout dnsmasq
@@ -441,6 +444,35 @@ else
 	kill "$BPID"
 	wait_until 50 gone "$BPID"
 fi
+
+# --- fake-answer 421: the listener whitelists, the kernel adds nobody ---
+stop_mxallowd
+write_nft_config 60 "max-entries 60" "no-rdns-whitelist" "fake-answer 421"
+"$MXALLOWD" -c "$CONF" --print-ruleset >"$TMP/answer.nft"
+err=$(in_server nft -c -f - <"$TMP/answer.nft" 2>&1)
+check "fake-answer 421: the printed ruleset loads with nft -c -f${err:+: $err}" \
+    [ -z "$err" ]
+check "it accepts a SYN to the fake MX without adding its sender" \
+    sh -c "grep -q 'daddr { $FAKE4 } accept' '$TMP/answer.nft' &&
+    ! grep -q 'daddr { $FAKE4 } update' '$TMP/answer.nft'"
+start_mxallowd -d
+wait_until 30 listening "$FAKE4:25"
+# Two client addresses earlier parts may have left in the set.
+ctl delete 198.51.100.10
+ctl delete 198.51.100.11
+in_client "$SYNFLOOD" -d "$FAKE4" -s 198.51.100.10 -k 1 -n 20 >/dev/null
+sleep 1
+check "fake-answer 421: forged SYNs to the fake MX add nobody to the set" \
+    sh -c "! ip netns exec $NS_S nft list set inet $TABLE wl4 |
+    grep -q 198.51.100.10"
+probe 198.51.100.10 1500 connect "$REAL4"
+check "and the forged source is dropped at the real MX" [ "$RC" -eq 2 ]
+probe 198.51.100.11 2000 connect "$FAKE4"
+check "fake-answer 421: a real client is answered 421 by mxallowd" \
+    contains "$OUT" 'banner "421 4.3.2'
+check "and is in the kernel's set at once" set_has wl4 198.51.100.11
+probe 198.51.100.11 2000 connect "$REAL4"
+check "and passes the real MX (the kernel's decision)" [ "$RC" -eq 0 ]
 
 # --- --remove-table ---
 stop_mxallowd
