@@ -452,6 +452,7 @@ struct emit {
 	bool		 v4;
 	size_t		 n;
 	size_t		 max;
+	int64_t		 until;		/* no later expiry; 0: any */
 };
 
 static void
@@ -477,6 +478,9 @@ emit_one(void *arg, const struct mx_addr *key, int64_t expires)
 
 	if (addr_is_v4(key) != e->v4 || expires <= e->now || e->n >= e->max)
 		return;
+	/* A shorter whitelist-time applies to the entries there are. */
+	if (e->until != 0 && expires > e->until)
+		expires = e->until;
 	fputs(e->n == 0 ? "" : ", ", e->fp);
 	element_text(e->fp, e->d, key, expires, e->now);
 	e->n++;
@@ -484,7 +488,8 @@ emit_one(void *arg, const struct mx_addr *key, int64_t expires)
 
 /* "add element ... { the core's entries }" for recreated sets. */
 static void
-emit_core(FILE *fp, struct mxd *d, const struct mx_config *cfg)
+emit_core(FILE *fp, struct mxd *d, const struct mx_config *cfg,
+    int64_t until)
 {
 	struct emit e;
 	int v;
@@ -497,6 +502,7 @@ emit_core(FILE *fp, struct mxd *d, const struct mx_config *cfg)
 		e.now = mxd_now();
 		e.v4 = v == 0;
 		e.max = (size_t)cfg->max_entries;
+		e.until = until;
 		pos = ftell(fp);
 		fprintf(fp, "add element inet %s %s { ", cfg->nft_table,
 		    e.v4 ? NFT_SET_WL4 : NFT_SET_WL6);
@@ -510,12 +516,15 @@ emit_core(FILE *fp, struct mxd *d, const struct mx_config *cfg)
 
 /*
  * The ruleset for cfg in one transaction.  The sets are kept unless their
- * size is not max-entries any more: then they are made anew with the
- * core's entries (read back from the kernel first).
+ * size is not max-entries any more, or whitelist-time became shorter (the
+ * kernel cannot shorten an element's time in place): then they are made
+ * anew with the core's entries (read back from the kernel first), none
+ * expiring later than whitelist-time from now.
  */
 static int
 apply_ruleset(struct mxd *d, struct nftb *b, const struct mx_config *cfg)
 {
+	bool shorter = cfg->whitelist_time < d->cfg.whitelist_time;
 	uint32_t size4, size6;
 	bool recreate;
 	char *rules, *text = NULL;
@@ -526,7 +535,7 @@ apply_ruleset(struct mxd *d, struct nftb *b, const struct mx_config *cfg)
 	e4 = set_size(b, NFT_SET_WL4, &size4);
 	e6 = set_size(b, NFT_SET_WL6, &size6);
 	recreate = e4 == 0 && e6 == 0 && (size4 != (uint32_t)cfg->max_entries ||
-	    size6 != (uint32_t)cfg->max_entries);
+	    size6 != (uint32_t)cfg->max_entries || shorter);
 	/* One set lost: "add set" makes it; the other keeps its size. */
 	if ((e4 == 0) != (e6 == 0) && (e4 == 0 ? size4 : size6) !=
 	    (uint32_t)cfg->max_entries)
@@ -541,15 +550,17 @@ apply_ruleset(struct mxd *d, struct nftb *b, const struct mx_config *cfg)
 	fputs(rules, fp);
 	free(rules);
 	if (recreate)
-		emit_core(fp, d, cfg);
+		emit_core(fp, d, cfg, shorter ? mxd_now() + cfg->whitelist_time :
+		    0);
 	if (fclose(fp) != 0)
 		fatal("nftables ruleset");
 	rc = run(d, b, text, false);
 	free(text);
 	if (rc == 0 && recreate)
 		log_info("nftables: sets %s and %s made anew with %lld "
-		    "entries at most (was %u)", NFT_SET_WL4, NFT_SET_WL6,
-		    cfg->max_entries, size4);
+		    "entries at most (was %u)%s", NFT_SET_WL4, NFT_SET_WL6,
+		    cfg->max_entries, size4, shorter ? ", none longer than "
+		    "the new whitelist-time" : "");
 	return rc;
 }
 

@@ -39,8 +39,8 @@ check "its groups are nobody's alone" \
 check "keeps CAP_NET_ADMIN and nothing else" \
     [ "$(status_field "$MXPID" CapEff)" = "0000000000001000" ]
 check "permitted and bounding sets hold nothing else either" \
-    [ "$(status_field "$MXPID" CapPrm)" = "0000000000001000" ] &&
-    [ "$(status_field "$MXPID" CapBnd)" = "0000000000001000" ]
+    [ "$(status_field "$MXPID" CapPrm)/$(status_field "$MXPID" CapBnd)" = \
+    "0000000000001000/0000000000001000" ]
 check "no_new_privs is set" [ "$(status_field "$MXPID" NoNewPrivs)" = "1" ]
 check "its root directory is the chroot" \
     same_file "/proc/$MXPID/root" "$TMP/jail"

@@ -77,6 +77,15 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# in_range VALUE LOW HIGH: VALUE is a whole number from LOW to HIGH (for
+# check, which runs one command: "check D [ a ] && [ b ]" checks only a).
+in_range() {
+	case $1 in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
 cleanup() {
 	for pid in $PIDS; do
 		kill "$pid" 2>/dev/null
