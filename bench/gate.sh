@@ -20,6 +20,10 @@
 #   batch	nfqref -m batch: recvmmsg() of 64, batched verdicts
 #   mxallowd	mxallowd -b (no DNS), its whitelist preloaded with LISTED
 #		senders by as many fake-MX SYNs
+#   nftables	mxallowd -b --backend nftables: no queue, the kernel
+#		decides every SYN with mxallowd's table (its set preloaded
+#		the same way, by the kernel itself) and logs fake-MX hits
+#		and drops to NFLOG, which mxallowd reads
 # Every program gets the preload; the references then drop what mxallowd
 # drops, SYNs from the unlisted senders' prefix (nfqref -d), so the kernel
 # does the same work after every verdict.  The traffic (PATTERN, repeated): F a listed sender to the fake
@@ -39,6 +43,10 @@
 #   latency	connect() times to the real MX (bench/connlat: LAT_N
 #		connections from a whitelisted client), idle and under RATE
 #		SYN/s of the same traffic
+#   ceiling	(kernel and nftables, which have no queue to lose SYNs
+#		from) 1,000,000 SYNs of the traffic as fast as the sender
+#		can: the SYNs per second the gate lets it send, the
+#		receiving kernel's work being done on the sender's cpu
 # then DRAIN_PAIRS drains of the batched loop and mxallowd alternating,
 # each pair within seconds: the ratio within each pair, median over pairs.
 # Unverdicted SYNs come from the kernel's counters: the rule's packet
@@ -64,6 +72,9 @@ LAT_N=${LAT_N:-2000}
 MAX_LOAD=${MAX_LOAD:-0.7}
 WAIT_QUIET=${WAIT_QUIET:-0}
 OUT=${OUT:-bench/results/gate.txt}
+NFT_TABLE=mxbench
+# The NFQUEUE programs to measure (the kernel and nftables always are).
+PROGS=${PROGS:-batch one mxallowd}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/gate.sh: needs root (network namespaces, ip6tables)" >&2
@@ -123,6 +134,12 @@ rules_queue() {
 	in_server ip6tables -w -D $DROP_RULE 2>/dev/null
 	in_server ip6tables -w -C $QUEUE_RULE 2>/dev/null ||
 	    in_server ip6tables -w -A $QUEUE_RULE
+}
+
+# shellcheck disable=SC2086
+rules_none() {
+	in_server ip6tables -w -D $QUEUE_RULE 2>/dev/null
+	in_server ip6tables -w -D $DROP_RULE 2>/dev/null
 }
 
 # shellcheck disable=SC2086
@@ -403,6 +420,40 @@ run_kernel() {
 	rules_queue
 }
 
+nft_loaded() {
+	in_server nft list set inet "$NFT_TABLE" wl6 >/dev/null 2>&1
+}
+
+# The nftables backend: the table instead of the queue rule.
+run_nft() {
+	CUR=nftables
+	rules_none
+	write_config 3600
+	sed -i '/^queue-num/d' "$CONF"
+	printf 'backend nftables\nnft-table %s\n' "$NFT_TABLE" >>"$CONF"
+	start_mxallowd -q -b --max-entries $((LISTED * 2))
+	taskset -a -p -c 1 "$MXPID" >/dev/null
+	CUR_PID=$MXPID
+	CUR_LOG=$LOG
+	wait_until 50 nft_loaded || { echo "# no nftables table" >&2; exit 1; }
+	send -n "$LISTED" -R "$RATE" -p F -t 30 >/dev/null
+	n=$(in_server nft -j list set inet "$NFT_TABLE" wl6 |
+	    grep -o '"expires"' | wc -l)
+	[ "$n" -ge "$LISTED" ] ||
+	    echo "# nftables: only $n elements in the set" >&2
+	ip netns exec "$NS_C" "$CONNLAT" -b "$CLIENT6" -n 1 -w 200 \
+	    "$FAKE6" >/dev/null 2>&1
+	out=$(send -n 1000000 -p "$PATTERN" -t 20)
+	record ceiling "$(echo "$out" | sed -n 's/^sent .*(\([0-9]*\)\/s).*/\1/p')"
+	latency idle
+	latency loaded
+	kill "$CUR_PID"
+	wait "$CUR_PID" 2>/dev/null
+	forget "$CUR_PID"
+	in_server "$MXALLOWD" -c "$CONF" --remove-table >/dev/null
+	rules_queue
+}
+
 run_prog() {
 	start_prog "$1"
 	preload
@@ -449,9 +500,10 @@ while [ "$round" -le "$ROUNDS" ]; do
 	echo "# round $round of $ROUNDS (load $(load_now))" >&2
 	REF_RATE=0
 	run_kernel
-	run_prog batch
-	run_prog one
-	run_prog mxallowd
+	run_nft
+	for p in $PROGS; do
+		run_prog "$p"
+	done
 	round=$((round + 1))
 done
 
@@ -460,6 +512,10 @@ done
 # longer than that, and a ratio taken within a pair does not see them.
 # The rounds above keep each program's other figures together.
 pair=1
+case $PROGS in
+*batch*mxallowd*) ;;
+*) DRAIN_PAIRS=0 ;;
+esac
 while [ "$pair" -le "$DRAIN_PAIRS" ]; do
 	round=$pair
 	# Who goes first alternates too: the second of a pair meets a
@@ -565,9 +621,10 @@ mkdir -p bench/results
 	    "from a whitelisted client, microseconds"
 	printf '%-24s %9s %9s %12s %12s\n' "" "idle p50" "idle p99" \
 	    "loaded p50" "loaded p99"
-	for p in kernel one batch mxallowd; do
+	for p in kernel nftables one batch mxallowd; do
 		case $p in
 		kernel) name="kernel, no queue" ;;
+		nftables) name="nftables backend" ;;
 		one) name="one verdict per recv" ;;
 		batch) name="batched (recvmmsg 64)" ;;
 		mxallowd) name="mxallowd -b" ;;
@@ -583,6 +640,31 @@ mkdir -p bench/results
 		    "$(rmed mxallowd $ref p50_loaded)" \
 		    "$(rmed mxallowd $ref p99_loaded)"
 	done
+	printf '%-24s %9s %9s %12s %12s\n' "nftables / kernel" \
+	    "$(rmed nftables kernel p50_idle)" \
+	    "$(rmed nftables kernel p99_idle)" \
+	    "$(rmed nftables kernel p50_loaded)" \
+	    "$(rmed nftables kernel p99_loaded)"
+	echo
+	echo "# the two Linux backends: SYNs per second through the gate and" \
+	    "connect() p50/p99 idle (us)"
+	printf '%-24s %11s %9s %9s\n' "" "SYN/s" "p50" "p99"
+	printf '%-24s %11s %9s %9s\n' "kernel, no queue" \
+	    "$(med kernel ceiling)" "$(med kernel p50_idle)" \
+	    "$(med kernel p99_idle)"
+	printf '%-24s %11s %9s %9s\n' "nftables backend" \
+	    "$(med nftables ceiling)" "$(med nftables p50_idle)" \
+	    "$(med nftables p99_idle)"
+	printf '%-24s %11s %9s %9s\n' "nfqueue backend" \
+	    "$(sus mxallowd)" "$(med mxallowd p50_idle)" \
+	    "$(med mxallowd p99_idle)"
+	printf '%-24s %11s %9s %9s\n' "nftables / kernel" \
+	    "$(rmed nftables kernel ceiling)" \
+	    "$(rmed nftables kernel p50_idle)" \
+	    "$(rmed nftables kernel p99_idle)"
+	echo "# kernel and nftables: 1,000,000 SYNs as fast as the sender" \
+	    "goes (the receiving kernel works on its cpu); nfqueue: the" \
+	    "highest rate sustained with no SYN unverdicted"
 	echo
 	echo "# sustained: the highest rate of $RATE $LADDER with no SYN" \
 	    "unverdicted; + the sender could go no faster (not a loss)"

@@ -33,8 +33,8 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	  MX_PORT_ALL, false, "seconds", "3600", 1, WHITELIST_TIME_MAX,
 	  "how long a sender stays whitelisted after its last use" },
 	{ OPT_QUEUE_NUM, "queue-num", 'n', OPT_TYPE_NUMBER,
-	  MX_PORT_LINUX, false, "number", NULL, 0, 65535,
-	  "NFQUEUE number to read (required)" },
+	  MX_PORT_LINUX | MX_BACKEND_NFQUEUE, false, "number", NULL, 0, 65535,
+	  "NFQUEUE number to read (required with backend nfqueue)" },
 	{ OPT_PFLOG_INTERFACE, "pflog-interface", 'p', OPT_TYPE_STRING,
 	  MX_PORT_PF, false, "interface", "pflog0", 0, 0,
 	  "pflog interface to capture from" },
@@ -128,6 +128,21 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_OBSERVE, "observe", 0, OPT_TYPE_FLAG,
 	  MX_PORT_ALL, false, NULL, NULL, 0, 0,
 	  "let every SYN through; log and count what would be blocked" },
+	{ OPT_BACKEND, "backend", 0, OPT_TYPE_STRING,
+	  MX_PORT_LINUX, false, "nfqueue|nftables", "nfqueue", 0, 0,
+	  "who decides each SYN: mxallowd (NFQUEUE) or an nftables set" },
+	{ OPT_NFT_TABLE, "nft-table", 0, OPT_TYPE_STRING,
+	  MX_PORT_LINUX | MX_BACKEND_NFTABLES, false, "name", "mxallowd", 0, 0,
+	  "nftables table (family inet) that mxallowd creates and feeds" },
+	{ OPT_NFLOG_GROUP, "nflog-group", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_LINUX | MX_BACKEND_NFTABLES, false, "number", "25", 0, 65535,
+	  "NFLOG group the nftables rules log fake-MX hits and drops to" },
+	{ OPT_PRINT_RULESET, "print-ruleset", 0, OPT_TYPE_FLAG,
+	  MX_PORT_LINUX | MX_BACKEND_NFTABLES, true, NULL, NULL, 0, 0,
+	  "print the nftables ruleset these options make, and exit" },
+	{ OPT_REMOVE_TABLE, "remove-table", 0, OPT_TYPE_FLAG,
+	  MX_PORT_LINUX | MX_BACKEND_NFTABLES, true, NULL, NULL, 0, 0,
+	  "remove the nftables table (and its whitelist), and exit" },
 	{ OPT_SYNC, "sync", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "url", "none", 0, 0,
 	  "share the whitelist through this Redis or Valkey server" },
@@ -137,6 +152,18 @@ const struct mx_option mx_options[OPT_COUNT] = {
 	{ OPT_SYNC_NAME, "sync-name", 0, OPT_TYPE_STRING,
 	  MX_PORT_ALL, false, "name", NULL, 0, 0,
 	  "this gate's name among those sharing (unset: the host name)" },
+	{ OPT_FAKE_ANSWER, "fake-answer", 0, OPT_TYPE_STRING,
+	  MX_PORT_ALL, false, "rst|421|450", "rst", 0, 0,
+	  "what a fake MX does: refuse (rst) or answer SMTP itself" },
+	{ OPT_FAKE_ANSWER_CONNECTIONS, "fake-answer-connections", 0,
+	  OPT_TYPE_NUMBER, MX_PORT_ALL, false, "number", "256", 1, 4096,
+	  "most connections the answering fake MX holds at once" },
+	{ OPT_FAKE_ANSWER_PER_SOURCE, "fake-answer-per-source", 0,
+	  OPT_TYPE_NUMBER, MX_PORT_ALL, false, "number", "4", 1, 4096,
+	  "most connections it holds from one source address" },
+	{ OPT_FAKE_ANSWER_TIMEOUT, "fake-answer-timeout", 0, OPT_TYPE_NUMBER,
+	  MX_PORT_ALL, false, "seconds", "10", 1, 300,
+	  "longest a connection to the answering fake MX may last" },
 	{ OPT_HELP, "help", 'h', OPT_TYPE_FLAG,
 	  MX_PORT_ALL, true, NULL, NULL, 0, 0,
 	  "show this help and exit" },
@@ -174,6 +201,10 @@ config_init(struct mx_config *cfg)
 	cfg->whitelist_prefix4 = 32;
 	cfg->whitelist_prefix6 = 128;
 	cfg->suspect_hits = 3;
+	cfg->nflog_group = 25;
+	cfg->fake_answer_connections = 256;
+	cfg->fake_answer_per_source = 4;
+	cfg->fake_answer_timeout = 10;
 }
 
 static void
@@ -221,9 +252,12 @@ config_free(struct mx_config *cfg)
 	free(cfg->metrics_file);
 	free_list(cfg->allow, cfg->nallow);
 	free(cfg->allow_file);
+	free(cfg->backend);
+	free(cfg->nft_table);
 	free(cfg->sync_url);
 	free(cfg->sync_channel);
 	free(cfg->sync_name);
+	free(cfg->fake_answer);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -238,6 +272,19 @@ static const struct {
 	{ OPT_USER,		"_mxallowd" },
 	{ OPT_STATE_FILE,	"/var/db/mxallowd.state" },
 };
+
+/* fake-answer, checked when it was set; unset (a bare config) is rst. */
+enum fake_answer
+config_fake_answer(const struct mx_config *cfg)
+{
+	if (cfg->fake_answer == NULL)
+		return FAKE_ANSWER_RST;
+	if (strcmp(cfg->fake_answer, "421") == 0)
+		return FAKE_ANSWER_421;
+	if (strcmp(cfg->fake_answer, "450") == 0)
+		return FAKE_ANSWER_450;
+	return FAKE_ANSWER_RST;
+}
 
 /* An option's default on the given port. */
 const char *
@@ -330,6 +377,10 @@ flag_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->rdns_forward_confirm;
 	case OPT_OBSERVE:
 		return &cfg->observe;
+	case OPT_PRINT_RULESET:
+		return &cfg->print_ruleset;
+	case OPT_REMOVE_TABLE:
+		return &cfg->remove_table;
 	default:
 		return NULL;
 	}
@@ -365,12 +416,18 @@ string_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->metrics_file;
 	case OPT_ALLOW_FILE:
 		return &cfg->allow_file;
+	case OPT_BACKEND:
+		return &cfg->backend;
+	case OPT_NFT_TABLE:
+		return &cfg->nft_table;
 	case OPT_SYNC:
 		return &cfg->sync_url;
 	case OPT_SYNC_CHANNEL:
 		return &cfg->sync_channel;
 	case OPT_SYNC_NAME:
 		return &cfg->sync_name;
+	case OPT_FAKE_ANSWER:
+		return &cfg->fake_answer;
 	default:
 		return NULL;
 	}
@@ -404,6 +461,14 @@ number_field(struct mx_config *cfg, enum mx_option_id id)
 		return &cfg->whitelist_prefix6;
 	case OPT_SUSPECT_HITS:
 		return &cfg->suspect_hits;
+	case OPT_NFLOG_GROUP:
+		return &cfg->nflog_group;
+	case OPT_FAKE_ANSWER_CONNECTIONS:
+		return &cfg->fake_answer_connections;
+	case OPT_FAKE_ANSWER_PER_SOURCE:
+		return &cfg->fake_answer_per_source;
+	case OPT_FAKE_ANSWER_TIMEOUT:
+		return &cfg->fake_answer_timeout;
 	default:
 		return NULL;
 	}
@@ -426,6 +491,14 @@ check_string(enum mx_option_id id, const char *value, char *err,
 		if (!sync_name_valid(value)) {
 			seterr(err, errlen, "'%s': 1 to %d letters, digits "
 			    "and - . _ :", value, SYNC_NAME_MAX);
+			return -1;
+		}
+		return 0;
+	case OPT_FAKE_ANSWER:
+		if (strcmp(value, "rst") != 0 && strcmp(value, "421") != 0 &&
+		    strcmp(value, "450") != 0) {
+			seterr(err, errlen, "'%s' is not rst, 421 or 450",
+			    value);
 			return -1;
 		}
 		return 0;
@@ -845,6 +918,71 @@ fill_defaults(struct mx_config *cfg, unsigned port)
 	return 0;
 }
 
+/* Backend nftables (else nfqueue, the default). */
+bool
+config_nftables(const struct mx_config *cfg)
+{
+	return cfg->backend != NULL && strcmp(cfg->backend, "nftables") == 0;
+}
+
+/*
+ * An nftables name goes into the ruleset's text as it is: letters,
+ * digits, '_' and '-', starting with a letter.
+ */
+static bool
+nft_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!isalpha((unsigned char)s[0]) || strlen(s) > 64)
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/*
+ * The backend's name, and no option of the other backend.  A replay
+ * touches no firewall: there any backend's options may stand (the sample
+ * configuration shows them all).
+ */
+static int
+validate_backend(const struct mx_config *cfg, char *err, size_t errlen)
+{
+	unsigned mine;
+	size_t i;
+
+	if (cfg->backend != NULL && strcmp(cfg->backend, "nfqueue") != 0 &&
+	    strcmp(cfg->backend, "nftables") != 0) {
+		seterr(err, errlen, "backend: '%s' is not nfqueue or nftables",
+		    cfg->backend);
+		return -1;
+	}
+	if (cfg->nft_table != NULL && !nft_name_ok(cfg->nft_table)) {
+		seterr(err, errlen, "nft-table: '%s' is not a name of 1 to 64 "
+		    "letters, digits, '_' and '-', starting with a letter",
+		    cfg->nft_table);
+		return -1;
+	}
+	if (cfg->replay != NULL)
+		return 0;
+	mine = config_nftables(cfg) ? MX_BACKEND_NFTABLES : MX_BACKEND_NFQUEUE;
+	for (i = 0; i < OPT_COUNT; i++) {
+		const struct mx_option *o = &mx_options[i];
+
+		if ((cfg->given & (1ULL << o->id)) == 0 ||
+		    (o->ports & MX_BACKENDS) == 0 || (o->ports & mine) != 0)
+			continue;
+		seterr(err, errlen, "%s applies only to backend %s (backend is "
+		    "%s)", o->name, (o->ports & MX_BACKEND_NFTABLES) ?
+		    "nftables" : "nfqueue", config_nftables(cfg) ? "nftables" :
+		    "nfqueue");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_validate(const struct mx_config *cfg, unsigned port, char *err,
     size_t errlen)
@@ -868,8 +1006,10 @@ config_validate(const struct mx_config *cfg, unsigned port, char *err,
 			return -1;
 		}
 	}
+	if ((port & MX_PORT_LINUX) && validate_backend(cfg, err, errlen) == -1)
+		return -1;
 	if ((port & MX_PORT_LINUX) && cfg->queue_num < 0 &&
-	    cfg->replay == NULL) {
+	    cfg->replay == NULL && !config_nftables(cfg)) {
 		seterr(err, errlen, "no queue-num given (-n): it must match "
 		    "the --queue-num of the NFQUEUE firewall rule");
 		return -1;
@@ -1030,7 +1170,8 @@ config_usage(FILE *out, const char *progname, unsigned port)
 	size_t i;
 
 	fprintf(out, "usage: %s [options] -f address -r address%s\n",
-	    progname, (port & MX_PORT_LINUX) ? " -n number" : "");
+	    progname, (port & MX_PORT_LINUX) ?
+	    " [-n number | --backend nftables]" : "");
 	fprintf(out, "mxallowd %s: whitelist MTAs that fall back from a fake "
 	    "MX to the real one\n\n", MXALLOWD_VERSION);
 	for (i = 0; i < OPT_COUNT; i++) {

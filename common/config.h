@@ -15,6 +15,13 @@
 #define MX_PORT_LINUX	0x1
 #define MX_PORT_PF	0x2
 #define MX_PORT_ALL	(MX_PORT_LINUX | MX_PORT_PF)
+/*
+ * The Linux port's two backends: an option of one is refused with the
+ * other (config_validate(); the backend is known once everything is read).
+ */
+#define MX_BACKEND_NFQUEUE	0x4
+#define MX_BACKEND_NFTABLES	0x8
+#define MX_BACKENDS		(MX_BACKEND_NFQUEUE | MX_BACKEND_NFTABLES)
 
 enum mx_option_id {
 	OPT_FAKE_MAILSERVER,
@@ -52,9 +59,18 @@ enum mx_option_id {
 	OPT_ALLOW,
 	OPT_ALLOW_FILE,
 	OPT_OBSERVE,
+	OPT_BACKEND,
+	OPT_NFT_TABLE,
+	OPT_NFLOG_GROUP,
+	OPT_PRINT_RULESET,
+	OPT_REMOVE_TABLE,
 	OPT_SYNC,
 	OPT_SYNC_CHANNEL,
 	OPT_SYNC_NAME,
+	OPT_FAKE_ANSWER,
+	OPT_FAKE_ANSWER_CONNECTIONS,
+	OPT_FAKE_ANSWER_PER_SOURCE,
+	OPT_FAKE_ANSWER_TIMEOUT,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT
@@ -99,6 +115,10 @@ struct mx_config {
 	long long		 whitelist_prefix4;
 	long long		 whitelist_prefix6;
 	long long		 suspect_hits;
+	long long		 nflog_group;
+	long long		 fake_answer_connections;
+	long long		 fake_answer_per_source;
+	long long		 fake_answer_timeout;
 	char			*pflog_interface;
 	char			*pcap_filter;
 	char			*pidfile;
@@ -115,9 +135,12 @@ struct mx_config {
 	size_t			 nallow;
 	size_t			 nallow_given;	/* of those, by allow */
 	char			*allow_file;
+	char			*backend;	/* nfqueue or nftables */
+	char			*nft_table;
 	char			*sync_url;	/* NULL or "none": no sync */
 	char			*sync_channel;
 	char			*sync_name;	/* NULL: the host name */
+	char			*fake_answer;	/* rst, 421 or 450 */
 	bool			 observe;
 	bool			 to_stdout;
 	bool			 quiet;
@@ -125,10 +148,24 @@ struct mx_config {
 	bool			 foreground;
 	bool			 no_rdns_whitelist;
 	bool			 rdns_forward_confirm;
+	bool			 print_ruleset;
+	bool			 remove_table;
 	uint64_t		 given;		/* bit per option id */
 };
 
 #define CONFIG_DEFAULT_FILE	"/etc/mxallowd.conf"
+
+/*
+ * What the fake MX does with a connection (fake-answer): nothing, so that
+ * the kernel (pf: the rule) refuses it with a RST and a SYN whitelists its
+ * source; or mxallowd answers on port 25 itself (fakemx.h) and whitelists
+ * only peers that completed the handshake.
+ */
+enum fake_answer {
+	FAKE_ANSWER_RST,
+	FAKE_ANSWER_421,
+	FAKE_ANSWER_450
+};
 
 enum config_args_result {
 	CONFIG_ARGS_OK,
@@ -163,5 +200,7 @@ int	config_read_allow(struct mx_config *, FILE *, const char *, char *,
 void	config_usage(FILE *, const char *, unsigned);
 const struct mx_option *config_option(const char *);
 const char *config_default(const struct mx_option *, unsigned);
+bool	config_nftables(const struct mx_config *);
+enum fake_answer config_fake_answer(const struct mx_config *);
 
 #endif

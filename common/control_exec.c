@@ -13,6 +13,7 @@
 #include "control_proto.h"
 #include "daemon.h"
 #include "log.h"
+#include "tried.h"
 
 /* The whitelist key of a request's address: the entry that covers it. */
 static int
@@ -154,6 +155,7 @@ show_stats(struct mxd *d, bool json, struct ctl_out *out)
 }
 
 struct report_listing {
+	struct mxd	*d;
 	struct ctl_out	*out;
 	bool		 json;
 	const char	*count_key;	/* "count" or "hits" */
@@ -167,6 +169,31 @@ static time_t
 wall_time(const struct report_listing *l, int64_t t)
 {
 	return l->real_now - (time_t)(l->mono_now - t);
+}
+
+static void	json_escape(const char *, char *, size_t);
+
+/*
+ * A suspect the answering fake MX spoke with: the HELO name and sender
+ * of its newest record (fake-answer 450), if it gave them.
+ */
+static void
+suspect_smtp(const struct report_listing *l, const struct mx_addr *a)
+{
+	const struct tried_entry *t = tried_find(l->d->tried, a);
+	char helo[2 * TRIED_TEXT], from[2 * TRIED_TEXT];
+
+	if (t == NULL || (t->helo[0] == '\0' && !t->has_sender))
+		return;
+	if (!l->json) {
+		ctl_printf(l->out, " helo %s from <%s>", t->helo[0] ?
+		    t->helo : "-", t->sender);
+		return;
+	}
+	json_escape(t->helo, helo, sizeof(helo));
+	json_escape(t->sender, from, sizeof(from));
+	ctl_printf(l->out, ",\"helo\":\"%s\",\"sender\":\"%s\"", helo,
+	    from);
 }
 
 static void
@@ -193,18 +220,94 @@ report_line(void *arg, const struct report_entry *e)
 	addr_format(&e->addr, a, sizeof(a));
 	if (l->json) {
 		ctl_printf(l->out, "{\"address\":\"%s\",\"%s\":%llu,"
-		    "\"first\":%lld,\"last\":%lld%s}\n", a, l->count_key,
+		    "\"first\":%lld,\"last\":%lld%s", a, l->count_key,
 		    (unsigned long long)e->count,
 		    (long long)wall_time(l, e->first),
 		    (long long)wall_time(l, e->last), !l->blocked ? "" :
 		    e->observed ? ",\"observed\":true" : ",\"observed\":false");
+		if (!l->blocked)
+			suspect_smtp(l, &e->addr);
+		ctl_printf(l->out, "}\n");
 		return;
 	}
 	format_time(wall_time(l, e->first), first, sizeof(first));
 	format_time(wall_time(l, e->last), last, sizeof(last));
-	ctl_printf(l->out, "%s %llu %s %s%s\n", a,
+	ctl_printf(l->out, "%s %llu %s %s%s", a,
 	    (unsigned long long)e->count, first, last,
 	    l->blocked && e->observed ? " observed" : "");
+	if (!l->blocked)
+		suspect_smtp(l, &e->addr);
+	ctl_printf(l->out, "\n");
+}
+
+/*
+ * Who tried (tried.h), newest first: ADDRESS TIME ANSWER, then for 450
+ * "helo H from <S> to <R>..." ("+N more" past those kept), then "name N"
+ * when the resolver found the peer's name.  JSON: "time" in seconds since
+ * 1970, "recipients" the list kept, "recipients_seen" how many were given.
+ */
+static void
+tried_line(void *arg, const struct tried_entry *t)
+{
+	struct report_listing *l = arg;
+	char a[MX_ADDRSTRLEN], when[32], esc[2 * TRIED_NAME];
+	unsigned i;
+
+	addr_format(&t->addr, a, sizeof(a));
+	if (l->json) {
+		json_escape(t->name, esc, sizeof(esc));
+		ctl_printf(l->out, "{\"address\":\"%s\",\"time\":%lld,"
+		    "\"answer\":%u,\"name\":\"%s\"", a, (long long)t->when,
+		    t->answer, esc);
+		if (t->answer == 450) {
+			json_escape(t->helo, esc, sizeof(esc));
+			ctl_printf(l->out, ",\"helo\":\"%s\"", esc);
+			json_escape(t->sender, esc, sizeof(esc));
+			ctl_printf(l->out, ",\"sender\":%s%s%s", t->has_sender ?
+			    "\"" : "", t->has_sender ? esc : "null",
+			    t->has_sender ? "\"" : "");
+			ctl_printf(l->out, ",\"recipients\":[");
+			for (i = 0; i < t->nrcpts; i++) {
+				json_escape(t->rcpts[i], esc, sizeof(esc));
+				ctl_printf(l->out, "%s\"%s\"", i ? "," : "",
+				    esc);
+			}
+			ctl_printf(l->out, "],\"recipients_seen\":%u",
+			    t->rcpts_seen);
+		}
+		ctl_printf(l->out, "}\n");
+		return;
+	}
+	format_time((time_t)t->when, when, sizeof(when));
+	ctl_printf(l->out, "%s %s %u", a, when, t->answer);
+	if (t->answer == 450) {
+		ctl_printf(l->out, " helo %s", t->helo[0] ? t->helo : "-");
+		if (t->has_sender)
+			ctl_printf(l->out, " from <%s>", t->sender);
+		if (t->nrcpts > 0)
+			ctl_printf(l->out, " to");
+		for (i = 0; i < t->nrcpts; i++)
+			ctl_printf(l->out, " <%s>", t->rcpts[i]);
+		if (t->rcpts_seen > t->nrcpts)
+			ctl_printf(l->out, " +%u more",
+			    t->rcpts_seen - t->nrcpts);
+	}
+	if (t->name[0] != '\0')
+		ctl_printf(l->out, " name %s", t->name);
+	ctl_printf(l->out, "\n");
+}
+
+static void
+show_tried(struct mxd *d, const struct ctl_request *req, struct ctl_out *out)
+{
+	struct report_listing l;
+
+	memset(&l, 0, sizeof(l));
+	l.d = d;
+	l.out = out;
+	l.json = req->json;
+	(void)tried_foreach(d->tried, req->has_addr ? &req->addr : NULL,
+	    tried_line, &l);
 }
 
 /*
@@ -216,6 +319,7 @@ show_report(struct mxd *d, bool suspects, bool json, struct ctl_out *out)
 {
 	struct report_listing l;
 
+	l.d = d;
 	l.out = out;
 	l.json = json;
 	l.count_key = suspects ? "hits" : "count";
@@ -351,6 +455,8 @@ delete(struct mxd *d, const struct ctl_request *req, struct ctl_out *out,
 		return -1;
 	}
 	mxd_sync_deleted(d, &key);
+	if (d->port->flush != NULL)
+		d->port->flush(d);
 	addr_format(&key, a, sizeof(a));
 	log_info("control: deleted %s", a);
 	done(out, req->json, "deleted", a);
@@ -390,6 +496,8 @@ flush(struct mxd *d, bool json, struct ctl_out *out, char *err,
 	for (i = 0; i < ks.n; i++)
 		wl_remove(d->wl, &ks.k[i]);
 	free(ks.k);
+	if (d->port->flush != NULL)
+		d->port->flush(d);
 	log_info("control: flushed %zu whitelist entries", ks.n);
 	snprintf(detail, sizeof(detail), "%zu", ks.n);
 	done(out, json, "flushed", detail);
@@ -448,6 +556,18 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 		log_debug("control: from %s: %.*s", who, (int)len, line);
 	switch (req.cmd) {
 	case CTL_SHOW_STATS:
+	case CTL_SHOW_WHITELIST:
+	case CTL_ADD:
+	case CTL_DELETE:
+	case CTL_FLUSH:
+		/* What the firewall renewed or expired by itself. */
+		mxd_readback(d);
+		break;
+	default:
+		break;
+	}
+	switch (req.cmd) {
+	case CTL_SHOW_STATS:
 		show_stats(d, req.json, out);
 		return 0;
 	case CTL_SHOW_WHITELIST:
@@ -458,6 +578,9 @@ mxd_control(void *arg, const char *line, size_t len, struct ctl_out *out,
 		return 0;
 	case CTL_SHOW_ALLOW:
 		show_allow(d, req.json, out);
+		return 0;
+	case CTL_SHOW_TRIED:
+		show_tried(d, &req, out);
 		return 0;
 	case CTL_ADD:
 		return add(d, &req, out, err, errlen);

@@ -118,7 +118,7 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 	if (strcmp(cmd, "show") == 0) {
 		if (i == ws->n) {
 			seterr(err, errlen, "show what? stats, whitelist, "
-			    "blocked, suspects or allow");
+			    "blocked, suspects, allow or tried");
 			return -1;
 		}
 		if (strcmp(ws->w[i], "stats") == 0) {
@@ -150,8 +150,22 @@ parse_words(struct words *ws, struct ctl_request *req, char *err,
 			return arity(ws, i + 1, 0, 0, "show allow", err,
 			    errlen);
 		}
+		if (strcmp(ws->w[i], "tried") == 0) {
+			req->cmd = CTL_SHOW_TRIED;
+			if (arity(ws, i + 1, 0, 1, "show tried [ADDRESS]",
+			    err, errlen) == -1 || (i + 1 < ws->n &&
+			    parse_target(ws->w[i + 1], req, err, errlen) ==
+			    -1))
+				return -1;
+			if (req->prefix != -1) {
+				seterr(err, errlen, "show tried takes an "
+				    "address, not a network");
+				return -1;
+			}
+			return 0;
+		}
 		seterr(err, errlen, "cannot show '%s': stats, whitelist, "
-		    "blocked, suspects or allow", ws->w[i]);
+		    "blocked, suspects, allow or tried", ws->w[i]);
 		return -1;
 	}
 	if (strcmp(cmd, "add") == 0) {
@@ -279,6 +293,8 @@ ctl_command_name(enum ctl_command cmd)
 		return "show suspects";
 	case CTL_SHOW_ALLOW:
 		return "show allow";
+	case CTL_SHOW_TRIED:
+		return "show tried";
 	}
 	return "?";
 }

@@ -10,6 +10,7 @@
  *	show blocked
  *	show suspects
  *	show allow
+ *	show tried [ADDRESS]
  *	add ADDRESS[/PREFIX] [SECONDS]
  *	delete ADDRESS[/PREFIX]
  *	flush force
@@ -45,7 +46,8 @@ enum ctl_command {
 	CTL_LOG,
 	CTL_SHOW_BLOCKED,
 	CTL_SHOW_SUSPECTS,
-	CTL_SHOW_ALLOW
+	CTL_SHOW_ALLOW,
+	CTL_SHOW_TRIED
 };
 
 struct ctl_request {

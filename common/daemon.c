@@ -26,12 +26,17 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "fakemx.h"
 #include "log.h"
 #include "metrics.h"
 #include "pfpolicy.h"
 #include "resolver_msg.h"
 #include "state.h"
+#include "tried.h"
 #include "version.h"
+
+/* The answering fake MX's port: SMTP's; the tests use another. */
+uint16_t			mxd_fake_port = 25;
 
 static volatile sig_atomic_t	got_reload, got_stats, got_quit;
 static volatile pid_t		signals_from;
@@ -201,6 +206,11 @@ mxd_point_policy(struct mxd *d)
 	d->policy.allow = d->allow;
 	d->policy.observe = d->cfg.observe;
 	d->policy.observed = d->observed;
+	/*
+	 * Only a listener answers: without one (the replay, whose capture
+	 * holds no handshakes) a SYN to the fake MX whitelists, as in rst.
+	 */
+	d->policy.fake_answers = d->fakemx != NULL;
 }
 
 /* Most senders observe mode remembers having logged. */
@@ -352,6 +362,11 @@ on_siblings(void *arg, const struct resolver_result *res)
 		rdns_skipped(d, mxd_now());
 		return;
 	}
+	/* Who tried: the name, for the fake MX's records. */
+	if (res->status == RESOLVER_OK) {
+		tried_set_name(d->tried, &res->sender, res->name);
+		fakemx_set_name(d->fakemx, &res->sender, res->name);
+	}
 	if (!res->cached) {
 		d->stats.rdns_lookups++;
 		if (res->status != RESOLVER_OK)
@@ -485,6 +500,115 @@ mxd_decide_pf(struct mxd *d, const struct pflog_info *pfl,
 }
 
 /*
+ * The answering fake MX's peer, handshake complete: whitelisted through
+ * the policy as a fake-MX hit would be, then into the reports and off to
+ * the resolver for its siblings.  A renewed entry goes to the port again
+ * too (pf: a table that lost it is mended before the peer is answered).
+ */
+static void
+fake_peer(void *arg, const struct mx_addr *src)
+{
+	struct mxd *d = arg;
+	int64_t now = mxd_now();
+	enum mx_action action = policy_answered(&d->policy, src, now);
+	struct mx_addr key;
+	char buf[MX_ADDRSTRLEN];
+
+	if (action == MX_REFRESH && d->port->added != NULL) {
+		policy_key(&d->policy, src, &key);
+		d->port->added(d, &key);
+	}
+	if (log_debug_enabled())
+		log_debug("%s %s (answered by the fake MX)",
+		    policy_action_name(action), addr_format(src, buf,
+		    sizeof(buf)));
+	report_note(d->report, action, src, now);
+	mxd_share(d, action, src, now);
+	mxd_find_siblings(d, action, src, now);
+}
+
+/* The batch's entries into the firewall before anybody is answered. */
+static void
+fake_flush(void *arg)
+{
+	struct mxd *d = arg;
+
+	if (d->port->flush != NULL)
+		d->port->flush(d);
+}
+
+/* An answered connection is over: logged, and kept in the tried list. */
+static void
+fake_done(void *arg, const struct tried_entry *rec)
+{
+	struct mxd *d = arg;
+	const struct tried_entry *old = tried_find(d->tried, &rec->addr);
+	struct tried_entry *e;
+	char buf[MX_ADDRSTRLEN];
+	unsigned i;
+
+	if ((e = tried_add(d->tried, &rec->addr, rec->when, rec->answer)) !=
+	    NULL) {
+		*e = *rec;
+		/* The name may have come with an earlier connection. */
+		if (e->name[0] == '\0' && old != NULL && old != e)
+			tried_copy(e->name, sizeof(e->name), old->name);
+		rec = e;
+	}
+	if (rec->answer == 421) {
+		log_info("fake MX answered 421 to %s%s%s%s",
+		    addr_format(&rec->addr, buf, sizeof(buf)),
+		    rec->name[0] ? " (" : "", rec->name,
+		    rec->name[0] ? ")" : "");
+		return;
+	}
+	log_info("fake MX answered 450 to %s%s%s%s: helo %s, from <%s>%s, "
+	    "%u recipients%s%s%s%s%s%s", addr_format(&rec->addr, buf,
+	    sizeof(buf)), rec->name[0] ? " (" : "", rec->name,
+	    rec->name[0] ? ")" : "", rec->helo[0] ? rec->helo : "-",
+	    rec->sender, rec->has_sender ? "" : " (none)", rec->rcpts_seen,
+	    rec->nrcpts > 0 ? ": <" : "", rec->nrcpts > 0 ? rec->rcpts[0] :
+	    "", rec->nrcpts > 0 ? ">" : "",
+	    rec->nrcpts > 1 ? " <" : "", rec->nrcpts > 1 ? rec->rcpts[1] :
+	    "", rec->nrcpts > 1 ? ">" : "");
+	for (i = 2; i < rec->nrcpts; i++)
+		log_debug("fake MX: %s also to <%s>", buf, rec->rcpts[i]);
+}
+
+/*
+ * fake-answer 421 or 450: listen on port (25) of every fake MX address,
+ * before the port drops privileges.  Fatal if any address cannot be
+ * bound: the administrator asked for an answer there.
+ */
+void
+mxd_fakemx_open(struct mxd *d, uint16_t port)
+{
+	struct fakemx_limits lim;
+	struct fakemx_hooks hooks;
+	char name[256], err[512];
+
+	if (config_fake_answer(&d->cfg) == FAKE_ANSWER_RST)
+		return;
+	if ((d->tried = tried_create(TRIED_MAX)) == NULL)
+		fatal("fake-answer");
+	if (gethostname(name, sizeof(name)) == -1 || name[0] == '\0')
+		tried_copy(name, sizeof(name), "localhost");
+	name[sizeof(name) - 1] = '\0';
+	lim.connections = (size_t)d->cfg.fake_answer_connections;
+	lim.per_source = (size_t)d->cfg.fake_answer_per_source;
+	lim.timeout_ms = d->cfg.fake_answer_timeout * 1000;
+	hooks.peer = fake_peer;
+	hooks.flush = fake_flush;
+	hooks.done = fake_done;
+	hooks.arg = d;
+	if ((d->fakemx = fakemx_open(&d->cfg.fake, port,
+	    config_fake_answer(&d->cfg), &lim, name, &hooks, &d->stats, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	mxd_point_policy(d);
+}
+
+/*
  * Start the resolver's threads, unless rDNS whitelisting is off.  Called
  * after every fork (daemonizing, privilege separation): threads do not
  * survive a fork.  With a resolver process (resolver_remote_fd), connect
@@ -590,6 +714,46 @@ load_config(struct mxd *d, struct mx_config *next, char *err, size_t errlen)
 }
 
 /*
+ * The listener is bound at start: fake-answer and its limits stay as they
+ * are until a restart, and a fake MX address added by a reload has no
+ * listener (its SYNs whitelist nobody in 421 and 450 mode).
+ */
+static void
+keep_fake_answer(struct mxd *d, struct mx_config *next)
+{
+	char buf[MX_ADDRSTRLEN];
+	size_t i;
+
+	if (config_fake_answer(next) != config_fake_answer(&d->cfg) ||
+	    next->fake_answer_connections != d->cfg.fake_answer_connections ||
+	    next->fake_answer_per_source != d->cfg.fake_answer_per_source ||
+	    next->fake_answer_timeout != d->cfg.fake_answer_timeout) {
+		log_warnx("fake-answer changes need a restart: still %s",
+		    d->cfg.fake_answer != NULL ? d->cfg.fake_answer : "rst");
+		free(next->fake_answer);
+		next->fake_answer = d->cfg.fake_answer;
+		d->cfg.fake_answer = NULL;
+		next->fake_answer_connections = d->cfg.fake_answer_connections;
+		next->fake_answer_per_source = d->cfg.fake_answer_per_source;
+		next->fake_answer_timeout = d->cfg.fake_answer_timeout;
+	}
+	if (d->fakemx == NULL)
+		return;
+	for (i = 0; i < next->fake.count; i++)
+		if (!addrlist_contains(&d->cfg.fake, &next->fake.addrs[i]))
+			log_warnx("fake-mailserver %s: no listener until a "
+			    "restart; its SYNs whitelist nobody",
+			    addr_format(&next->fake.addrs[i], buf,
+			    sizeof(buf)));
+	for (i = 0; i < d->cfg.fake.count; i++)
+		if (!addrlist_contains(&next->fake, &d->cfg.fake.addrs[i]))
+			log_warnx("fake-mailserver %s is gone, but its "
+			    "listener answers until a restart",
+			    addr_format(&d->cfg.fake.addrs[i], buf,
+			    sizeof(buf)));
+}
+
+/*
  * SIGHUP, or the control socket's reload: read the configuration again.
  * A configuration with errors, or one the port refuses, is logged and the
  * old one stays in force; -1 then, with the reason in err.  The whitelist
@@ -634,6 +798,7 @@ mxd_reload(struct mxd *d, char *err, size_t errlen)
 	    strcmp(next.metrics_file, d->metrics_path) != 0))
 		log_warnx("metrics-file changes need a restart: still %s",
 		    d->metrics_path != NULL ? d->metrics_path : "none");
+	keep_fake_answer(d, &next);
 	if (next.whitelist_time < d->cfg.whitelist_time)
 		wl_clamp_expiry(d->wl, mxd_now() + next.whitelist_time);
 	wl_set_max(d->wl, (size_t)next.max_entries);
@@ -801,6 +966,14 @@ save_state_by_port(struct mxd *d, char *err, size_t errlen)
 	return d->port->state_close(d, true, err, errlen);
 }
 
+/* The firewall's view of the whitelist into the core's (mx_port.readback). */
+void
+mxd_readback(struct mxd *d)
+{
+	if (d->port->readback != NULL)
+		d->port->readback(d);
+}
+
 void
 mxd_state_save(struct mxd *d)
 {
@@ -810,6 +983,7 @@ mxd_state_save(struct mxd *d)
 
 	if (d->state_path == NULL || !d->saves_state)
 		return;
+	mxd_readback(d);
 	if (d->port->state_open != NULL)
 		rc = save_state_by_port(d, err, sizeof(err));
 	else
@@ -932,10 +1106,18 @@ poll_timeout(const struct mxd *d, int64_t now)
 static void
 event_loop(struct mxd *d)
 {
-	/* The port, signals, the resolver, sync, the control socket's. */
-	struct pollfd pfd[4 + 1 + CTL_CLIENTS_MAX];
-	size_t nctl;
+	/*
+	 * The port, signals, the resolver, sync, the control socket's, then
+	 * the fake MX's listeners and connections.
+	 */
+	struct pollfd *pfd;
+	size_t nctl, nfake, fake_at;
+	int timeout;
 	char err[512];
+
+	if ((pfd = calloc(4 + 1 + CTL_CLIENTS_MAX +
+	    fakemx_nfds_max(d->fakemx), sizeof(*pfd))) == NULL)
+		fatal("poll");
 
 	pfd[0].fd = d->port->fd(d);
 	pfd[0].events = POLLIN;
@@ -946,6 +1128,9 @@ event_loop(struct mxd *d)
 	while (!got_quit) {
 		int64_t now = mxd_now();
 
+		/* The firewall may have renewed what is due here. */
+		if (wl_next_expiry(d->wl) <= now)
+			mxd_readback(d);
 		wl_expire(d->wl, now);
 		mxd_allow_tick(d, now);
 		if (now >= d->next_save) {
@@ -961,9 +1146,14 @@ event_loop(struct mxd *d)
 		pfd[3].revents = 0;
 		nctl = d->control == NULL ? 0 :
 		    control_pollfds(d->control, pfd + 4, 1 + CTL_CLIENTS_MAX);
-		if (poll(pfd, 4 + nctl, d->control == NULL ?
-		    poll_timeout(d, now) : control_timeout(d->control,
-		    poll_timeout(d, now))) == -1) {
+		fake_at = 4 + nctl;
+		nfake = d->fakemx == NULL ? 0 : fakemx_pollfds(d->fakemx,
+		    pfd + fake_at, fakemx_nfds_max(d->fakemx));
+		timeout = poll_timeout(d, now);
+		if (d->control != NULL)
+			timeout = control_timeout(d->control, timeout);
+		timeout = fakemx_timeout(d->fakemx, timeout);
+		if (poll(pfd, fake_at + nfake, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -985,10 +1175,14 @@ event_loop(struct mxd *d)
 		/* A resolver process's end of file too: its client stops. */
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 			mxd_resolver_collect(d, mxd_now());
+		/* After the packets: a peer's SYN was decided before it. */
+		if (d->fakemx != NULL)
+			fakemx_serve(d->fakemx, pfd + fake_at, nfake);
 		/* Last: a command sees the packets that came with it. */
 		if (d->control != NULL)
 			control_serve(d->control, pfd + 4, nctl);
 	}
+	free(pfd);
 }
 
 static int
@@ -1132,7 +1326,8 @@ mxd_run(struct mxd *d)
 	}
 	d->config_existed = access(config_path(&d->cmdline), F_OK) == 0;
 	port->start(d);
-	/* Before the port confines the process that serves it. */
+	/* Before the port confines the process that serves them. */
+	mxd_fakemx_open(d, mxd_fake_port);
 	mxd_control_open(d);
 	d->started = mxd_now();
 	mxd_state_load(d);
@@ -1161,6 +1356,8 @@ mxd_run(struct mxd *d)
 	port->stop(d);
 	/* After a privilege drop the unlink may fail: the next run replaces it. */
 	control_close(d->control, true);
+	fakemx_close(d->fakemx);
+	tried_destroy(d->tried);
 	resolver_destroy(d->resolver);
 	mxd_allow_free(d);
 	/* After a privilege drop this may fail; the lock has gone anyway. */

@@ -25,6 +25,8 @@
 #include "whitelist.h"
 
 struct control;
+struct fakemx;
+struct tried;
 struct ctl_out;
 struct mxd;
 struct pflog_info;
@@ -51,6 +53,14 @@ struct mx_port {
 		    enum wl_removal);
 	/* A burst of whitelist changes outside input() is over (optional). */
 	void	(*flush)(struct mxd *);
+	/*
+	 * Bring d->wl up to the firewall's own view (optional), for a
+	 * firewall that renews and expires entries by itself (nftables'
+	 * sets): called before entries expire, before the state file is
+	 * written and before the control socket shows or changes the
+	 * whitelist.  The port decides how often it really looks.
+	 */
+	void	(*readback)(struct mxd *);
 	/*
 	 * Return -1 (and log why) to refuse a reloaded configuration.  It
 	 * may lower what the firewall cannot hold (max-entries).
@@ -153,7 +163,11 @@ struct mxd {
 	bool			 sync_behind;	/* some entries not sent */
 	int64_t			 sync_next_catchup;
 	char			*sync_gate;	/* this gate's name */
+	struct fakemx		*fakemx;	/* fake-answer 421/450; NULL */
+	struct tried		*tried;		/* who the fake MX answered */
 };
+
+extern uint16_t	mxd_fake_port;
 
 bool		mxd_configure(struct mxd *, const struct mx_port *, int,
 		    char **, int *);
@@ -177,6 +191,7 @@ uint64_t	mxd_random_seed(void);
 bool		mxd_state_enabled(const struct mx_config *);
 void		mxd_state_load(struct mxd *);
 void		mxd_state_save(struct mxd *);
+void		mxd_readback(struct mxd *);
 bool		mxd_metrics_enabled(const struct mx_config *);
 void		mxd_metrics_open(struct mxd *);
 void		mxd_metrics_save(struct mxd *);
@@ -199,5 +214,6 @@ void		mxd_sync_note(struct mxd *, const struct mx_addr *, int64_t);
 void		mxd_sync_deleted(struct mxd *, const struct mx_addr *);
 size_t		mxd_sync_apply(struct mxd *, const struct sync_event *, size_t,
 		    int64_t);
+void		mxd_fakemx_open(struct mxd *, uint16_t);
 
 #endif

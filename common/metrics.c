@@ -49,6 +49,14 @@ static const struct {
 	{ "sync_errors", "Sync events refused, and errors of the sync "
 	    "server." },
 	{ "sync_connected", "1 while connected to the sync server, else 0." },
+	{ "fake_answered", "Connections the answering fake MX whitelisted "
+	    "and answered." },
+	{ "fake_refused", "Connections the answering fake MX refused: over "
+	    "a limit, or accept failed." },
+	{ "fake_timeouts", "Connections to the answering fake MX that ran "
+	    "out of time." },
+	{ "fake_bad_lines", "Lines to the answering fake MX longer than SMTP "
+	    "allows." },
 	{ "allow_entries", "Addresses and networks in the allow list now." },
 };
 

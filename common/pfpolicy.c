@@ -11,7 +11,7 @@ log_decision(enum mx_action action, const struct pflog_info *pfl,
 {
 	char src[MX_ADDRSTRLEN], dst[MX_ADDRSTRLEN];
 
-	log_debug("%s %s -> %s (pf %s on %s%s%s)", policy_action_name(action),
+	log_debug("%s %s -> %s (firewall: %s on %s%s%s)", policy_action_name(action),
 	    addr_format(&pkt->src, src, sizeof(src)),
 	    addr_format(&pkt->dst, dst, sizeof(dst)),
 	    pfl->action == PFLOG_ACTION_DROP ? "drop" : "pass",

@@ -124,6 +124,9 @@ policy_decide_after(const struct mx_policy *p, const struct pkt_info *pkt,
 	policy_key(p, &pkt->src, &key);
 	if (addrlist_contains(p->fake, &pkt->dst)) {
 		p->stats->fake_hits++;
+		/* The listener decides once the handshake is done. */
+		if (p->fake_answers)
+			return MX_IGNORE;
 		*own = whitelist_sender(p, &key, now);
 		return *own;
 	}
@@ -131,6 +134,20 @@ policy_decide_after(const struct mx_policy *p, const struct pkt_info *pkt,
 		return real_mx_hit(p, pkt, &key, done, now, own);
 	p->stats->ignored++;
 	return MX_IGNORE;
+}
+
+/*
+ * A peer completed the handshake with the answering fake MX: whitelisted
+ * as a fake-MX hit would be (its network with whitelist-prefix4/6).
+ */
+enum mx_action
+policy_answered(const struct mx_policy *p, const struct mx_addr *src,
+    int64_t now)
+{
+	struct mx_addr key;
+
+	policy_key(p, src, &key);
+	return whitelist_sender(p, &key, now);
 }
 
 /* A packet the firewall waits on our verdict for (NFQUEUE, replay). */

@@ -62,6 +62,12 @@ struct mx_policy {
 	 */
 	bool		 observe;
 	struct whitelist *observed;
+	/*
+	 * fake-answer 421 or 450: the fake MX answers, and whitelists a peer
+	 * once the handshake is complete (policy_answered()); a SYN to it,
+	 * which anybody can forge, whitelists nobody and passes.
+	 */
+	bool		 fake_answers;
 };
 
 void		policy_key(const struct mx_policy *, const struct mx_addr *,
@@ -71,6 +77,8 @@ enum mx_action	policy_decide(const struct mx_policy *, const struct pkt_info *,
 enum mx_action	policy_decide_after(const struct mx_policy *,
 		    const struct pkt_info *, enum mx_fw_done, int64_t,
 		    enum mx_action *);
+enum mx_action	policy_answered(const struct mx_policy *, const struct mx_addr *,
+		    int64_t);
 const char	*policy_action_name(enum mx_action);
 
 #endif

@@ -40,6 +40,10 @@ stats_fields(const struct mx_stats *s, uint64_t entries, uint64_t allow,
 		{ "sync-dropped", "sync_dropped", s->sync_dropped },
 		{ "sync-errors", "sync_errors", s->sync_errors },
 		{ "sync-connected", "sync_connected", s->sync_connected },
+		{ "fake answered", "fake_answered", s->fake_answered },
+		{ "fake refused", "fake_refused", s->fake_refused },
+		{ "fake timeouts", "fake_timeouts", s->fake_timeouts },
+		{ "fake bad lines", "fake_bad_lines", s->fake_bad_lines },
 		{ "allow entries", "allow_entries", allow },
 	};
 	size_t i;

@@ -32,6 +32,11 @@ struct mx_stats {
 	uint64_t	sync_dropped;	/* events not sent or not taken: full */
 	uint64_t	sync_errors;	/* events refused, server errors */
 	uint64_t	sync_connected;	/* 1 while connected to the server */
+	/* The answering fake MX (fake-answer 421, 450): */
+	uint64_t	fake_answered;	/* connections whitelisted and answered */
+	uint64_t	fake_refused;	/* over a limit: 421 at once, or accept failed */
+	uint64_t	fake_timeouts;	/* connections that ran out of time */
+	uint64_t	fake_bad_lines;	/* lines longer than SMTP allows */
 };
 
 /*
@@ -39,7 +44,7 @@ struct mx_stats {
  * the whitelist's size and sync-connected (among them) and the allow
  * list's size (last).
  */
-#define STATS_FIELDS	24
+#define STATS_FIELDS	28
 
 struct stats_field {
 	const char	*label;		/* as in the statistics line */

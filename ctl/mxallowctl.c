@@ -35,6 +35,7 @@ usage(void)
 	    "[argument ...]\n"
 	    "commands: show stats | show whitelist [address[/prefix]] |\n"
 	    "          show blocked | show suspects | show allow |\n"
+	    "          show tried [address] |\n"
 	    "          add address[/prefix] [seconds] | "
 	    "delete address[/prefix] |\n"
 	    "          flush (with -f) | reload | log debug|info|quiet\n");

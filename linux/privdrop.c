@@ -69,6 +69,34 @@ capget_effective(uint64_t *eff)
 	return 0;
 }
 
+/*
+ * The answering fake MX's sockets are bound: CAP_NET_BIND_SERVICE, which
+ * a service manager may have given for them, is of no further use.  It
+ * leaves every set, the ambient one too, so that nothing keeps it.
+ */
+static void
+drop_bind_cap(void)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+	unsigned cap = CAP_NET_BIND_SERVICE;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		fatal("capget");
+	if (((data[cap / 32].permitted | data[cap / 32].inheritable) &
+	    (1U << (cap % 32))) == 0)
+		return;
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	data[cap / 32].permitted &= ~(1U << (cap % 32));
+	data[cap / 32].inheritable &= ~(1U << (cap % 32));
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("drop CAP_NET_BIND_SERVICE");
+	log_info("fake MX bound: CAP_NET_BIND_SERVICE dropped");
+}
+
 /* Drop every capability but ours from the bounding set. */
 static void
 shrink_bounding_set(void)
@@ -163,6 +191,8 @@ linux_confine(struct mxd *d)
 	uint64_t eff;
 	bool named = (d->cfg.given & (1ULL << OPT_USER)) != 0;
 
+	if (d->fakemx != NULL)
+		drop_bind_cap();
 	if (geteuid() != 0) {
 		if (d->cfg.chroot_dir != NULL)
 			fatalx("chroot %s needs root", d->cfg.chroot_dir);

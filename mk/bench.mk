@@ -13,6 +13,9 @@
 #   bench/sync.sh	gate to gate through redis-server against a minimal
 #			publish/subscribe loop (bench/syncprop.c,
 #			bench/redisref.c; needs hiredis)
+#   bench/fakeanswer.sh	connect() to the real MX while the answering fake
+#			MX is attacked, against fake-answer rst under the
+#			same attack (tests/tools/fakeclient.c)
 
 # A rule here would become make's default goal: keep it "all".
 .DEFAULT_GOAL := all
@@ -51,7 +54,7 @@ $(O)/bench/wlbench: bench/wlbench.c $(O)/common/whitelist.o \
 	    $(O)/common/whitelist.o $(O)/common/addr.o
 
 bench-progs: all $(BENCH_PROGS:%=$(O)/bench/%) $(O)/bench/pcaploop \
-	     $(O)/tools/pflogen
+	     $(O)/tools/pflogen $(O)/tools/fakeclient $(O)/tools/mxprobe
 
 bench: bench-progs
 	sh bench/run.sh

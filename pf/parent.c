@@ -10,7 +10,8 @@
  *    them, and only if they are good passes the reload on to the engine
  *    (SIGHUP), which asks for both files through the channel and gets
  *    the descriptors read here; a broken file is logged and the old
- *    configuration stays;
+ *    configuration stays.  A reload the engine starts itself (the
+ *    control socket's) is checked the same way when it asks;
  *  - SIGUSR1 goes on to the engine (statistics); SIGTERM and SIGINT ask
  *    the engine to finish, and the parent keeps serving it while it
  *    writes the state file, until it is gone;
@@ -147,19 +148,40 @@ reap(struct parent *p)
 	}
 }
 
+/* What config_load_streams()'s opener in the parent did. */
+struct allow_opened {
+	int		 fd;		/* kept for the engine; or -1 */
+	int		 error;		/* why it could not (errno); or 0 */
+	const char	*fixed;		/* the only one it may; NULL: any */
+};
+
 /*
  * config_load_streams()'s opener in the parent: the allow-file the new
- * configuration names, opened here; one descriptor is kept (*arg) to go
- * to the engine, which reads what was checked here.
+ * configuration names, opened here; one descriptor is kept to go to the
+ * engine, which reads what was checked here.
  */
 static FILE *
 open_allow(void *arg, const char *path, char *err, size_t errlen)
 {
-	int *kept = arg, fd, copy = -1;
+	struct allow_opened *ao = arg;
+	int fd, copy = -1;
 	FILE *fp = NULL;
 
+	/* unveil(2) hides every other file: say why, not "no such file". */
+	if (ao->fixed != NULL && strcmp(path, ao->fixed) != 0) {
+		ao->error = ENOTSUP;
+		if (ao->fixed[0] == '\0')
+			seterr(err, errlen, "%s: no allow-file was named at "
+			    "start: restart to name one", path);
+		else
+			seterr(err, errlen, "%s: only %s, the allow-file "
+			    "named at start, can be read: restart to name "
+			    "another", path, ao->fixed);
+		return NULL;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    (copy = dup(fd)) == -1 || (fp = fdopen(copy, "r")) == NULL) {
+		ao->error = errno;
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		if (copy != -1)
 			close(copy);
@@ -167,30 +189,36 @@ open_allow(void *arg, const char *path, char *err, size_t errlen)
 			close(fd);
 		return NULL;
 	}
-	if (*kept >= 0)
-		close(*kept);
-	*kept = fd;
+	if (ao->fd >= 0)
+		close(ao->fd);
+	ao->fd = fd;
+	ao->error = 0;
 	return fp;
 }
 
 /*
- * Open the configuration file and check it: the descriptor (or, for a
- * default file that does not exist, PRIVSEP_CONFIG_NONE) goes to the
- * engine, so that what it applies is what was checked here even if the
- * file changes in between; the allow-file's (allow_fd, or -1) likewise.
+ * Open the configuration file and check it.  The descriptor (or, for a
+ * default file that does not exist, PRIVSEP_CONFIG_NONE; or, when it
+ * cannot be opened, PRIVSEP_CONFIG_BY_PATH) goes to the engine, so that
+ * what it applies is what was checked here even if the file changes in
+ * between; the allow-file's likewise.  On failure the caller decides
+ * what becomes of them.
  */
 static int
-read_config(struct parent *p, struct mx_config *next, int *fd, int *allow_fd,
-    char *err, size_t errlen)
+read_config(struct parent *p, struct mx_config *next, int *fd,
+    struct allow_opened *ao, char *err, size_t errlen)
 {
 	const char *path = config_path(&p->d->cmdline);
 	FILE *fp = NULL;
 	int copy, rc;
 
-	*allow_fd = -1;
+	ao->fd = -1;
+	ao->error = 0;
+	ao->fixed = p->allow_fixed;
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT || p->srv.config_required) {
 			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			*fd = PRIVSEP_CONFIG_BY_PATH;
 			return -1;
 		}
 		*fd = PRIVSEP_CONFIG_NONE;
@@ -200,79 +228,127 @@ read_config(struct parent *p, struct mx_config *next, int *fd, int *allow_fd,
 		if (copy != -1)
 			close(copy);
 		close(*fd);
+		*fd = PRIVSEP_CONFIG_BY_PATH;
 		return -1;
 	}
 	rc = config_load_streams(next, &p->d->cmdline, fp, p->d->port->id,
-	    open_allow, allow_fd, err, errlen);
+	    open_allow, ao, err, errlen);
 	if (fp != NULL)
 		fclose(fp);
-	if (rc == -1) {
-		if (*fd >= 0)
-			close(*fd);
-		if (*allow_fd >= 0)
-			close(*allow_fd);
-		*allow_fd = -1;
-	}
 	return rc;
 }
 
-/*
- * SIGHUP: check the file before the engine sees it.  Options that only a
- * restart can change are named; a renamed table becomes the one table the
- * engine may move its entries to.
- */
+/* What read_config() opened, for nobody. */
 static void
-reload(struct parent *p)
+discard(int fd, struct allow_opened *ao)
 {
-	struct mx_config next;
-	struct mx_config *cur = &p->d->cfg;
-	char err[512];
-	int fd, allow_fd;
+	if (fd >= 0)
+		close(fd);
+	if (ao->fd >= 0)
+		close(ao->fd);
+	ao->fd = -1;
+}
 
-	if (read_config(p, &next, &fd, &allow_fd, err, sizeof(err)) == -1) {
-		log_warnx("reload failed, configuration unchanged: %s", err);
-		return;
-	}
-	/* What the engine reads next is this very file, checked. */
+/* What read_config() opened, for the engine's next reload. */
+static void
+hand_over(struct parent *p, int fd, const struct allow_opened *ao)
+{
 	if (p->srv.config_fd >= 0)
 		close(p->srv.config_fd);
 	p->srv.config_fd = fd;
 	if (p->srv.allow_fd >= 0)
 		close(p->srv.allow_fd);
-	p->srv.allow_fd = allow_fd;
-	if (strcmp(next.pflog_interface, cur->pflog_interface) != 0 ||
-	    strcmp(next.pcap_filter, cur->pcap_filter) != 0 ||
-	    strcmp(next.user, cur->user) != 0)
+	p->srv.allow_fd = ao->fd;
+	p->srv.allow_error = ao->error;
+}
+
+/*
+ * A checked configuration becomes the parent's.  Options that only a
+ * restart can change are named; a renamed table becomes the one table
+ * the engine may move its entries to.
+ */
+static void
+apply(struct parent *p, struct mx_config *next)
+{
+	struct mx_config *cur = &p->d->cfg;
+
+	if (strcmp(next->pflog_interface, cur->pflog_interface) != 0 ||
+	    strcmp(next->pcap_filter, cur->pcap_filter) != 0 ||
+	    strcmp(next->user, cur->user) != 0)
 		log_warnx("pflog-interface, pcap-filter and user changes need "
 		    "a restart: still %s, \"%s\", %s", cur->pflog_interface,
 		    cur->pcap_filter, cur->user);
-	if (strcmp(next.table, p->srv.table) != 0)
+	if (strcmp(next->table, p->srv.table) != 0)
 		snprintf(p->srv.next_table, sizeof(p->srv.next_table), "%s",
-		    next.table);
+		    next->table);
 	else
 		p->srv.next_table[0] = '\0';
-	log_set_level(mxd_log_level(&next));
+	log_set_level(mxd_log_level(next));
 	/*
 	 * Those that need a restart stay as they were started (the state
 	 * file's writer holds on to its path).
 	 */
-	free(next.pflog_interface);
-	free(next.pcap_filter);
-	free(next.user);
-	free(next.state_file);
-	free(next.metrics_file);
-	next.pflog_interface = cur->pflog_interface;
-	next.pcap_filter = cur->pcap_filter;
-	next.user = cur->user;
-	next.state_file = cur->state_file;
-	next.metrics_file = cur->metrics_file;
+	free(next->pflog_interface);
+	free(next->pcap_filter);
+	free(next->user);
+	free(next->state_file);
+	free(next->metrics_file);
+	next->pflog_interface = cur->pflog_interface;
+	next->pcap_filter = cur->pcap_filter;
+	next->user = cur->user;
+	next->state_file = cur->state_file;
+	next->metrics_file = cur->metrics_file;
 	cur->metrics_file = NULL;
 	cur->pflog_interface = cur->pcap_filter = cur->user = NULL;
 	cur->state_file = NULL;
 	config_free(cur);
-	*cur = next;
+	*cur = *next;
+}
+
+/* SIGHUP: check the files before the engine sees them. */
+static void
+reload(struct parent *p)
+{
+	struct mx_config next;
+	struct allow_opened ao;
+	char err[512];
+	int fd;
+
+	if (read_config(p, &next, &fd, &ao, err, sizeof(err)) == -1) {
+		log_warnx("reload failed, configuration unchanged: %s", err);
+		discard(fd, &ao);
+		return;
+	}
+	/* What the engine reads next is this very file, checked. */
+	hand_over(p, fd, &ao);
+	apply(p, &next);
 	if (p->engine != -1)
 		kill(p->engine, SIGHUP);
+}
+
+/*
+ * A reload the engine asks for itself (the control socket's reload),
+ * from privsep_serve_one(): the same check, without the signal.  A file
+ * that fails it goes to the engine all the same, which reads the same
+ * bytes, finds the same error and reports it, with its file and line, to
+ * the one who asked; its old configuration stays, and so does ours.
+ */
+static void
+check_for_engine(void *arg)
+{
+	struct parent *p = arg;
+	struct mx_config next;
+	struct allow_opened ao;
+	char err[512];
+	int fd;
+
+	if (read_config(p, &next, &fd, &ao, err, sizeof(err)) == -1) {
+		log_debug("reload asked by the engine: %s", err);
+		hand_over(p, fd, &ao);
+		return;
+	}
+	hand_over(p, fd, &ao);
+	apply(p, &next);
 }
 
 static void
@@ -374,6 +450,8 @@ parent_run(struct parent *p)
 
 	parent_signals();
 	p->engine_status = 0;
+	p->srv.check = check_for_engine;
+	p->srv.check_arg = p;
 	pfd[0].fd = p->srv.sock;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = wake[0];

@@ -19,6 +19,9 @@ struct parent {
 	pid_t			 resolver;	/* -1: gone or none */
 	int			 logfd;		/* the children's log lines */
 	int			 engine_status;	/* as waitpid() gave it */
+	const char		*allow_fixed;	/* unveiled: the only allow-file
+						   it can open ("": none);
+						   NULL: any */
 	bool			 stopping;
 	bool			 failed;	/* a child died unasked */
 };

@@ -46,6 +46,7 @@
 #include "capture.h"
 #include "control.h"
 #include "daemon.h"
+#include "fakemx.h"
 #include "log.h"
 #include "metrics.h"
 #include "parent.h"
@@ -362,13 +363,20 @@ parent_main(struct mxd *d, struct pf_state *st, int sock, pid_t engine,
 	metrics_writer_init(&st->metrics, metrics_file(d));
 	if (metrics_file(d) != NULL)
 		par.srv.mw = &st->metrics;
-	if (st->confine)
+	if (st->confine) {
 		privsep_confine_parent(d->pidfile_path, &st->writer,
 		    par.srv.config_path, state_file(d), &st->metrics,
 		    metrics_file(d), d->cfg.allow_file,
 		    par.srv.sync.addr.ss_family == AF_UNIX ?
 		    ((struct sockaddr_un *)&par.srv.sync.addr)->sun_path :
 		    NULL);
+#ifdef __OpenBSD__
+		/* unveil(2) has fixed it ("": none); reloads free cfg's. */
+		if ((par.allow_fixed = strdup(d->cfg.allow_file != NULL ?
+		    d->cfg.allow_file : "")) == NULL)
+			fatal("strdup");
+#endif
+	}
 	log_info("privileged parent: engine process %ld, resolver process %ld",
 	    (long)engine, (long)resolver);
 	rc = parent_run(&par);
@@ -413,6 +421,8 @@ split(struct mxd *d, struct pf_state *st)
 		capture_close(st->cap);
 		control_close(d->control, false);
 		d->control = NULL;
+		fakemx_close(d->fakemx);
+		d->fakemx = NULL;
 		resolver_main(st, lookups[1], names[1],
 		    d->resolver_seed ^ 0x9e3779b97f4a7c15ULL);
 	}
@@ -427,6 +437,9 @@ split(struct mxd *d, struct pf_state *st)
 		/* The engine serves the control socket; the file stays. */
 		control_close(d->control, false);
 		d->control = NULL;
+		/* And the fake MX, in the process that owns the whitelist. */
+		fakemx_close(d->fakemx);
+		d->fakemx = NULL;
 		parent_main(d, st, channel[0], engine, resolver);
 	}
 	/*
@@ -489,6 +502,28 @@ pf_start(struct mxd *d)
 }
 
 /*
+ * The answering fake MX's listeners stay with the engine, which owns the
+ * whitelist: a peer's table entry goes to the parent and is in pf before
+ * the engine answers it (pf_flush() waits for the parent's answer).
+ */
+static void
+keep_fake_mx(struct mxd *d, struct privsep_keep *keep)
+{
+	int fds[PRIVSEP_KEEP_MAX];
+	size_t i, n;
+
+	if (d->fakemx == NULL)
+		return;
+	n = fakemx_listeners(d->fakemx, fds, PRIVSEP_KEEP_MAX);
+	if (n + keep->count + 3 > PRIVSEP_KEEP_MAX)
+		fatalx("fake-answer: at most %d fake MX addresses on the pf "
+		    "port", PRIVSEP_KEEP_MAX - (int)keep->count - 3);
+	for (i = 0; i < n; i++)
+		privsep_keep_fd(keep, fds[i], PRIVSEP_KEEP_INET_LISTENER);
+	keep->extra = fakemx_fds_max(d->fakemx);
+}
+
+/*
  * Split and confine the engine.  Not in start: the core calls daemon(3),
  * which forks, and writes the pidfile after start, and the three
  * processes come after both (the parent is the daemon the pidfile names).
@@ -515,6 +550,7 @@ pf_confine(struct mxd *d)
 	if (d->control != NULL)
 		privsep_keep_fd(&keep, control_fd(d->control),
 		    PRIVSEP_KEEP_LISTENER);
+	keep_fake_mx(d, &keep);
 	privsep_keep_fd(&keep, STDIN_FILENO, PRIVSEP_KEEP_IDLE);
 	privsep_keep_fd(&keep, STDOUT_FILENO, PRIVSEP_KEEP_OUTPUT);
 	privsep_keep_fd(&keep, STDERR_FILENO, PRIVSEP_KEEP_OUTPUT);

@@ -62,7 +62,12 @@
  *	RLIMIT_FSIZE to the largest state file max-entries can make, all it
  *	ever writes.  OpenBSD: unveil("/", ""), then pledge("stdio bpf
  *	recvfd") ("bpf" for BIOCGSTATS, the capture's drop counter;
- *	"recvfd" for the state and configuration files' descriptors).
+ *	"recvfd" for the state and configuration files' descriptors), with
+ *	"unix" for the control socket and "inet" for the answering fake
+ *	MX's listeners (fake-answer 421, 450), bound on port 25 by root
+ *	before the split and kept by the engine alone: it owns the
+ *	whitelist, and answers a peer only once the parent has put the
+ *	peer's entry in the table.
  *	FreeBSD: every descriptor it keeps is limited first (the capture to
  *	read, wait and the one ioctl BIOCGSTATS; sockets and the signal
  *	pipe to read, write and wait; standard output and error to write),
@@ -319,13 +324,20 @@ config_open(struct privsep_server *srv, int32_t *error)
 		*error = EPERM;
 		return -1;
 	}
-	/* The file the parent read and checked on SIGHUP, if it did. */
+	/*
+	 * The file the parent read and checked on SIGHUP, if it did; if
+	 * not (a reload by the control socket), it does so now.
+	 */
+	if (srv->config_fd == PRIVSEP_CONFIG_BY_PATH && srv->check != NULL)
+		srv->check(srv->check_arg);
 	fd = srv->config_fd;
 	srv->config_fd = PRIVSEP_CONFIG_BY_PATH;
 	/* Not checked: neither is an allow-file it names. */
-	if (fd == PRIVSEP_CONFIG_BY_PATH && srv->allow_fd >= 0) {
-		close(srv->allow_fd);
+	if (fd == PRIVSEP_CONFIG_BY_PATH) {
+		if (srv->allow_fd >= 0)
+			close(srv->allow_fd);
 		srv->allow_fd = -1;
+		srv->allow_error = 0;
 	}
 	if (fd == PRIVSEP_CONFIG_NONE) {
 		*error = ENOENT;
@@ -346,8 +358,9 @@ config_open(struct privsep_server *srv, int32_t *error)
 
 /*
  * The allow-file for the engine's reload, read-only: only the one the
- * parent read and checked on SIGHUP with the configuration file, once.
- * The engine never names a file: it cannot have the parent open another.
+ * parent opened with the configuration file it checked, once (or why it
+ * could not).  The engine never names a file: it cannot have the parent
+ * open another.
  */
 static int
 allow_open(struct privsep_server *srv, int32_t *error)
@@ -356,7 +369,8 @@ allow_open(struct privsep_server *srv, int32_t *error)
 
 	srv->allow_fd = -1;
 	if (fd < 0) {
-		*error = EPERM;
+		*error = srv->allow_error != 0 ? srv->allow_error : EPERM;
+		srv->allow_error = 0;
 		return -1;
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1) {
@@ -777,7 +791,13 @@ privsep_allow_open(struct privsep *ps, const char *path, char *err,
 	error = state_request(ps, PRIVSEP_OP_ALLOW_OPEN, &fd);
 	if (error == EPERM) {
 		seterr(err, errlen, "%s: not read by the privileged process "
-		    "(a reload by SIGHUP reads it)", path);
+		    "(no reload checked it)", path);
+		return NULL;
+	}
+	if (error == ENOTSUP) {
+		seterr(err, errlen, "%s: the privileged process may read only "
+		    "the allow-file named at start (unveil): restart to name "
+		    "another", path);
 		return NULL;
 	}
 	if (error != 0) {
@@ -1066,6 +1086,18 @@ limit_kept(const struct privsep_keep *keep)
 			if (cap_rights_limit(fd, &rights) == -1)
 				fatal("cap_rights_limit control socket");
 			break;
+		case PRIVSEP_KEEP_INET_LISTENER:
+			/*
+			 * The answering fake MX: accept(2), and on the
+			 * accepted sockets, which inherit these rights,
+			 * recv(2), send(2), fcntl(2) for O_NONBLOCK and
+			 * FD_CLOEXEC, shutdown(2).  No connect(2), no bind(2).
+			 */
+			cap_rights_init(&rights, CAP_ACCEPT, CAP_EVENT,
+			    CAP_READ, CAP_WRITE, CAP_FCNTL, CAP_SHUTDOWN);
+			if (cap_rights_limit(fd, &rights) == -1)
+				fatal("cap_rights_limit fake MX listener");
+			break;
 		case PRIVSEP_KEEP_OUTPUT:
 			cap_rights_init(&rights, CAP_WRITE, CAP_FSTAT);
 			if (cap_rights_limit(fd, &rights) == -1)
@@ -1078,6 +1110,35 @@ limit_kept(const struct privsep_keep *keep)
 			break;
 		}
 	}
+}
+#endif
+
+/* The engine's pledge(2) promises, for what it keeps. */
+const char *
+privsep_engine_promises(const struct privsep_keep *keep)
+{
+	bool unix_ = privsep_keeps(keep, PRIVSEP_KEEP_LISTENER);
+	bool inet = privsep_keeps(keep, PRIVSEP_KEEP_INET_LISTENER);
+
+	if (unix_ && inet)
+		return "stdio unix inet bpf recvfd";
+	if (inet)
+		return "stdio inet bpf recvfd";
+	if (unix_)
+		return "stdio unix bpf recvfd";
+	return "stdio bpf recvfd";
+}
+
+#if defined(__OpenBSD__)
+/* The same, as the log line says it. */
+static const char *
+privsep_engine_pledged(const struct privsep_keep *keep)
+{
+	static char how[64];
+
+	snprintf(how, sizeof(how), ", pledge \"%s\"",
+	    privsep_engine_promises(keep));
+	return how;
 }
 #endif
 
@@ -1208,7 +1269,8 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 	 */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)(highest_kept(keep) + 1 +
 	    PRIVSEP_FDS_RECEIVED + PRIVSEP_FDS_SYNC +
-	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0));
+	    (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER) ? CTL_CLIENTS_MAX : 0) +
+	    keep->extra);
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
 		/* Lowering never fails on a kernel; a tool (valgrind) may. */
 		if (getrlimit(RLIMIT_NOFILE, &hard) == -1)
@@ -1222,16 +1284,15 @@ privsep_drop(const struct privsep_user *u, const struct privsep_keep *keep,
 		fatal("unveil /");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	/* accept(2) and getpeereid(3) on the control socket need "unix". */
-	if (privsep_keeps(keep, PRIVSEP_KEEP_LISTENER)) {
-		how = ", pledge \"stdio unix bpf recvfd\"";
-		if (pledge("stdio unix bpf recvfd", NULL) == -1)
-			fatal("pledge");
-	} else {
-		how = ", pledge \"stdio bpf recvfd\"";
-		if (pledge("stdio bpf recvfd", NULL) == -1)
-			fatal("pledge");
-	}
+	/*
+	 * accept(2) and getpeereid(3) on the control socket need "unix";
+	 * accept(2) on the answering fake MX's sockets needs "inet" (what it
+	 * does with the accepted ones, recv, send, fcntl, is "stdio").
+	 */
+	how = privsep_engine_promises(keep);
+	if (pledge(how, NULL) == -1)
+		fatal("pledge");
+	how = privsep_engine_pledged(keep);
 #elif defined(__FreeBSD__)
 	privsep_limit(keep);
 	how = ", capability mode";

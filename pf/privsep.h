@@ -36,7 +36,7 @@ enum privsep_op {
 	PRIVSEP_OP_METRICS_KEEP,	/* rename it over the metrics file */
 	PRIVSEP_OP_METRICS_DISCARD,	/* remove it */
 	PRIVSEP_OP_ALLOW_OPEN,		/* the allow-file, to read: only the
-					   one the parent checked */
+					   one the parent opened */
 	PRIVSEP_OP_SYNC_CONNECT		/* a socket to the sync server: only
 					   the one configured at start */
 };
@@ -76,6 +76,15 @@ struct privsep_server {
 	int			 config_fd;	/* checked, to give next; or: */
 	int			 allow_fd;	/* the allow-file checked with
 						   it, to give next; -1 */
+	int			 allow_error;	/* or why it could not be
+						   opened (errno); 0 */
+	/*
+	 * A reload the engine starts itself (the control socket's): the
+	 * parent reads and checks the files first, as on SIGHUP, and
+	 * leaves config_fd and allow_fd set.  NULL: open by path.
+	 */
+	void			(*check)(void *);
+	void			*check_arg;
 	struct sync_target	 sync;		/* where SYNC_CONNECT goes */
 	struct log_ratelimit	 warn;
 };
@@ -101,11 +110,13 @@ enum privsep_keep_kind {
 	PRIVSEP_KEEP_CAPTURE,		/* the bpf descriptor */
 	PRIVSEP_KEEP_CHANNEL,		/* a socket or pipe to talk through */
 	PRIVSEP_KEEP_LISTENER,		/* the control socket: accepts */
+	PRIVSEP_KEEP_INET_LISTENER,	/* the answering fake MX: accepts */
 	PRIVSEP_KEEP_OUTPUT,		/* standard output and error */
 	PRIVSEP_KEEP_IDLE		/* open, unused: standard input */
 };
 
-#define PRIVSEP_KEEP_MAX	16
+/* Room for the fake MX's listeners (fake-answer 421, 450) too. */
+#define PRIVSEP_KEEP_MAX	48
 /* Descriptors the engine may hold at once beyond those it keeps. */
 #define PRIVSEP_FDS_RECEIVED	4
 /* And those of sharing the whitelist: two connections, two pipes. */
@@ -117,6 +128,8 @@ struct privsep_keep {
 		enum privsep_keep_kind	kind;
 	}	fds[PRIVSEP_KEEP_MAX];
 	size_t	count;
+	/* Descriptors it may open on top: the fake MX's connections. */
+	size_t	extra;
 };
 
 struct privsep	*privsep_connect(int, const char *);
@@ -147,6 +160,7 @@ void		 privsep_drop(const struct privsep_user *,
 		    const struct privsep_keep *, uint64_t);
 void		 privsep_drop_resolver(const struct privsep_user *);
 void		 privsep_limit(const struct privsep_keep *);
+const char	*privsep_engine_promises(const struct privsep_keep *);
 void		 privsep_close_others(const struct privsep_keep *);
 void		 privsep_confine_parent(const char *,
 		    const struct state_writer *, const char *, const char *,

@@ -8,8 +8,8 @@
  * on), a shorter error buffer gets a prefix of the same reason; a line
  * that is too long or holds a byte that is not printable ASCII is refused.
  * An accepted request is one of the commands, with only the fields its
- * command has: an address for show whitelist, add and delete (always for
- * the last two), a prefix in the address's family, seconds in range and
+ * command has: an address for show whitelist, show tried (never with a
+ * prefix), add and delete (always for the last two), a prefix in the address's family, seconds in range and
  * only for add, a log level only for log; json exactly when the first
  * word is "json".  Written out again in its canonical form, an accepted
  * request parses to the same request, and so does the line with a blank
@@ -111,7 +111,9 @@ check_accepted(const uint8_t *data, size_t size,
 	REQUIRE(req->has_addr || (req->cmd != CTL_ADD &&
 	    req->cmd != CTL_DELETE));
 	REQUIRE(!req->has_addr || req->cmd == CTL_SHOW_WHITELIST ||
-	    req->cmd == CTL_ADD || req->cmd == CTL_DELETE);
+	    req->cmd == CTL_ADD || req->cmd == CTL_DELETE ||
+	    req->cmd == CTL_SHOW_TRIED);
+	REQUIRE(req->cmd != CTL_SHOW_TRIED || req->prefix == -1);
 	REQUIRE(req->has_addr || (req->prefix == -1 &&
 	    zeroed(&req->addr, sizeof(req->addr))));
 	REQUIRE(req->prefix >= -1 &&

@@ -288,6 +288,10 @@ show
 show nothing
 show stats extra extra extra extra
 frobnicate
+show tried
+show tried 198.51.100.1
+json show tried 2001:db8::1
+show tried 198.51.100.0/24
 EOF
 printf '\t show\tstats \t' >"$dir/blanks"
 printf 'show stats\r' >"$dir/crlf"
@@ -309,6 +313,50 @@ printf 'add 198.51.100.1/-1' >"$dir/negative-prefix"
 	printf '"\\x09"\n"\\x0d"\n" "\n'
 } >tests/fuzz/fuzz_control.dict
 
+# --- SMTP command lines of the answering fake MX, good and bad ---
+dir=$(fresh fuzz_smtp)
+n=0
+while IFS= read -r line; do
+	n=$((n + 1))
+	printf '%s' "$line" >"$dir/$(printf '%02d' "$n")"
+done <<'EOF'
+HELO relay.example.test
+EHLO relay.example.test
+ehlo [192.0.2.7]
+EHLO [IPv6:2001:db8::7]
+HELO
+HELO two words
+HELO bad!name
+MAIL FROM:<sender@example.test>
+MAIL FROM:<>
+mail from: <sender@example.test> SIZE=1000 BODY=8BITMIME
+MAIL FROM:sender@example.test
+MAIL FROM:<a b@example.test>
+MAIL FROM:<"quoted"@example.test>
+RCPT TO:<a@example.org>
+RCPT TO:<postmaster>
+RCPT TO:<>
+RCPT TO:<a@example.org>junk
+DATA
+RSET
+NOOP
+NOOP hello
+QUIT
+QUIT now
+VRFY root
+STARTTLS
+EOF
+printf 'HELO a\0b' >"$dir/nul-byte"
+printf 'HELO caf\303\251.example' >"$dir/utf8"
+printf 'MAIL FROM:<a@b>\tSIZE=1' >"$dir/tab"
+{ printf 'RCPT TO:<'
+  i=0
+  while [ "$i" -lt 520 ]; do printf 'a'; i=$((i + 1)); done
+  printf '@example.org>'; } >"$dir/too-long"
+{
+	printf '"%s"\n' HELO EHLO "MAIL FROM:" "RCPT TO:" DATA RSET NOOP \
+	    QUIT "<" ">" "@" "[" "]" "IPv6:" " SIZE="
+} >tests/fuzz/fuzz_smtp.dict
 # --- sync events: each input is 8 bytes of clock and whitelist-time
 # (zero shift, 3600 s), then one event; and some bare garbage ---
 dir=$(fresh fuzz_sync)

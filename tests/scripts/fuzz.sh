@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 need "${FUZZ_CC:-clang}"
 
 TARGETS="fuzz_packet fuzz_pflog fuzz_config fuzz_state fuzz_control
-fuzz_sync"
+fuzz_sync fuzz_smtp"
 FUZZ_TIME=${FUZZ_TIME:-20}
 FUZZ_CC=${FUZZ_CC:-clang}
 ARTIFACTS=build/fuzz/artifacts

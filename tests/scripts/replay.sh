@@ -210,6 +210,13 @@ for MXALLOWD in build/mxallowd build/asan/mxallowd; do
 	same "$tmp/want" "$tmp/got"
 	result "$MXALLOWD -q replay prints the summary only"
 
+	# A capture holds no handshakes: fake-answer replays as rst.
+	expected fake-real4 plain >"$tmp/want"
+	replay "$tmp/fake-real4-ether.pcap" --fake-answer 450 >"$tmp/got" \
+	    2>"$tmp/err"
+	same "$tmp/want" "$tmp/got"
+	result "$MXALLOWD --fake-answer 450 replays as rst"
+
 	# "-" is standard input, read as stdio sets it up (a file gets a
 	# larger buffer of mxallowd's own): the same decisions either way.
 	expected expiry pflog >"$tmp/want"

@@ -211,7 +211,9 @@ test_table(void)
 	    config_option("") == NULL && config_option("fake") == NULL,
 	    "config_option finds every option by name, and nothing else");
 	CHECK(clo == (1ULL << OPT_CONFIG | 1ULL << OPT_HELP |
-	    1ULL << OPT_VERSION | 1ULL << OPT_REPLAY), "config, help, version "
+	    1ULL << OPT_VERSION | 1ULL << OPT_REPLAY | 1ULL << OPT_PRINT_RULESET |
+	    1ULL << OPT_REMOVE_TABLE), "config, help, version, replay, "
+	    "print-ruleset and remove-table "
 	    "and replay are the command-line-only options");
 	CHECK(OPT_COUNT <= sizeof(cfg.given) * CHAR_BIT,
 	    "every option has a bit in 'given'");
@@ -230,7 +232,9 @@ sample_value(const struct mx_option *opt, char *buf, size_t len)
 		snprintf(buf, len, "%lld", opt->max);
 		return buf;
 	case OPT_TYPE_STRING:
-		/* A URL is a string with a form of its own. */
+		/* A URL, or a choice among a few words: forms of their own. */
+		if (opt->id == OPT_FAKE_ANSWER)
+			return "450";
 		return opt->id == OPT_SYNC ? "redis://192.0.2.7:6380/2" :
 		    "sample";
 	case OPT_TYPE_BOOL:
@@ -1033,7 +1037,8 @@ test_usage(void)
 	config_usage(fp, "mxallowd", L);
 	fclose(fp);
 	CHECK(has_text(text, "usage: mxallowd [options] -f address -r address "
-	    "-n number\n") && has_text(text, "-f, --fake-mailserver address") &&
+	    "[-n number | --backend nftables]\n") &&
+	    has_text(text, "-f, --fake-mailserver address") &&
 	    has_text(text, "--max-entries number") &&
 	    has_text(text, "(default: 3600)") &&
 	    !has_text(text, "--pflog-interface") && !has_text(text, "--table"),
@@ -1120,6 +1125,51 @@ test_load_stream(void)
 	    "a broken stream is reported with the file's path and line (%s)",
 	    err);
 	config_free(&cmd);
+}
+
+/* fake-answer and its limits (issue 17). */
+static void
+test_fake_answer(void)
+{
+	struct mx_config cfg;
+
+	config_init(&cfg);
+	CHECK(config_fake_answer(&cfg) == FAKE_ANSWER_RST &&
+	    cfg.fake_answer_connections == 256 &&
+	    cfg.fake_answer_per_source == 4 && cfg.fake_answer_timeout == 10,
+	    "fake-answer: rst by default, limits 256, 4, 10 s");
+	config_free(&cfg);
+	CHECK(parse_text(&cfg, MX_PORT_LINUX, "fake-answer 421\n") == 0 &&
+	    config_fake_answer(&cfg) == FAKE_ANSWER_421,
+	    "fake-answer 421 in the file");
+	config_free(&cfg);
+	CHECK(parse_text(&cfg, MX_PORT_PF, "fake-answer=450\n"
+	    "fake-answer-connections 4096\nfake-answer-per-source 1\n"
+	    "fake-answer-timeout 300\n") == 0 &&
+	    config_fake_answer(&cfg) == FAKE_ANSWER_450 &&
+	    cfg.fake_answer_connections == 4096 &&
+	    cfg.fake_answer_per_source == 1 && cfg.fake_answer_timeout == 300,
+	    "fake-answer 450 and its limits on the pf port");
+	config_free(&cfg);
+	CHECK(parse_text(&cfg, MX_PORT_LINUX, "fake-answer rst\n") == 0 &&
+	    config_fake_answer(&cfg) == FAKE_ANSWER_RST,
+	    "fake-answer rst");
+	config_free(&cfg);
+	CHECK(file_fail(MX_PORT_LINUX, "\nfake-answer 452\n", 2,
+	    "fake-answer: '452' is not rst, 421 or 450"),
+	    "fake-answer refuses another code, with file:line");
+	CHECK(file_fail(MX_PORT_LINUX, "fake-answer RST\n", 1,
+	    "fake-answer: 'RST' is not rst, 421 or 450"),
+	    "fake-answer is case-sensitive, as the other words are");
+	CHECK(file_fail(MX_PORT_LINUX, "fake-answer-timeout 0\n", 1,
+	    "fake-answer-timeout: '0' is not a whole number from 1 to 300"),
+	    "fake-answer-timeout: at least a second");
+	CHECK(file_fail(MX_PORT_LINUX, "fake-answer-connections 4097\n", 1,
+	    "fake-answer-connections: '4097' is not a whole number from 1 "
+	    "to 4096"), "fake-answer-connections: at most 4096");
+	CHECK(args_fail(MX_PORT_LINUX, (const char *[]){ "--fake-answer",
+	    "550", NULL }, "--fake-answer: '550' is not rst, 421 or 450"),
+	    "--fake-answer checks its value");
 }
 
 #define ALLOW_TEXT	"# partners\n\n  192.0.2.7  \n198.51.100.0/24 # a pool\n" \
@@ -1238,6 +1288,7 @@ main(void)
 	test_default_path();
 	test_usage();
 	test_allow_options();
+	test_fake_answer();
 	remove_tmpdir();
 	CHECK(access(tmpdir, F_OK) == -1, "the temporary directory is gone");
 	return T_DONE();

@@ -402,10 +402,98 @@ control(const char *line, char *text, size_t len)
 	return rc;
 }
 
+/* The same, with every line of the answer. */
+static int
+control_all(const char *line, char *text, size_t len)
+{
+	struct ctl_out out;
+	char err[256];
+	int rc;
+
+	memset(&out, 0, sizeof(out));
+	err[0] = '\0';
+	rc = mxd_control(&d, line, strlen(line), &out, err, sizeof(err));
+	snprintf(text, len, "%.*s%s", (int)out.len, out.buf ? out.buf : "",
+	    err);
+	free(out.buf);
+	return rc;
+}
+
+/* Lines of text that start with start and hold every one of parts. */
+static int
+lines_with(const char *text, const char *start, const char *const *parts)
+{
+	const char *p = text, *nl;
+	char line[512];
+	size_t i;
+	int n = 0;
+	bool all;
+
+	for (; *p != '\0'; p = *nl == '\0' ? nl : nl + 1) {
+		nl = p + strcspn(p, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (strncmp(line, start, strlen(start)) != 0)
+			continue;
+		for (all = true, i = 0; parts[i] != NULL; i++)
+			all = all && strstr(line, parts[i]) != NULL;
+		n += all;
+	}
+	return n;
+}
+
 /*
  * The control socket's commands reach the table through the port's
  * hooks, as the whitelist's own changes do.
  */
+/*
+ * show whitelist without an address: every live entry, one line each,
+ * with its prefix, seconds left, origin and last use; in JSON, one
+ * object per entry with the same fields.
+ */
+static void
+check_listing(void)
+{
+	static const char *const manual4[] = { " manual ", NULL };
+	static const char *const fake4[] = { " fake ", NULL };
+	static const char *const json6[] = { "\"prefix\":128,",
+	    "\"origin\":\"manual\"", "\"last_use\":", NULL };
+	static const char *const json4[] = { "\"prefix\":32,",
+	    "\"origin\":\"fake\"", "\"seconds\":", NULL };
+	char text[4096], want[64];
+	const char *p;
+	long long left;
+	int lines = 0;
+
+	CHECK(control_all("show whitelist", text, sizeof(text)) == 0 &&
+	    lines_with(text, "198.18.0.78/32 ", manual4) == 1 &&
+	    lines_with(text, "2001:db8:77::1/128 ", manual4) == 1 &&
+	    lines_with(text, "192.0.2.61/32 ", fake4) == 1,
+	    OS ": show whitelist lists every entry with its origin (%s)",
+	    text);
+	for (p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	CHECK(lines == (int)wl_count(d.wl) && lines >= 3,
+	    OS ": one line per entry (%d of %zu)", lines, wl_count(d.wl));
+	p = strstr(text, "192.0.2.61/32 ");
+	left = p != NULL ? strtoll(p + strlen("192.0.2.61/32 "), NULL, 10) :
+	    -1;
+	CHECK(left > d.cfg.whitelist_time - 5 && left <= d.cfg.whitelist_time,
+	    OS ": with the seconds it has left (%lld of %lld)", left,
+	    (long long)d.cfg.whitelist_time);
+	CHECK(control_all("json show whitelist", text, sizeof(text)) == 0 &&
+	    lines_with(text, "{\"address\":\"2001:db8:77::1\",", json6) ==
+	    1 && lines_with(text, "{\"address\":\"192.0.2.61\",", json4) ==
+	    1, OS ": and in JSON (%s)", text);
+	snprintf(want, sizeof(want), "192.0.2.61/32 ");
+	CHECK(control("show whitelist 192.0.2.61", text, sizeof(text)) == 0 &&
+	    strncmp(text, want, strlen(want)) == 0 &&
+	    strstr(text, " fake ") != NULL,
+	    OS ": one address: the entry that covers it (%s)", text);
+	CHECK(control("show whitelist 192.0.2.62", text, sizeof(text)) == -1 &&
+	    strcmp(text, "not whitelisted") == 0,
+	    OS ": or that it is not whitelisted (%s)", text);
+}
+
 static void
 test_control_commands(void)
 {
@@ -434,6 +522,9 @@ test_control_commands(void)
 	    control("add 198.18.0.78", text, sizeof(text)) == 0 &&
 	    fake_pf_contains(TABLE, 6, "2001:db8:77::1", 128),
 	    OS ": two more added");
+	syn("192.0.2.61", FAKE_MX, PFLOG_ACTION_PASS);
+	pf_port.input(&d);
+	check_listing();
 	CHECK(control("flush", text, sizeof(text)) == -1 &&
 	    in_wl("198.18.0.78"), OS ": flush without force refused");
 	CHECK(control("flush force", text, sizeof(text)) == 0 &&

@@ -300,6 +300,33 @@ received(int fd, const char *text)
 
 /* The files of one run. */
 
+/*
+ * pf as the daemon's parent sees it: fake_pf, or fake_pf that notes (in
+ * the file in_table) the moment FAKE_PEER enters <mx-white>.
+ */
+#define FAKE_PEER	"127.0.0.1"
+static char		 in_table[128];
+static pfk_ioctl_fn	*daemon_ioctl = fake_pf_ioctl;
+
+static int
+noting_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	FILE *fp;
+	int rc;
+
+	/* A slow pf: an answer that did not wait for it would come first. */
+	if (cmd == DIOCRADDADDRS)
+		usleep(300000);
+	rc = fake_pf_ioctl(fd, cmd, arg);
+	if (rc == 0 && fake_pf_contains("mx-white", 4, FAKE_PEER, 32) &&
+	    access(in_table, F_OK) == -1 &&
+	    (fp = fopen(in_table, "w")) != NULL) {
+		fputs("in <mx-white>\n", fp);
+		fclose(fp);
+	}
+	return rc;
+}
+
 static char	dir[] = "/tmp/test_pfprocs.XXXXXX";
 static char	conf[128], pidfile[128], state[128], logfile[128], tables[128];
 static char	capreport[128], ctlsock[128];
@@ -366,7 +393,7 @@ start_daemon_logging(bool to_syslog)
 	atexit(dump_tables);
 	fake_pf_reset(NULL);
 	fake_pf_fd = -1;
-	pfk_ioctl = fake_pf_ioctl;
+	pfk_ioctl = daemon_ioctl;
 	pfk_open_device = fake_pf_open;
 #ifdef PFCOMPAT_FREEBSD
 	pfk_sysctl = fake_pf_sysctlbyname;
@@ -646,6 +673,122 @@ test_allow(void)
 	unlink(allowf);
 }
 
+/*
+ * One request to the control socket: the whole answer (up to "end") in
+ * answer, or false if the daemon could not be reached or did not finish
+ * within WAIT_TENTHS.
+ */
+static bool
+ask(const char *request, char *answer, size_t len)
+{
+	struct sockaddr_un sun;
+	struct pollfd pfd;
+	size_t have = 0;
+	ssize_t n;
+	int fd, i;
+
+	answer[0] = '\0';
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(ctlsock) >= sizeof(sun.sun_path))
+		return false;
+	memcpy(sun.sun_path, ctlsock, strlen(ctlsock));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return false;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < WAIT_TENTHS && have + 1 < len; i++) {
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		if ((n = read(fd, answer + have, len - have - 1)) <= 0)
+			break;
+		have += (size_t)n;
+		answer[have] = '\0';
+	}
+	close(fd);
+	return strstr(answer, "end\n") != NULL;
+}
+
+/*
+ * The control socket's reload on pf: the engine cannot open the
+ * allow-file, so the parent reads and checks both files when the engine
+ * asks, as on SIGHUP; a broken file's error, with its line, goes back to
+ * the client, and the old list stays.
+ */
+static void
+test_allow_control(void)
+{
+	char allowf[160], conftext[512], answer[2048];
+	pid_t pid;
+	int status;
+
+	reset_files();
+	snprintf(allowf, sizeof(allowf), "%s/allow", dir);
+	write_file(allowf, "203.0.113.1\n");
+	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-white\n"
+	    "allow-file %s\n", allowf);
+	write_conf(conftext);
+	pid = start_daemon();
+	CHECK(logged("privileged parent: engine process "),
+	    OS ": control reload: the daemon starts with an allow-file");
+
+	write_file(allowf, "203.0.113.5\n");
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, "error") == NULL &&
+	    strstr(answer, "reloaded") != NULL,
+	    OS ": control reload: a changed allow-file is read (%s)", answer);
+	CHECK(ask("show allow\n", answer, sizeof(answer)) &&
+	    strstr(answer, "203.0.113.5") != NULL &&
+	    strstr(answer, "203.0.113.1") == NULL,
+	    OS ": control reload: show allow lists the new entry only (%s)",
+	    answer);
+
+	write_file(allowf, "203.0.113.6\nnot an entry!\n");
+	snprintf(conftext, sizeof(conftext), "error: %s:2: ", allowf);
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, conftext) != NULL,
+	    OS ": control reload: a broken allow-file is refused with its "
+	    "file and line (%s)", answer);
+	CHECK(ask("show allow\n", answer, sizeof(answer)) &&
+	    strstr(answer, "203.0.113.5") != NULL &&
+	    strstr(answer, "203.0.113.6") == NULL,
+	    OS ": control reload: and the old list stays (%s)", answer);
+
+	unlink(allowf);
+	snprintf(conftext, sizeof(conftext), "error: %s: ", allowf);
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, conftext) != NULL &&
+	    strstr(answer, "No such file") != NULL,
+	    OS ": control reload: a missing allow-file is named, with why "
+	    "(%s)", answer);
+
+	/* The parent took nothing of the refused ones: SIGHUP still works. */
+	write_file(allowf, "203.0.113.2\n");
+	CHECK(ask("reload\n", answer, sizeof(answer)) &&
+	    strstr(answer, "error") == NULL,
+	    OS ": control reload: a repaired allow-file is read (%s)",
+	    answer);
+
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    OS ": control reload: the daemon exits 0 (%#x)", status);
+	CHECK(file_has(tables, "mx-white 203.0.113.2") &&
+	    !file_has(tables, "203.0.113.1") &&
+	    !file_has(tables, "203.0.113.5") &&
+	    !file_has(tables, "203.0.113.6") && file_has(tables, "bad 0"),
+	    OS ": control reload: the table holds the last good allow-file's "
+	    "entry only");
+	unlink(allowf);
+}
+
 /* Poll for the nth line with text in the log, at most tenths. */
 static bool
 logged_times(const char *text, int n, int tenths)
@@ -777,6 +920,108 @@ test_capsicum(void)
 	    capture_ioctls);
 }
 #endif
+
+#ifdef PFCOMPAT_CAPSICUM
+/* Was a descriptor limited to what the answering fake MX needs? */
+static bool
+listener_limited(void)
+{
+	char line[512];
+	unsigned long long rights;
+	bool found = false;
+	FILE *fp;
+	int fd;
+
+	if ((fp = fopen(capreport, "r")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "limit %d %llx", &fd, &rights) == 2 &&
+		    rights == (CAP_ACCEPT | CAP_EVENT | CAP_READ | CAP_WRITE |
+		    CAP_FCNTL | CAP_SHUTDOWN))
+			found = true;
+	fclose(fp);
+	return found;
+}
+#endif
+
+/*
+ * fake-answer 421 (issue 17): the engine answers on the fake MX, after the
+ * peer's entry is in pf's table: the parent notes the entry (noting_ioctl)
+ * before it answers the engine, which only then writes to the peer.  A
+ * SYN to the fake MX whitelists nobody.
+ */
+static void
+test_fake_answer(void)
+{
+	struct sockaddr_in sin;
+	struct pollfd pfd;
+	char line[256] = "", text[512];
+	bool noted = false;
+	ssize_t n = -1;
+	pid_t pid;
+	int fd = -1, i, status;
+
+	reset_files();
+	snprintf(in_table, sizeof(in_table), "%s/in-table", dir);
+	unlink(in_table);
+	mxd_fake_port = (uint16_t)(20000 + getpid() % 20000);
+	snprintf(text, sizeof(text), "fake-mailserver " FAKE_PEER "\n"
+	    "real-mailserver " REAL_MX "\nfake-answer 421\n");
+	write_conf(text);
+	daemon_ioctl = noting_ioctl;
+	pid = start_daemon();
+	daemon_ioctl = fake_pf_ioctl;
+	CHECK(logged("started (pf port)"), OS ": fake-answer 421: started");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(mxd_fake_port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < WAIT_TENTHS; i++) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			abort();
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(100000);
+	}
+	if (fd != -1) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, WAIT_TENTHS * 100) == 1 &&
+		    (n = read(fd, line, sizeof(line) - 1)) > 0) {
+			line[n] = '\0';
+			/* Now, not later: was the entry in pf already? */
+			noted = access(in_table, F_OK) == 0;
+		}
+		close(fd);
+	}
+	CHECK(strncmp(line, "421 4.3.2 ", 10) == 0 &&
+	    strstr(line, " Service not available, try the next MX\r\n") !=
+	    NULL, OS ": the engine answers the fake MX's peer 421 (%s)",
+	    n > 0 ? "answered" : "no answer");
+	CHECK(noted, OS ": the peer was in pf's table before the answer "
+	    "reached it");
+	CHECK(logged("fake MX answered 421 to " FAKE_PEER),
+	    OS ": the engine logs the answered peer");
+	syn("198.51.100.1", FAKE_PEER, PFLOG_ACTION_PASS);
+	syn("198.51.100.9", REAL_MX, PFLOG_ACTION_DROP);
+	CHECK(logged("block 198.51.100.9 -> " REAL_MX) &&
+	    !file_has(logfile, "whitelist 198.51.100.1"),
+	    OS ": a SYN to the answering fake MX whitelists nobody");
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    file_has(tables, "bad 0"),
+	    OS ": it exits 0; every pf request was well formed");
+	mxd_fake_port = 25;
+	unlink(in_table);
+#ifdef PFCOMPAT_CAPSICUM
+	CHECK(listener_limited(), OS ": the fake MX's listener is limited to "
+	    "accept, read, write, fcntl, shutdown and wait");
+	unlink(capreport);
+#endif
+}
 
 /* A killed child takes the daemon down, and the table keeps its entries. */
 static void
@@ -1164,7 +1409,13 @@ main(void)
 	test_allow();
 	show_log(failed);
 	failed = t_failed;
+	test_allow_control();
+	show_log(failed);
+	failed = t_failed;
 	test_allow_names();
+	show_log(failed);
+	failed = t_failed;
+	test_fake_answer();
 	show_log(failed);
 	failed = t_failed;
 	test_killed("engine");

@@ -581,9 +581,50 @@ test_observe(void)
 	setup_free(&s);
 }
 
+/*
+ * fake-answer 421/450 (issue 17): a SYN to the fake MX whitelists nobody
+ * and passes; a completed handshake (policy_answered()) whitelists as a
+ * fake-MX hit did, with the prefix; the real MX then lets the peer in.
+ */
+static void
+test_fake_answers(void)
+{
+	struct setup s;
+	struct mx_addr a = A("198.51.100.7"), net;
+
+	setup_init(&s);
+	s.p.fake_answers = true;
+	CHECK(syn(&s, "198.51.100.7", FAKE4, 0) == MX_IGNORE &&
+	    !listed(&s, "198.51.100.7", 0) && s.stats.fake_hits == 1 &&
+	    s.stats.whitelisted == 0 && s.stats.ignored == 0,
+	    "answering: a SYN to the fake MX passes, is a fake-MX hit, and "
+	    "whitelists nobody");
+	CHECK(syn(&s, "198.51.100.7", REAL4, 1) == MX_BLOCK,
+	    "answering: a SYN alone does not open the real MX");
+	CHECK(policy_answered(&s.p, &a, 2) == MX_WHITELIST &&
+	    listed(&s, "198.51.100.7", 2) && s.stats.whitelisted == 1,
+	    "answering: a completed handshake whitelists the peer");
+	CHECK(policy_answered(&s.p, &a, 3) == MX_REFRESH &&
+	    s.stats.refreshed == 1, "answering: again, it is renewed");
+	CHECK(syn(&s, "198.51.100.7", REAL4, 4) == MX_PASS,
+	    "answering: the peer then passes the real MX");
+	s.p.prefix4 = 24;
+	a = A("203.0.113.9");
+	net = A("203.0.113.0");
+	CHECK(policy_answered(&s.p, &a, 5) == MX_WHITELIST &&
+	    wl_contains(s.p.wl, &net, 5) && !listed(&s, "203.0.113.9", 5),
+	    "answering: whitelist-prefix4 applies, as to a fake-MX hit");
+	s.p.fake_answers = false;
+	s.p.prefix4 = 0;
+	CHECK(syn(&s, "192.0.2.77", FAKE4, 6) == MX_WHITELIST &&
+	    listed(&s, "192.0.2.77", 6), "rst: the SYN whitelists, as before");
+	setup_free(&s);
+}
+
 int
 main(void)
 {
+	test_fake_answers();
 	test_allow();
 	test_allow_parse();
 	test_allow_resolve();

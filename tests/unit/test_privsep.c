@@ -792,6 +792,19 @@ insert4(const char *table, const char *text)
  * (the parent) for the engine, and the move to a renamed table, only to
  * the one the server itself read from that file.
  */
+static int	checks;
+static char	checked_path[64];
+
+/* The parent's check, as privsep_serve_one() calls it: hands a file. */
+static void
+count_check(void *arg)
+{
+	struct privsep_server *srv = arg;
+
+	checks++;
+	srv->config_fd = open(checked_path, O_RDONLY | O_CLOEXEC);
+}
+
 static void
 test_reload_requests(void)
 {
@@ -959,6 +972,44 @@ test_reload_requests(void)
 	    "leaves no checked allow-file to give (%s)", err);
 	if (fp != NULL)
 		fclose(fp);
+
+	/* Why the parent could not open it: said once, then as before. */
+	srv.allow_error = ENOENT;
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "No such file") != NULL &&
+	    srv.allow_error == 0,
+	    OS ": the parent's reason for no allow-file reaches the engine "
+	    "(%s)", err);
+	srv.allow_error = ENOTSUP;
+	fp = privsep_allow_open(ps, allowf, err, sizeof(err));
+	CHECK(fp == NULL && strstr(err, "only the allow-file named at "
+	    "start") != NULL,
+	    OS ": another allow-file than at start is named as such (%s)",
+	    err);
+
+	/*
+	 * A reload the engine starts: the parent's check runs when the
+	 * configuration file is asked for, and only if no SIGHUP's check
+	 * left one.
+	 */
+	checks = 0;
+	snprintf(checked_path, sizeof(checked_path), "%s", allowf);
+	srv.check = count_check;
+	srv.check_arg = &srv;
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strcmp(line, "0.0.0.0/8\n") == 0 && checks == 1,
+	    OS ": the engine's own reload has the parent check first, and "
+	    "gets what it checked (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	srv.config_fd = open(conf, O_RDONLY | O_CLOEXEC);
+	fp = privsep_config_open(ps, true, err, sizeof(err));
+	CHECK(fp != NULL && checks == 1,
+	    OS ": after a SIGHUP's check, no second one (%s)", err);
+	if (fp != NULL)
+		fclose(fp);
+	srv.check = NULL;
 	unlink(allowf);
 
 	unlink(conf);
