@@ -1,7 +1,7 @@
 # Fuzzing: libFuzzer targets (tests/fuzz/fuzz_*.c) for the packet parser,
 # the pflog header and link layers, the config parser, the state-file
-# reader, the control request parser and the answering fake MX's SMTP
-# command parser, each built twice:
+# reader, the control request parser, the answering fake MX's SMTP
+# command parser and the sync event parser, each built twice:
 #
 #  - make fuzz: $(O)/fuzz/NAME, with clang, libFuzzer, ASan and UBSan;
 #    tests/scripts/fuzz.sh runs each for a bounded time;

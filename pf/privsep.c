@@ -23,9 +23,13 @@
  *	engine with the answer, then kept by rename, or removed), open the
  *	configuration file read-only for a reload, give the allow-file it
  *	read and checked with it on SIGHUP (ALLOW_OPEN: that descriptor,
- *	once; the engine names no file), and move the entries to
+ *	once; the engine names no file), move the entries to
  *	a renamed table (only to the name of the configuration the parent
- *	read and checked itself).  privsep_check_request() refuses anything
+ *	read and checked itself), and open a socket to the sync server
+ *	(SYNC_CONNECT: only to the one of the configuration it read at
+ *	start, resolved then, without waiting for the connection, with
+ *	2-second send and receive timeouts; the engine's sync thread waits
+ *	and speaks Redis on it, for a process that may open no socket).  privsep_check_request() refuses anything
  *	else: unknown operations, lengths that do not match the count, more
  *	than PFT_BATCH addresses, another table, names that are not
  *	NUL-terminated and zero-padded, unknown families, empty or overlong
