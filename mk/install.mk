@@ -13,8 +13,8 @@
 # -c $(SYSCONFDIR)/mxallowd.conf.  The sample is installed beside it as
 # mxallowd.conf.sample: an existing mxallowd.conf is never touched, not
 # even by uninstall.  UNITDIR is on systemd's search path for both
-# PREFIX=/usr/local and PREFIX=/usr; the unit's ExecStart is rewritten to
-# $(SBINDIR)/mxallowd.
+# PREFIX=/usr/local and PREFIX=/usr; the unit's ExecStart (and the
+# commented-out ExecStopPost) is rewritten to $(SBINDIR)/mxallowd.
 
 PREFIX	   ?= /usr/local
 SBINDIR	   ?= $(PREFIX)/sbin
@@ -40,7 +40,8 @@ install: $(O)/mxallowd $(O)/mxallowctl
 	    $(DESTDIR)$(MANDIR)/man5/mxallowd.conf.5
 	$(INSTALL) -m 644 etc/mxallowd.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/mxallowd.conf.sample
-	sed 's|^ExecStart=/usr/local/sbin/mxallowd |ExecStart=$(SBINDIR)/mxallowd$(INSTALL_CONFIG_ARG) |' \
+	sed -e 's|^ExecStart=/usr/local/sbin/mxallowd |ExecStart=$(SBINDIR)/mxallowd$(INSTALL_CONFIG_ARG) |' \
+	    -e 's|^#ExecStopPost=/usr/local/sbin/mxallowd |#ExecStopPost=$(SBINDIR)/mxallowd$(INSTALL_CONFIG_ARG) |' \
 	    rc.d/linux/mxallowd.service >$(DESTDIR)$(UNITDIR)/mxallowd.service.tmp
 	chmod 644 $(DESTDIR)$(UNITDIR)/mxallowd.service.tmp
 	mv -f $(DESTDIR)$(UNITDIR)/mxallowd.service.tmp \

@@ -101,6 +101,9 @@ check "PREFIX, MANDIR and SYSCONFDIR are honoured" same_tree "$dest" "$tmp/want"
 check "the unit starts /usr/sbin/mxallowd with -c SYSCONFDIR/mxallowd.conf" \
     grep -qx 'ExecStart=/usr/sbin/mxallowd -c /opt/mx/etc/mxallowd.conf --control-socket /run/mxallowd/mxallowd.sock --pidfile /run/mxallowd/mxallowd.pid' \
     "$dest/usr/lib/systemd/system/mxallowd.service"
+check "and names no other mxallowd, not even in a comment" \
+    sh -c "grep -q '^#ExecStopPost=/usr/sbin/mxallowd -c /opt/mx/etc/mxallowd.conf --backend nftables --remove-table\$' '$dest/usr/lib/systemd/system/mxallowd.service' &&
+    ! grep -q /usr/local '$dest/usr/lib/systemd/system/mxallowd.service'"
 # shellcheck disable=SC2086
 check "make uninstall $vars" make_ uninstall DESTDIR="$dest" $vars
 : >"$tmp/want"
