@@ -23,14 +23,16 @@ set -eu
 #     installed: they conflict with each other (both provide
 #     mail-transport-agent), and installing either would start a mail
 #     server on this machine.  The test runs them from there, with their
-#     own configuration and spool directories, in its namespaces.
+#     own configuration and spool directories, in its namespaces.  The
+#     shared libraries they need that a minimal Debian lacks are
+#     installed: libsasl2-2 (Postfix), libgnutls-dane0 (Exim).
 # tests/lib/need.sh names the package of every program a test needs.
 PACKAGES="build-essential clang pkg-config libnetfilter-queue-dev libmnl-dev
 libnftables-dev libnftnl-dev
 libpcap-dev iptables nftables iproute2 tcpdump socat dnsmasq-base mandoc
 shellcheck bmake libclang-rt-14-dev valgrind procps systemd man-db
 debhelper dpkg-dev lintian python3 python3-prometheus-client
-libhiredis-dev redis-server redis-tools"
+libhiredis-dev redis-server redis-tools libsasl2-2 libgnutls-dane0"
 
 MTA_PACKAGES="postfix exim4-daemon-light exim4-base libidn12"
 MTA_DIR=$(cd "$(dirname "$0")/.." && pwd)/build/mta

@@ -16,6 +16,16 @@ MTA=${MTA:-$ROOT/build/mta/root}
 need_file "$MTA/usr/sbin/exim4" "sh tests/install-deps.sh"
 need_file "$MTA/usr/lib/postfix/sbin/master" "sh tests/install-deps.sh"
 LIBS=$MTA/usr/lib/postfix:$MTA/usr/lib/x86_64-linux-gnu
+# A library the unpacked MTAs need and the machine lacks: say which, once,
+# instead of a Postfix that cannot start its smtpd.
+for prog in "$MTA/usr/sbin/exim4" "$MTA/usr/lib/postfix/sbin/smtpd" \
+    "$MTA/usr/lib/postfix/sbin/smtp" "$MTA/usr/sbin/smtp-source"; do
+	lost=$(LD_LIBRARY_PATH=$LIBS ldd "$prog" 2>&1 | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p')
+	if [ -n "$lost" ]; then
+		echo "not ok 1 - mta.sh: $(basename "$prog") lacks $(echo "$lost" | tr '\n' ' ')(sh tests/install-deps.sh)"
+		exit 1
+	fi
+done
 MTA_TIME=${MTA_TIME:-30}	# seconds a delivery may take
 
 # The MTAs' users, seen only inside the namespaces ("ip netns exec" mounts
@@ -174,7 +184,7 @@ postfix_start() {
 # Submitted over SMTP, with Postfix's own smtp-source: its sendmail's
 # postdrop would lose LD_LIBRARY_PATH (sendmail cleans the environment).
 postfix_send() {
-	ip netns exec "$NS_C" env LD_LIBRARY_PATH="$LIBS" \
+	timeout "$MTA_TIME" ip netns exec "$NS_C" env LD_LIBRARY_PATH="$LIBS" \
 	    "$MTA/usr/sbin/smtp-source" -m 1 -f sender@client.example.test \
 	    -t rcpt@example.test -S "$1" 127.0.0.1:10025
 }
