@@ -384,25 +384,10 @@ test_refused_adoption(void)
 #endif
 }
 
-/* One control request through the core's handler: 0 or -1, and its text. */
-static int
-control(const char *line, char *text, size_t len)
-{
-	struct ctl_out out;
-	char err[256];
-	int rc;
-
-	memset(&out, 0, sizeof(out));
-	err[0] = '\0';
-	rc = mxd_control(&d, line, strlen(line), &out, err, sizeof(err));
-	snprintf(text, len, "%.*s%s", (int)out.len, out.buf ? out.buf : "",
-	    err);
-	free(out.buf);
-	text[strcspn(text, "\n")] = '\0';
-	return rc;
-}
-
-/* The same, with every line of the answer. */
+/*
+ * One control request through the core's handler: 0 or -1, and the text
+ * of every line of its answer.
+ */
 static int
 control_all(const char *line, char *text, size_t len)
 {
@@ -418,6 +403,17 @@ control_all(const char *line, char *text, size_t len)
 	free(out.buf);
 	return rc;
 }
+
+/* The same, its first line only. */
+static int
+control(const char *line, char *text, size_t len)
+{
+	int rc = control_all(line, text, len);
+
+	text[strcspn(text, "\n")] = '\0';
+	return rc;
+}
+
 
 /* Lines of text that start with start and hold every one of parts. */
 static int

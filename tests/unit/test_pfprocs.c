@@ -617,6 +617,23 @@ write_file(const char *path, const char *text)
 		abort();
 }
 
+/* The daemon with an allow-file of this content (its path in allowf). */
+static pid_t
+start_with_allow(char *allowf, size_t len, const char *content)
+{
+	char conftext[512];
+
+	reset_files();
+	snprintf(allowf, len, "%s/allow", dir);
+	write_file(allowf, content);
+	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
+	    "real-mailserver " REAL_MX "\n"
+	    "table mx-white\n"
+	    "allow-file %s\n", allowf);
+	write_conf(conftext);
+	return start_daemon();
+}
+
 /*
  * The allow list on pf: an allow-file the parent reads and checks on
  * SIGHUP and hands to the engine (which cannot open it), a broken one
@@ -629,15 +646,8 @@ test_allow(void)
 	pid_t pid;
 	int status, reloads;
 
-	reset_files();
-	snprintf(allowf, sizeof(allowf), "%s/allow", dir);
-	write_file(allowf, "# partners\n203.0.113.1\n");
-	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
-	    "real-mailserver " REAL_MX "\n"
-	    "table mx-white\n"
-	    "allow-file %s\n", allowf);
-	write_conf(conftext);
-	pid = start_daemon();
+	pid = start_with_allow(allowf, sizeof(allowf), "# partners\n"
+	    "203.0.113.1\n");
 	CHECK(logged("privileged parent: engine process "),
 	    OS ": allow: the daemon starts with an allow-file");
 
@@ -727,15 +737,7 @@ test_allow_control(void)
 	pid_t pid;
 	int status;
 
-	reset_files();
-	snprintf(allowf, sizeof(allowf), "%s/allow", dir);
-	write_file(allowf, "203.0.113.1\n");
-	snprintf(conftext, sizeof(conftext), "fake-mailserver " FAKE_MX "\n"
-	    "real-mailserver " REAL_MX "\n"
-	    "table mx-white\n"
-	    "allow-file %s\n", allowf);
-	write_conf(conftext);
-	pid = start_daemon();
+	pid = start_with_allow(allowf, sizeof(allowf), "203.0.113.1\n");
 	CHECK(logged("privileged parent: engine process "),
 	    OS ": control reload: the daemon starts with an allow-file");
 
