@@ -256,32 +256,15 @@ fail:
 	return -1;
 }
 
+/*
+ * The messages hiredis has read already: the SUBSCRIBE reply's read may
+ * have brought some, and poll(2) would not tell of them.
+ */
 static int
-connect_all(struct sync *s, struct conn *k, char *err, size_t errlen)
-{
-	const struct sync_config *cfg = sync_io_config(s);
-
-	if ((k->sub = open_one(s, err, errlen)) == NULL ||
-	    (k->cmd = open_one(s, err, errlen)) == NULL ||
-	    simple(k->sub, err, errlen, "SUBSCRIBE %s", cfg->channel) == -1 ||
-	    load_store(s, k, err, errlen) == -1) {
-		conn_close(k);
-		return -1;
-	}
-	return 0;
-}
-
-/* What the subscription has for us; -1 when the connection is gone. */
-static int
-read_channel(struct sync *s, struct conn *k, char *err, size_t errlen)
+buffered_messages(struct sync *s, struct conn *k, char *err, size_t errlen)
 {
 	void *r;
 
-	if (redisBufferRead(k->sub) != REDIS_OK) {
-		seterr(err, errlen, "%s", k->sub->errstr[0] ?
-		    k->sub->errstr : "connection lost");
-		return -1;
-	}
 	for (;;) {
 		if (redisGetReplyFromReader(k->sub, &r) != REDIS_OK) {
 			seterr(err, errlen, "%s", k->sub->errstr);
@@ -292,6 +275,34 @@ read_channel(struct sync *s, struct conn *k, char *err, size_t errlen)
 		message(s, r);
 		freeReplyObject(r);
 	}
+}
+
+static int
+connect_all(struct sync *s, struct conn *k, char *err, size_t errlen)
+{
+	const struct sync_config *cfg = sync_io_config(s);
+
+	if ((k->sub = open_one(s, err, errlen)) == NULL ||
+	    (k->cmd = open_one(s, err, errlen)) == NULL ||
+	    simple(k->sub, err, errlen, "SUBSCRIBE %s", cfg->channel) == -1 ||
+	    load_store(s, k, err, errlen) == -1 ||
+	    buffered_messages(s, k, err, errlen) == -1) {
+		conn_close(k);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the subscription has for us; -1 when the connection is gone. */
+static int
+read_channel(struct sync *s, struct conn *k, char *err, size_t errlen)
+{
+	if (redisBufferRead(k->sub) != REDIS_OK) {
+		seterr(err, errlen, "%s", k->sub->errstr[0] ?
+		    k->sub->errstr : "connection lost");
+		return -1;
+	}
+	return buffered_messages(s, k, err, errlen);
 }
 
 /* One batch of the queue, pipelined; -1 when the connection is gone. */

@@ -220,7 +220,7 @@ main(void)
 		return T_DONE();
 	/* Everything within 10 s. */
 	deadline = sync_wall_ms() + 10000;
-	while (stored < STORED &&
+	while ((stored < STORED || message == 0) &&
 	    sync_wall_ms() < deadline) {
 		pfd.fd = sync_fd(s);
 		pfd.events = POLLIN;
@@ -237,6 +237,8 @@ main(void)
 	CHECK(stored == STORED, "every stored entry is loaded, though one "
 	    "SCAN step held more than an MGET takes (%zu of %d)", stored,
 	    STORED);
+	CHECK(message == 1, "a message that came with the SUBSCRIBE reply "
+	    "is taken without waiting for another (%zu)", message);
 	sync_stop(s);
 	put(fk.stop[1], "x", 1);
 	for (c = 0; c < 2; c++)
