@@ -1092,8 +1092,13 @@ poll_timeout(const struct mxd *d, int64_t now)
 	    mxd_allow_resolves(d) && d->allow_res == NULL &&
 	    d->allow_next < next)
 		next = d->allow_next;
-	/* Entries the other gates have not heard of: try again. */
-	if (d->sync != NULL && d->sync_behind && d->sync_next_catchup < next)
+	/*
+	 * Entries the other gates have not heard of: try again, once
+	 * connected (a new connection wakes the loop; before it, a catch-up
+	 * due would make the loop spin).
+	 */
+	if (d->sync != NULL && d->sync_behind && d->stats.sync_connected &&
+	    d->sync_next_catchup < next)
 		next = d->sync_next_catchup;
 	if (next == WL_NEVER)
 		return -1;

@@ -609,6 +609,12 @@ changes_text(struct mxd *d, struct nftb *b, size_t from, size_t to, bool add)
 			if ((c->expires != 0) != add ||
 			    addr_is_v4(&c->key) != (v == 0))
 				continue;
+			/*
+			 * Deleted since (the deletions go first): adding it
+			 * would let through what the core no longer holds.
+			 */
+			if (add && !wl_contains(d->wl, &c->key, now))
+				continue;
 			fprintf(fp, "%s", any ? ", " : "");
 			if (!any)
 				fprintf(fp, "%s element inet %s %s { ",
@@ -655,7 +661,7 @@ commit_kind(struct mxd *d, struct nftb *b, size_t from, size_t to, bool add)
 		if ((text = changes_text(d, b, i, i + 1, add)) == NULL)
 			fatal("nftables changes");
 		/* A set full of what we do not know of: look at it soon. */
-		if (run(d, b, text, !add) == -1 && add)
+		if (*text != '\0' && run(d, b, text, !add) == -1 && add)
 			b->synced = 0;
 		free(text);
 	}

@@ -30,6 +30,8 @@
 /* Events sent in one pipelined batch; keys asked for in one SCAN step. */
 #define BATCH		256
 #define SCAN_COUNT	"1000"
+/* Keys asked for in one MGET. */
+#define MGET_MAX	1024
 #define CONNECT_TIMEOUT	2
 /* The owner answers between packets; it may be starting up still. */
 #define OWNER_TIMEOUT	10
@@ -159,16 +161,68 @@ conn_close(struct conn *k)
 	k->cmd = k->sub = NULL;
 }
 
-/* Every live entry of the store, to the owner. */
+/* One message of the subscription: ["message", channel, payload]. */
+static void
+message(struct sync *s, redisReply *r)
+{
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "message") == 0 &&
+	    r->element[2]->type == REDIS_REPLY_STRING)
+		sync_io_received(s, r->element[2]->str, r->element[2]->len,
+		    false);
+	else
+		sync_io_error(s);
+}
+
+/* The values of keys[0..n) to the owner, counted in *loaded. */
+static int
+load_values(struct sync *s, struct conn *k, redisReply **keys, size_t n,
+    size_t *loaded, char *err, size_t errlen)
+{
+	const char *argv[1 + MGET_MAX];
+	size_t lens[1 + MGET_MAX], i, argc = 1;
+	redisReply *v;
+
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (i = 0; i < n; i++) {
+		if (keys[i]->type != REDIS_REPLY_STRING)
+			continue;
+		argv[argc] = keys[i]->str;
+		lens[argc++] = keys[i]->len;
+	}
+	if (argc == 1)
+		return 0;
+	v = redisCommandArgv(k->cmd, (int)argc, argv, lens);
+	if (failed(k->cmd, v, err, errlen)) {
+		if (v != NULL)
+			freeReplyObject(v);
+		return -1;
+	}
+	for (i = 0; v->type == REDIS_REPLY_ARRAY && i < v->elements; i++) {
+		/* Gone since the SCAN: nil. */
+		if (v->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		sync_io_received(s, v->element[i]->str, v->element[i]->len,
+		    true);
+		(*loaded)++;
+	}
+	freeReplyObject(v);
+	return 0;
+}
+
+/*
+ * Every live entry of the store, to the owner.  COUNT is a hint: a SCAN
+ * step may return more keys, all taken, MGET_MAX at a time.
+ */
 static int
 load_store(struct sync *s, struct conn *k, char *err, size_t errlen)
 {
 	const struct sync_config *cfg = sync_io_config(s);
 	char cursor[32] = "0", pattern[SYNC_NAME_MAX + 3];
-	const char *argv[1 + 1024];
-	size_t lens[1 + 1024], i, n;
-	redisReply *r, *v;
-	size_t loaded = 0;
+	redisReply *r;
+	size_t loaded = 0, i, n;
 
 	snprintf(pattern, sizeof(pattern), "%s:*", cfg->channel);
 	do {
@@ -184,33 +238,13 @@ load_store(struct sync *s, struct conn *k, char *err, size_t errlen)
 			goto fail;
 		}
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		n = r->element[1]->elements;
-		if (n > 1024)
-			n = 1024;
-		argv[0] = "MGET";
-		lens[0] = 4;
-		for (i = 0; i < n; i++) {
-			argv[1 + i] = r->element[1]->element[i]->str;
-			lens[1 + i] = r->element[1]->element[i]->len;
-		}
-		v = NULL;
-		if (n > 0) {
-			v = redisCommandArgv(k->cmd, (int)n + 1, argv, lens);
-			if (failed(k->cmd, v, err, errlen)) {
-				if (v != NULL)
-					freeReplyObject(v);
+		for (i = 0; i < r->element[1]->elements; i += n) {
+			n = r->element[1]->elements - i;
+			if (n > MGET_MAX)
+				n = MGET_MAX;
+			if (load_values(s, k, r->element[1]->element + i, n,
+			    &loaded, err, errlen) == -1)
 				goto fail;
-			}
-			for (i = 0; v->type == REDIS_REPLY_ARRAY &&
-			    i < v->elements; i++) {
-				/* Gone since the SCAN: nil. */
-				if (v->element[i]->type != REDIS_REPLY_STRING)
-					continue;
-				sync_io_received(s, v->element[i]->str,
-				    v->element[i]->len, true);
-				loaded++;
-			}
-			freeReplyObject(v);
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0 && !sync_io_stopping(s));
@@ -222,46 +256,15 @@ fail:
 	return -1;
 }
 
+/*
+ * The messages hiredis has read already: the SUBSCRIBE reply's read may
+ * have brought some, and poll(2) would not tell of them.
+ */
 static int
-connect_all(struct sync *s, struct conn *k, char *err, size_t errlen)
-{
-	const struct sync_config *cfg = sync_io_config(s);
-
-	if ((k->sub = open_one(s, err, errlen)) == NULL ||
-	    (k->cmd = open_one(s, err, errlen)) == NULL ||
-	    simple(k->sub, err, errlen, "SUBSCRIBE %s", cfg->channel) == -1 ||
-	    load_store(s, k, err, errlen) == -1) {
-		conn_close(k);
-		return -1;
-	}
-	return 0;
-}
-
-/* One message of the subscription: ["message", channel, payload]. */
-static void
-message(struct sync *s, redisReply *r)
-{
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-	    r->element[0]->type == REDIS_REPLY_STRING &&
-	    strcmp(r->element[0]->str, "message") == 0 &&
-	    r->element[2]->type == REDIS_REPLY_STRING)
-		sync_io_received(s, r->element[2]->str, r->element[2]->len,
-		    false);
-	else
-		sync_io_error(s);
-}
-
-/* What the subscription has for us; -1 when the connection is gone. */
-static int
-read_channel(struct sync *s, struct conn *k, char *err, size_t errlen)
+buffered_messages(struct sync *s, struct conn *k, char *err, size_t errlen)
 {
 	void *r;
 
-	if (redisBufferRead(k->sub) != REDIS_OK) {
-		seterr(err, errlen, "%s", k->sub->errstr[0] ?
-		    k->sub->errstr : "connection lost");
-		return -1;
-	}
 	for (;;) {
 		if (redisGetReplyFromReader(k->sub, &r) != REDIS_OK) {
 			seterr(err, errlen, "%s", k->sub->errstr);
@@ -272,6 +275,34 @@ read_channel(struct sync *s, struct conn *k, char *err, size_t errlen)
 		message(s, r);
 		freeReplyObject(r);
 	}
+}
+
+static int
+connect_all(struct sync *s, struct conn *k, char *err, size_t errlen)
+{
+	const struct sync_config *cfg = sync_io_config(s);
+
+	if ((k->sub = open_one(s, err, errlen)) == NULL ||
+	    (k->cmd = open_one(s, err, errlen)) == NULL ||
+	    simple(k->sub, err, errlen, "SUBSCRIBE %s", cfg->channel) == -1 ||
+	    load_store(s, k, err, errlen) == -1 ||
+	    buffered_messages(s, k, err, errlen) == -1) {
+		conn_close(k);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the subscription has for us; -1 when the connection is gone. */
+static int
+read_channel(struct sync *s, struct conn *k, char *err, size_t errlen)
+{
+	if (redisBufferRead(k->sub) != REDIS_OK) {
+		seterr(err, errlen, "%s", k->sub->errstr[0] ?
+		    k->sub->errstr : "connection lost");
+		return -1;
+	}
+	return buffered_messages(s, k, err, errlen);
 }
 
 /* One batch of the queue, pipelined; -1 when the connection is gone. */

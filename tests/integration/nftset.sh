@@ -450,6 +450,28 @@ else
 	check "sync: a fake-MX hit the kernel took here reaches the other gate" \
 	    sh -c "timeout 5 '$MXALLOWCTL' -s '$TMP/ctlb.sock' show whitelist \
 	    198.51.100.18 >/dev/null 2>&1"
+	# Whitelisted and deleted at another gate in one go: both events
+	# come in one batch, and the kernel must not keep what the core
+	# deleted.
+	ctl show stats
+	recv=$(echo "$OUT" | sed -n 's/^sync-received: //p')
+	now_ms=$(($(date +%s) * 1000))
+	i=1
+	while [ $i -le 20 ]; do
+		echo "PUBLISH mxallowd \"mxallowd/1 gate-x add 203.0.113.$i/32 \
+$((now_ms + 60000))\""
+		echo "PUBLISH mxallowd \"mxallowd/1 gate-x del 203.0.113.$i/32 \
+$now_ms\""
+		i=$((i + 1))
+	done >"$TMP/adddel.txt"
+	redis-cli -s "$RSOCK" --pipe <"$TMP/adddel.txt" >/dev/null
+	wait_until 50 sh -c "[ \$('$MXALLOWCTL' -s '$SOCK' show stats |
+	    sed -n 's/^sync-received: //p') -ge $((recv + 40)) ]"
+	ctl show whitelist
+	check "sync: added and deleted in one batch, the core holds none" \
+	    [ "$(echo "$OUT" | grep -c '^203\.0\.113\.')" -eq 0 ]
+	check "and neither does the kernel's set" sh -c "! ip netns exec \
+	    $NS_S nft list set inet $TABLE wl4 | grep -q '203\.0\.113\.'"
 	kill "$BPID"
 	wait_until 50 gone "$BPID"
 fi

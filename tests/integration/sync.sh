@@ -335,5 +335,38 @@ echo "# B: $(b_flood) flood entries (had $before_b entries before);" \
 check "A is still connected after the flood" \
     contains_re "$(ctla show stats)" '^sync-connected: 1$'
 
+# --- an outage that fills A's queue: A waits, it does not spin ---
+# With max-entries 1000 the queue holds 1024 events: 3000 fake-MX hits
+# during the outage overflow it, and the catch-up must wait for the
+# server instead of waking the loop at once, again and again.
+kill "$MXPID"
+wait_until 50 gone "$MXPID"
+stop_redis
+sed 's/^max-entries 250000$/max-entries 1000/' "$CONF" >"$CONF.new" &&
+    cat "$CONF.new" >"$CONF"
+start_mxallowd -d
+in_client "$SYNFLOOD" -d "$FAKE6" -s 2001:db8:fffe::1 -n 3000 -k 3000 \
+    -r 10000 >"$TMP/flood2.out" 2>&1 &
+FLOOD_PID=$!
+PIDS="$PIDS $FLOOD_PID"
+wait_until 300 gone "$FLOOD_PID"
+check "the outage's whitelistings overflow A's queue" \
+    wait_until 30 sh -c "[ \$(ip netns exec $NS_S '$MXALLOWCTL' -s \
+    '$TMP/ctl.sock' show stats | sed -n 's/^sync-dropped: //p') -gt 0 ]"
+# cpu_ticks PID: the process's user and system time, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+t0=$(cpu_ticks "$MXPID")
+sleep 2
+t1=$(cpu_ticks "$MXPID")
+hz=$(getconf CLK_TCK)
+check "idle A, disconnected and behind, uses little CPU ($((t1 - t0)) ticks in 2 s)" \
+    in_range "$((t1 - t0))" 0 "$((hz / 2))"
+start_redis
+check "back online, A catches up: B gets all 1000 entries A holds" \
+    wait_until 300 sh -c "[ \$(ip netns exec $NS_B '$MXALLOWCTL' -s \
+    '$TMP/ctlb.sock' show whitelist | grep -c '^2001:db8:fffe:') -ge 1000 ]"
+
 LOG=$LOGA
 finish
