@@ -291,9 +291,10 @@ peer_addr(int fd, const struct sockaddr_storage *ss, struct mx_addr *a)
 }
 
 /*
- * Take up to ACCEPT_BATCH connections from one listener into the batch.
- * Out of descriptors (or kernel memory): stop accepting for a moment,
- * else the listener would stay readable and the loop would spin.
+ * Take up to ACCEPT_BATCH connections from one listener into the batch
+ * (trying a bounded number of times).  Out of descriptors (or kernel
+ * memory): stop accepting for a moment, else the listener would stay
+ * readable and the loop would spin.
  */
 static void
 accept_some(struct fakemx *fm, int lfd, int64_t now)
@@ -302,15 +303,21 @@ accept_some(struct fakemx *fm, int lfd, int64_t now)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct conn *c;
-	int fd;
+	int fd, tries;
 
-	while (fm->nbatch < ACCEPT_BATCH) {
+	for (tries = 0; fm->nbatch < ACCEPT_BATCH && tries < 4 * ACCEPT_BATCH;
+	    tries++) {
 		len = sizeof(ss);
 		if ((fd = accept(lfd, (struct sockaddr *)&ss, &len)) == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
+			/*
+			 * A connection that went away, or (Linux) a network
+			 * error pending on it: that one is gone, take the next.
+			 */
+			if (errno != EMFILE && errno != ENFILE &&
+			    errno != ENOBUFS && errno != ENOMEM)
+				continue;
 			fm->stats->fake_refused++;
 			fm->paused_until = now + PAUSE_MS;
 			log_warn_limited(&rl, now / 1000, "fake-answer: "
