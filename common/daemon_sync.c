@@ -133,10 +133,13 @@ mxd_sync_start(struct mxd *d)
 	d->sync_behind = false;
 }
 
-void
-mxd_sync_stop(struct mxd *d)
+static void
+sync_end(struct mxd *d, bool wait)
 {
-	sync_stop(d->sync);
+	if (wait)
+		sync_stop(d->sync);
+	else
+		sync_abandon(d->sync);
 	d->sync = NULL;
 	wl_destroy(d->shared);
 	d->shared = NULL;
@@ -145,12 +148,20 @@ mxd_sync_stop(struct mxd *d)
 	d->stats.sync_connected = 0;
 }
 
+/* At exit: the thread sends what it can before it ends. */
+void
+mxd_sync_stop(struct mxd *d)
+{
+	sync_end(d, true);
+}
+
 /* After a reload: the server, channel or name changed (restart), or not. */
 void
 mxd_sync_reloaded(struct mxd *d, bool changed)
 {
 	if (changed) {
-		mxd_sync_stop(d);
+		/* Not waiting for the old thread: verdicts go on meanwhile. */
+		sync_end(d, false);
 		mxd_sync_start(d);
 	} else if (d->sync != NULL)
 		sync_set_whitelist_ms(d->sync, d->cfg.whitelist_time * 1000);

@@ -37,6 +37,8 @@ struct sync {
 	int			 notify[2];	/* thread -> owner */
 	int			 wake[2];	/* owner -> thread */
 	bool			 stopping;
+	bool			 abandoned;	/* the thread frees it */
+	bool			 finished;	/* the thread has returned */
 	struct sync_counters	 counters;
 	struct log_ratelimit	 refused_rl;
 	/* A connection asked of the owner, and its answer. */
@@ -123,10 +125,22 @@ make_pipe(int fds[2])
 	return 0;
 }
 
+static void	sync_free(struct sync *);
+
 static void *
 run(void *arg)
 {
-	sync_backend_run(arg);
+	struct sync *s = arg;
+	bool abandoned;
+
+	sync_backend_run(s);
+	pthread_mutex_lock(&s->lock);
+	s->finished = true;
+	abandoned = s->abandoned;
+	pthread_mutex_unlock(&s->lock);
+	/* Nobody waits for it (sync_abandon): the last one out cleans up. */
+	if (abandoned)
+		sync_free(s);
 	return NULL;
 }
 
@@ -200,6 +214,37 @@ sync_stop(struct sync *s)
 	poke(s->wake[1]);
 	pthread_join(s->thread, NULL);
 	sync_free(s);
+}
+
+/*
+ * Stop it without waiting: a reload must not hold up verdicts while the
+ * thread finishes a call to a server that stopped answering (seconds, at
+ * its socket timeouts).  The thread frees it when it returns; nothing of
+ * it may be used after this.
+ */
+void
+sync_abandon(struct sync *s)
+{
+	pthread_t thread;
+	bool finished;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	s->abandoned = true;
+	finished = s->finished;
+	thread = s->thread;
+	pthread_cond_broadcast(&s->room);
+	/* Under the lock: once it is released, the thread may free s. */
+	if (!finished)
+		poke(s->wake[1]);
+	pthread_mutex_unlock(&s->lock);
+	if (finished) {
+		pthread_join(thread, NULL);
+		sync_free(s);
+	} else
+		pthread_detach(thread);
 }
 
 int

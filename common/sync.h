@@ -52,6 +52,7 @@ struct sync;
 bool	sync_available(void);
 struct sync *sync_start(const struct sync_config *, char *, size_t);
 void	sync_stop(struct sync *);
+void	sync_abandon(struct sync *);
 int	sync_fd(const struct sync *);
 bool	sync_send(struct sync *, const struct sync_event *);
 size_t	sync_take(struct sync *, struct sync_event *, size_t);

@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +174,72 @@ serve_one(void *arg)
 	return serve((void *)(long)fd);
 }
 
+/* The other end has not closed the connection (what it sent is read). */
+static bool
+still_open(int fd)
+{
+	char b[4096];
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while ((n = read(fd, b, sizeof(b))) > 0)
+		;
+	return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/*
+ * A reload's new server: the old engine is abandoned, not waited for.
+ * Its server here accepts and never answers, so the engine's thread sits
+ * in a read until its socket times out; sync_abandon() must return while
+ * the thread still holds that connection open (sync_stop() would wait).
+ */
+static void
+test_abandon(const char *dir, struct sync_config *sc)
+{
+	struct sockaddr_un sun;
+	struct pollfd pfd;
+	struct sync *s;
+	char err[256], url[256];
+	int lfd, fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/mute.sock", dir);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, 4) == -1) {
+		CHECK(0, "a mute server");
+		return;
+	}
+	snprintf(url, sizeof(url), "unix://%s", sun.sun_path);
+	if (sync_url_parse(url, &sc->url, err, sizeof(err)) == -1) {
+		CHECK(0, "its URL (%s)", err);
+		return;
+	}
+	s = sync_start(sc, err, sizeof(err));
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	fd = s != NULL && poll(&pfd, 1, 5000) == 1 ? accept(lfd, NULL, NULL) :
+	    -1;
+	CHECK(fd != -1, "the engine connects to a server that never answers");
+	/* Its first command came: it waits for the answer, in a read. */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	CHECK(fd != -1 && poll(&pfd, 1, 5000) == 1,
+	    "and sends it a command");
+	usleep(100000);
+	sync_abandon(s);
+	CHECK(fd != -1 && still_open(fd),
+	    "sync_abandon() returns while the engine still waits for the "
+	    "server: a reload does not wait for it");
+	/* Now let it end: it frees itself. */
+	if (fd != -1)
+		close(fd);
+	close(lfd);
+	usleep(300000);
+	unlink(sun.sun_path);
+}
+
 int
 main(void)
 {
@@ -240,6 +309,7 @@ main(void)
 	CHECK(message == 1, "a message that came with the SUBSCRIBE reply "
 	    "is taken without waiting for another (%zu)", message);
 	sync_stop(s);
+	test_abandon(dir, &sc);
 	put(fk.stop[1], "x", 1);
 	for (c = 0; c < 2; c++)
 		pthread_join(t[c], NULL);
