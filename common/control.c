@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "control_proto.h"
 #include "log.h"
@@ -44,15 +45,6 @@ struct control {
 	size_t		 nclients;
 	struct ctl_client clients[CTL_CLIENTS_MAX];
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 out_append(struct ctl_out *out, const char *s, size_t n)
@@ -288,7 +280,7 @@ accept_clients(struct control *c)
 		cl->fd = fd;
 		cl->peer = peer;
 		cl->out.peer = &cl->peer;
-		cl->deadline = now_ms() + c->idle_ms;
+		cl->deadline = clock_ms() + c->idle_ms;
 		c->nclients++;
 	}
 }
@@ -343,7 +335,7 @@ client_read(struct control *c, struct ctl_client *cl)
 		return;
 	}
 	cl->inlen += (size_t)n;
-	cl->deadline = now_ms() + c->idle_ms;
+	cl->deadline = clock_ms() + c->idle_ms;
 	if ((nl = memchr(cl->in, '\n', cl->inlen)) != NULL)
 		answer(c, cl, cl->in, (size_t)(nl - cl->in), NULL);
 	else if (cl->inlen == sizeof(cl->in))
@@ -363,7 +355,7 @@ client_write(struct control *c, struct ctl_client *cl)
 		return;
 	}
 	cl->sent += (size_t)n;
-	cl->deadline = now_ms() + c->idle_ms;
+	cl->deadline = clock_ms() + c->idle_ms;
 	if (cl->sent == cl->out.len)
 		drop(c, cl);
 }
@@ -425,7 +417,7 @@ control_serve(struct control *c, const struct pollfd *pfd, size_t n)
 	/* After the clients: a slot freed above takes a waiting connection. */
 	if (n > 0 && (pfd[0].revents & POLLIN))
 		accept_clients(c);
-	now = now_ms();
+	now = clock_ms();
 	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
 		cl = &c->clients[i];
 		if (cl->fd != -1 && cl->deadline <= now) {
@@ -440,7 +432,7 @@ control_serve(struct control *c, const struct pollfd *pfd, size_t n)
 int
 control_timeout(const struct control *c, int timeout)
 {
-	int64_t now = now_ms(), next = INT64_MAX;
+	int64_t now = clock_ms(), next = INT64_MAX;
 	size_t i;
 
 	for (i = 0; i < CTL_CLIENTS_MAX; i++)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "daemon.h"
 #include "fakemx.h"
@@ -45,10 +46,7 @@ static int			signal_pipe[2] = { -1, -1 };
 int64_t
 mxd_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return clock_s();
 }
 
 /* The allow list's size: its addresses and networks, names' included. */

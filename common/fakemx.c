@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fakemx.h"
+#include "clock.h"
 #include "log.h"
 #include "smtp.h"
 
@@ -70,15 +71,6 @@ struct fakemx {
 	bool			 listening;	/* listeners in the last pollfds */
 	size_t			 first;		/* the listener served first */
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 nonblocking(int fd)
@@ -485,7 +477,7 @@ fakemx_pollfds(struct fakemx *fm, struct pollfd *pfd, size_t max)
 	size_t i, n = 0;
 
 	fm->listening = fm->paused_until == 0 ||
-	    now_ms() >= fm->paused_until;
+	    clock_ms() >= fm->paused_until;
 	if (fm->listening)
 		fm->paused_until = 0;
 	for (i = 0; i < fm->nlisten && n < max; i++) {
@@ -507,7 +499,7 @@ fakemx_pollfds(struct fakemx *fm, struct pollfd *pfd, size_t max)
 void
 fakemx_serve(struct fakemx *fm, const struct pollfd *pfd, size_t n)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 	struct conn *c;
 	size_t i;
 
@@ -558,7 +550,7 @@ fakemx_timeout(const struct fakemx *fm, int timeout)
 			next = fm->conns[i].deadline;
 	if (next == -1)
 		return timeout;
-	now = now_ms();
+	now = clock_ms();
 	t = next <= now ? 0 : next - now + 1;
 	if (timeout >= 0 && timeout < t)
 		return timeout;

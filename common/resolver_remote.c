@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "resolver.h"
@@ -82,16 +83,6 @@ _Static_assert(RESOLVER_RESULT_SIZE(RESOLVER_ADDRS_MAX) <=
 /* Both answers carry the generation in one place (answer_current()). */
 _Static_assert(offsetof(struct resolver_msg_result, generation) ==
     offsetof(struct resolver_msg_dropped, generation), "generation");
-
-/* The engine's clock too (mxd_now()): one CLOCK_MONOTONIC per machine. */
-static int64_t
-clock_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
 
 /* The socket has no room, or (receiving) no message: not an error. */
 static bool
@@ -931,7 +922,7 @@ server_lost(struct server *s, const struct mx_addr *sender)
 	char text[MX_ADDRSTRLEN];
 
 	s->stats->unsent++;
-	log_warn_limited(&s->lost, clock_now(), "resolver: answer for %s "
+	log_warn_limited(&s->lost, clock_s(), "resolver: answer for %s "
 	    "lost: %s", addr_format(sender, text, sizeof(text)),
 	    strerror(errno));
 }
@@ -979,7 +970,7 @@ server_answer(void *arg, const struct resolver_result *res)
 		return;
 	}
 	/* Never fits: say so rather than leave the engine waiting. */
-	log_warn_limited(&s->too_large, clock_now(), "resolver: %zu "
+	log_warn_limited(&s->too_large, clock_s(), "resolver: %zu "
 	    "addresses for %s do not fit the socket: dropped (lower "
 	    "rdns-max-addresses)", res->count,
 	    addr_format(&res->sender, text, sizeof(text)));
@@ -1045,7 +1036,7 @@ server_requests(struct server *s)
 
 	for (i = 0; i < RECEIVE_BATCH; i++) {
 		len = receive_message(s->fd, &s->request, sizeof(s->request));
-		now = clock_now();
+		now = clock_s();
 		if (len == 0)
 			return 0;
 		if (len == -1 && errno == EMSGSIZE) {
@@ -1123,7 +1114,7 @@ resolver_serve(int fd, const struct resolver_config *hooks, uint64_t seed,
 			break;
 		}
 		if (pfd[1].revents & POLLIN)
-			resolver_collect(s->local, clock_now(), server_answer,
+			resolver_collect(s->local, clock_s(), server_answer,
 			    s);
 		if (pfd[0].revents & POLLNVAL) {
 			log_warnx("resolver: socket %d not open", fd);
@@ -1265,7 +1256,7 @@ names_run(struct names_server *ns)
 		    sizeof(why)) == 0)
 			why[0] = '\0';
 		if (why[0] != '\0') {
-			log_warn_limited(&refused, clock_now(), "resolver: "
+			log_warn_limited(&refused, clock_s(), "resolver: "
 			    "name request refused: %s", why);
 			continue;
 		}
@@ -1380,9 +1371,9 @@ resolver_names_addrs(const char *name, struct mx_addr *out, size_t max,
 		return -1;
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return -1;
-	deadline = clock_now() + names_timeout;
+	deadline = clock_s() + names_timeout;
 	for (;;) {
-		wait = (int)(deadline - clock_now());
+		wait = (int)(deadline - clock_s());
 		if (wait <= 0)
 			break;
 		pfd.fd = names_fd;
@@ -1396,7 +1387,7 @@ resolver_names_addrs(const char *name, struct mx_addr *out, size_t max,
 		if (n == -1 && (errno == EINTR || would_block(errno)))
 			continue;
 		if (n == -1 && errno == EMSGSIZE) {
-			log_warn_limited(&refused, clock_now(), "resolver: "
+			log_warn_limited(&refused, clock_s(), "resolver: "
 			    "name answer refused: oversized");
 			continue;
 		}
@@ -1404,14 +1395,14 @@ resolver_names_addrs(const char *name, struct mx_addr *out, size_t max,
 			break;
 		if (resolver_check_name_answer(m, (size_t)n, why,
 		    sizeof(why)) == -1) {
-			log_warn_limited(&refused, clock_now(), "resolver: "
+			log_warn_limited(&refused, clock_s(), "resolver: "
 			    "name answer refused: %s", why);
 			continue;
 		}
 		if (m->id != req.id)
 			continue;	/* an earlier question's */
 		if (strcmp(m->name, req.name) != 0) {
-			log_warn_limited(&refused, clock_now(), "resolver: "
+			log_warn_limited(&refused, clock_s(), "resolver: "
 			    "name answer refused: for %s, not %s", m->name,
 			    req.name);
 			continue;
